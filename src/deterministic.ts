@@ -1,0 +1,683 @@
+/**
+ * Deterministic protobuf binary encoding, as Python protobuf's
+ * `SerializeToString(deterministic=True)` writes it.
+ *
+ * protobuf-es's `toBinary` writes map entries in JavaScript object order, which puts
+ * integer-like keys first and is not the order Python uses. This encoder is compiled once per
+ * message descriptor from protobuf-es's generated descriptors and works for any message:
+ *
+ * - fields in field-number order, unknown fields after the known ones;
+ * - proto3 presence: implicit-presence scalars are skipped at their default, while oneof
+ *   members and message fields are written whenever they are set;
+ * - every map, at every depth, with its entries sorted by key: string keys by their UTF-8
+ *   bytes (Unicode code point order), numeric keys by value, `false` before `true`;
+ * - `google.protobuf.Struct` fields (held by protobuf-es as `JsonObject`) and unboxed wrapper
+ *   fields are written as the messages they stand for.
+ *
+ * Input that Python protobuf refuses, or that cannot be written faithfully, is refused with a
+ * `TypeError` or `RangeError` naming the path of the offending value: strings holding an
+ * unpaired surrogate, integers out of the range of their field, values of the wrong type.
+ *
+ * @module
+ */
+import {
+  type DescField,
+  type DescMessage,
+  isMessage,
+  type JsonValue,
+  type Message,
+  ScalarType,
+} from "@bufbuild/protobuf";
+import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
+
+/**
+ * Serializes `message` deterministically, byte for byte as Python protobuf's
+ * `SerializeToString(deterministic=True)` does.
+ *
+ * @param schema The message's schema, e.g. `LiteralMapSchema`.
+ * @param message A message of that schema.
+ * @param name How error messages name the message (default: `"message"`).
+ * @throws {TypeError} for a value of the wrong type, or a string with an unpaired surrogate.
+ * @throws {RangeError} for an integer out of the range of its field.
+ *
+ * @example
+ * ```ts
+ * import { create } from "@bufbuild/protobuf";
+ * import { LiteralMapSchema } from "../gen/flyteidl/core/literals_pb.ts";
+ * import { toBinaryDeterministic } from "./deterministic.ts";
+ *
+ * const bytes = toBinaryDeterministic(LiteralMapSchema, create(LiteralMapSchema));
+ * console.log(bytes.length); // 0
+ * ```
+ */
+export function toBinaryDeterministic<Desc extends DescMessage>(
+  schema: Desc,
+  message: Message,
+  name = "message",
+): Uint8Array {
+  const writer = new BinaryWriter();
+  try {
+    writerFor(schema)(writer, message);
+  } catch (error) {
+    throw located(error, name);
+  }
+  return writer.finish();
+}
+
+/** Writes the fields of one message (no tag, no length). */
+type MessageWriter = (writer: BinaryWriter, message: Message) => void;
+/** Writes one value (no tag). */
+type ValueWriter = (writer: BinaryWriter, value: unknown) => void;
+
+/**
+ * An error on the way down, collecting the path to the offending value on the way up.
+ * Only `toBinaryDeterministic` turns it into the `TypeError` or `RangeError` users see.
+ */
+class PathedError extends Error {
+  readonly path: string[] = [];
+  constructor(readonly kind: "type" | "range", readonly reason: string) {
+    super(reason);
+  }
+}
+
+function typeError(reason: string): PathedError {
+  return new PathedError("type", reason);
+}
+
+function rangeError(reason: string): PathedError {
+  return new PathedError("range", reason);
+}
+
+/** Prepends `segment` to the path of a `PathedError` and rethrows anything. */
+function within(error: unknown, segment: string): never {
+  if (error instanceof PathedError) error.path.unshift(segment);
+  throw error;
+}
+
+function located(error: unknown, name: string): unknown {
+  if (!(error instanceof PathedError)) return error;
+  const message = `${name}${error.path.join("")}: ${error.reason}`;
+  return error.kind === "range" ? new RangeError(message) : new TypeError(message);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "string") {
+    return JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value);
+  }
+  if (typeof value === "object") {
+    const typeName = (value as { $typeName?: unknown }).$typeName;
+    if (typeof typeName === "string") return `a ${typeName} message`;
+    if (value instanceof Uint8Array) return "a Uint8Array";
+    if (Array.isArray(value)) return "an array";
+    return "an object";
+  }
+  if (typeof value === "function") return "a function";
+  return String(value);
+}
+
+const compiled = new WeakMap<DescMessage, MessageWriter>();
+
+function writerFor(desc: DescMessage): MessageWriter {
+  let writer = compiled.get(desc);
+  if (writer === undefined) writer = compileMessage(desc);
+  return writer;
+}
+
+function compileMessage(desc: DescMessage): MessageWriter {
+  const typeName = desc.typeName;
+  const fieldWriters: MessageWriter[] = [];
+  const writeMessage: MessageWriter = (writer, message) => {
+    if (typeof message !== "object" || message === null || message.$typeName !== typeName) {
+      throw typeError(`expected a ${typeName} message, got ${describe(message)}`);
+    }
+    for (let i = 0; i < fieldWriters.length; i++) fieldWriters[i]!(writer, message);
+    const unknown = message.$unknown;
+    if (unknown !== undefined) {
+      for (const { no, wireType, data } of unknown) writer.tag(no, wireType).raw(data);
+    }
+  };
+  // Registered before the fields compile, so recursive types find it instead of looping.
+  compiled.set(desc, writeMessage);
+  const sorted = desc.fields.concat().sort((a, b) => a.number - b.number);
+  for (const field of sorted) fieldWriters.push(compileField(field));
+  return writeMessage;
+}
+
+function compileField(field: DescField): MessageWriter {
+  const localName = field.localName;
+  const segment = "." + localName;
+  const write = compileFieldValue(field);
+  if (field.oneof !== undefined) {
+    const oneofName = field.oneof.localName;
+    return (writer, message) => {
+      const oneof = (message as Record<string, unknown>)[oneofName] as
+        | { case?: string; value?: unknown }
+        | undefined;
+      if (oneof?.case !== localName) return;
+      try {
+        write(writer, oneof.value);
+      } catch (error) {
+        within(error, segment);
+      }
+    };
+  }
+  const isSet = presenceCheck(field);
+  return (writer, message) => {
+    const value = (message as Record<string, unknown>)[localName];
+    if (!isSet(value, message, localName)) return;
+    try {
+      write(writer, value);
+    } catch (error) {
+      within(error, segment);
+    }
+  };
+}
+
+const IMPLICIT_PRESENCE = 2;
+
+/** Whether a field outside a oneof is set, by the presence rules of its file's syntax. */
+function presenceCheck(
+  field: DescField,
+): (value: unknown, message: Message, localName: string) => boolean {
+  switch (field.fieldKind) {
+    case "list":
+      return (value) => Array.isArray(value) ? value.length > 0 : value !== undefined;
+    case "map":
+      return (value) =>
+        typeof value === "object" && value !== null
+          ? Object.keys(value).length > 0
+          : value !== undefined;
+    case "message":
+      return (value) => value !== undefined;
+  }
+  if (field.presence !== IMPLICIT_PRESENCE) {
+    // Explicit presence: defaults of proto2 fields live on the prototype.
+    return (value, message, localName) =>
+      value !== undefined && Object.prototype.hasOwnProperty.call(message, localName);
+  }
+  if (field.fieldKind === "enum") return (value) => value !== 0;
+  switch (field.scalar) {
+    case ScalarType.BOOL:
+      return (value) => value !== false;
+    case ScalarType.STRING:
+      return (value) => value !== "";
+    case ScalarType.BYTES:
+      return (value) => !(value instanceof Uint8Array) || value.byteLength > 0;
+    case ScalarType.DOUBLE:
+    case ScalarType.FLOAT:
+      // Python protobuf compares the bits: -0.0 is written.
+      return (value) => !Object.is(value, 0);
+    default:
+      // 0, 0n and "0" alike.
+      return (value) => value != 0;
+  }
+}
+
+/** Writes a field's whole value, tags included, once the field is known to be set. */
+function compileFieldValue(field: DescField): ValueWriter {
+  const fieldNo = field.number;
+  switch (field.fieldKind) {
+    case "scalar":
+    case "enum": {
+      const type = field.fieldKind === "enum" ? ScalarType.INT32 : field.scalar;
+      const wireType = wireTypeOf(type);
+      const writeScalar = scalarWriter(type);
+      return (writer, value) => {
+        writer.tag(fieldNo, wireType);
+        writeScalar(writer, value);
+      };
+    }
+    case "message": {
+      const writeChild = childWriter(field, field.message);
+      return (writer, value) => writeChild(writer, value);
+    }
+    case "list":
+      return compileList(field);
+    case "map":
+      return compileMap(field);
+  }
+}
+
+function expectArray(value: unknown): unknown[] {
+  if (!Array.isArray(value)) throw typeError(`expected an array, got ${describe(value)}`);
+  return value;
+}
+
+function compileList(field: DescField & { fieldKind: "list" }): ValueWriter {
+  const fieldNo = field.number;
+  if (field.listKind === "message") {
+    const writeChild = childWriter(field, field.message);
+    return (writer, value) => {
+      const items = expectArray(value);
+      for (let i = 0; i < items.length; i++) {
+        try {
+          writeChild(writer, items[i]);
+        } catch (error) {
+          within(error, `[${i}]`);
+        }
+      }
+    };
+  }
+  const type = field.listKind === "enum" ? ScalarType.INT32 : field.scalar;
+  const writeScalar = scalarWriter(type);
+  const eachItem = (writer: BinaryWriter, items: unknown[], tag: () => void) => {
+    for (let i = 0; i < items.length; i++) {
+      tag();
+      try {
+        writeScalar(writer, items[i]);
+      } catch (error) {
+        within(error, `[${i}]`);
+      }
+    }
+  };
+  if (field.packed) {
+    return (writer, value) => {
+      writer.tag(fieldNo, WireType.LengthDelimited).fork();
+      eachItem(writer, expectArray(value), () => {});
+      writer.join();
+    };
+  }
+  const wireType = wireTypeOf(type);
+  return (writer, value) =>
+    eachItem(writer, expectArray(value), () => writer.tag(fieldNo, wireType));
+}
+
+/** A map key, converted from its object-key string to its scalar value, ready to sort. */
+interface MapKey {
+  /** The object key as protobuf-es stores it. */
+  readonly name: string;
+  /** The UTF-8 bytes of a string key, or the scalar value of any other key. */
+  readonly sortKey: Uint8Array | bigint | number | boolean;
+}
+
+function compileMap(field: DescField & { fieldKind: "map" }): ValueWriter {
+  const fieldNo = field.number;
+  const keyType = field.mapKey;
+  const keyWireType = wireTypeOf(keyType);
+  const writeKey = scalarWriter(keyType);
+  const toKey = mapKeyConverter(keyType);
+  let writeValue: ValueWriter;
+  if (field.mapKind === "message") {
+    const writeChild = messageValueWriter(field, field.message);
+    writeValue = (writer, value) => {
+      writer.tag(2, WireType.LengthDelimited).fork();
+      writeChild(writer, value);
+      writer.join();
+    };
+  } else {
+    const type = field.mapKind === "enum" ? ScalarType.INT32 : field.scalar;
+    const wireType = wireTypeOf(type);
+    const writeScalar = scalarWriter(type);
+    writeValue = (writer, value) => {
+      writer.tag(2, wireType);
+      writeScalar(writer, value);
+    };
+  }
+  const isString = keyType === ScalarType.STRING;
+  return (writer, value) => {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      throw typeError(`expected an object for a map, got ${describe(value)}`);
+    }
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record).map((name) => {
+      try {
+        return toKey(name);
+      } catch (error) {
+        within(error, `[${JSON.stringify(name)}]`);
+      }
+    });
+    keys.sort(isString ? compareBytesKeys : compareScalarKeys);
+    for (const key of keys) {
+      try {
+        writer.tag(fieldNo, WireType.LengthDelimited).fork();
+        // Python writes key and value of every entry, defaults included.
+        writer.tag(1, keyWireType);
+        if (isString) writer.bytes(key.sortKey as Uint8Array);
+        else writeKey(writer, key.sortKey);
+        writeValue(writer, record[key.name]);
+        writer.join();
+      } catch (error) {
+        within(error, `[${JSON.stringify(key.name)}]`);
+      }
+    }
+  };
+}
+
+function compareBytesKeys(a: MapKey, b: MapKey): number {
+  return compareBytes(a.sortKey as Uint8Array, b.sortKey as Uint8Array);
+}
+
+function compareScalarKeys(a: MapKey, b: MapKey): number {
+  return a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0;
+}
+
+/** Compares byte strings as `memcmp` then length, as C++'s `std::string` does. */
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const d = a[i]! - b[i]!;
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
+}
+
+function mapKeyConverter(type: ScalarType): (name: string) => MapKey {
+  switch (type) {
+    case ScalarType.STRING:
+      return (name) => ({ name, sortKey: utf8(name) });
+    case ScalarType.BOOL:
+      return (name) => {
+        if (name !== "true" && name !== "false") {
+          throw typeError(`invalid bool map key ${describe(name)}`);
+        }
+        return { name, sortKey: name === "true" };
+      };
+    case ScalarType.INT64:
+    case ScalarType.SINT64:
+    case ScalarType.SFIXED64:
+    case ScalarType.UINT64:
+    case ScalarType.FIXED64:
+      return (name) => {
+        const sortKey = parseIntegerKey(name, BigInt);
+        checkInteger(sortKey, type);
+        return { name, sortKey };
+      };
+    default:
+      return (name) => {
+        const sortKey = parseIntegerKey(name, Number);
+        checkInteger(sortKey, type);
+        return { name, sortKey };
+      };
+  }
+}
+
+function parseIntegerKey<T>(name: string, parse: (text: string) => T): T {
+  if (!/^-?\d+$/.test(name)) throw typeError(`invalid integer map key ${describe(name)}`);
+  return parse(name);
+}
+
+/**
+ * Writes a message-typed value, whatever local form protobuf-es gives it: a message, a
+ * `JsonObject` for `google.protobuf.Struct`, or an unboxed scalar for a wrapper type.
+ */
+function messageValueWriter(field: DescField, desc: DescMessage): ValueWriter {
+  if (
+    desc.typeName === "google.protobuf.Struct" && field.parent.typeName !== "google.protobuf.Value"
+  ) {
+    return (writer, value) => writeJsonStruct(writer, value);
+  }
+  if (field.fieldKind === "message" && field.oneof === undefined && isWrapper(desc)) {
+    const valueField = desc.fields[0]!;
+    const type = valueField.fieldKind === "scalar" ? valueField.scalar : ScalarType.INT32;
+    const isSet = presenceCheck(valueField);
+    const wireType = wireTypeOf(type);
+    const writeScalar = scalarWriter(type);
+    return (writer, value) => {
+      if (isSet(value, {} as Message, "value")) {
+        writer.tag(1, wireType);
+        try {
+          writeScalar(writer, value);
+        } catch (error) {
+          within(error, ".value");
+        }
+      }
+    };
+  }
+  const writeMessage = writerFor(desc);
+  return (writer, value) => writeMessage(writer, value as Message);
+}
+
+/** A message-typed value with its tag and length prefix (groups are written as groups). */
+function childWriter(field: DescField, desc: DescMessage): ValueWriter {
+  const fieldNo = field.number;
+  const writeValue = messageValueWriter(field, desc);
+  if ("delimitedEncoding" in field && field.delimitedEncoding) {
+    return (writer, value) => {
+      writer.tag(fieldNo, WireType.StartGroup);
+      writeValue(writer, value);
+      writer.tag(fieldNo, WireType.EndGroup);
+    };
+  }
+  return (writer, value) => {
+    writer.tag(fieldNo, WireType.LengthDelimited).fork();
+    writeValue(writer, value);
+    writer.join();
+  };
+}
+
+const WRAPPERS = new Set([
+  "google.protobuf.DoubleValue",
+  "google.protobuf.FloatValue",
+  "google.protobuf.Int64Value",
+  "google.protobuf.UInt64Value",
+  "google.protobuf.Int32Value",
+  "google.protobuf.UInt32Value",
+  "google.protobuf.BoolValue",
+  "google.protobuf.StringValue",
+  "google.protobuf.BytesValue",
+]);
+
+function isWrapper(desc: DescMessage): boolean {
+  const first = desc.fields[0];
+  return WRAPPERS.has(desc.typeName) && first?.name === "value" && first.number === 1;
+}
+
+// google.protobuf.Struct, Value and ListValue, written from their JSON form.
+// Struct: map<string, Value> fields = 1. Value: oneof kind { NullValue null_value = 1;
+// double number_value = 2; string string_value = 3; bool bool_value = 4; Struct struct_value = 5;
+// ListValue list_value = 6; }. ListValue: repeated Value values = 1.
+
+function writeJsonStruct(writer: BinaryWriter, value: unknown): void {
+  if (typeof value !== "object" || value === null || Array.isArray(value) || isMessage(value)) {
+    throw typeError(`expected a JSON object for google.protobuf.Struct, got ${describe(value)}`);
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).map((name) => {
+    try {
+      return { name, sortKey: utf8(name) };
+    } catch (error) {
+      within(error, `[${JSON.stringify(name)}]`);
+    }
+  });
+  keys.sort(compareBytesKeys);
+  for (const key of keys) {
+    try {
+      writer.tag(1, WireType.LengthDelimited).fork();
+      writer.tag(1, WireType.LengthDelimited).bytes(key.sortKey);
+      writer.tag(2, WireType.LengthDelimited).fork();
+      writeJsonValue(writer, record[key.name]);
+      writer.join();
+      writer.join();
+    } catch (error) {
+      within(error, `[${JSON.stringify(key.name)}]`);
+    }
+  }
+}
+
+function writeJsonValue(writer: BinaryWriter, value: unknown): void {
+  const json = value as JsonValue;
+  switch (typeof json) {
+    case "number":
+      writer.tag(2, WireType.Bit64).double(json);
+      return;
+    case "string":
+      writer.tag(3, WireType.LengthDelimited).bytes(utf8(json));
+      return;
+    case "boolean":
+      writer.tag(4, WireType.Varint).bool(json);
+      return;
+    case "object":
+      if (json === null) {
+        writer.tag(1, WireType.Varint).int32(0);
+        return;
+      }
+      if (Array.isArray(json)) {
+        writer.tag(6, WireType.LengthDelimited).fork();
+        for (let i = 0; i < json.length; i++) {
+          writer.tag(1, WireType.LengthDelimited).fork();
+          try {
+            writeJsonValue(writer, json[i]);
+          } catch (error) {
+            within(error, `[${i}]`);
+          }
+          writer.join();
+        }
+        writer.join();
+        return;
+      }
+      writer.tag(5, WireType.LengthDelimited).fork();
+      writeJsonStruct(writer, json);
+      writer.join();
+      return;
+  }
+  throw typeError(
+    `expected a JSON value (null, number, string, boolean, array or object), got ${
+      describe(value)
+    }`,
+  );
+}
+
+const INT32_MIN = -0x80000000;
+const INT32_MAX = 0x7fffffff;
+const UINT32_MAX = 0xffffffff;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
+
+function integerRange(type: ScalarType): [bigint, bigint, string] {
+  switch (type) {
+    case ScalarType.INT64:
+    case ScalarType.SINT64:
+    case ScalarType.SFIXED64:
+      return [INT64_MIN, INT64_MAX, "int64 (-2^63 .. 2^63-1)"];
+    case ScalarType.UINT64:
+    case ScalarType.FIXED64:
+      return [0n, UINT64_MAX, "uint64 (0 .. 2^64-1)"];
+    case ScalarType.UINT32:
+    case ScalarType.FIXED32:
+      return [0n, BigInt(UINT32_MAX), "uint32 (0 .. 2^32-1)"];
+    default:
+      return [BigInt(INT32_MIN), BigInt(INT32_MAX), "int32 (-2^31 .. 2^31-1)"];
+  }
+}
+
+function checkInteger(value: bigint | number, type: ScalarType): void {
+  const [min, max, name] = integerRange(type);
+  const big = typeof value === "bigint" ? value : BigInt(value);
+  if (big < min || big > max) throw rangeError(`${describe(value)} is out of range for ${name}`);
+}
+
+/** A 64-bit integer field's value as a bigint: bigints, safe integers and decimal strings. */
+function toInt64(value: unknown, type: ScalarType): bigint {
+  let big: bigint;
+  if (typeof value === "bigint") big = value;
+  else if (typeof value === "number" && Number.isSafeInteger(value)) big = BigInt(value);
+  else if (typeof value === "string" && /^-?\d+$/.test(value)) big = BigInt(value);
+  else throw typeError(`expected a bigint for a 64-bit integer, got ${describe(value)}`);
+  checkInteger(big, type);
+  return big;
+}
+
+function toInt32(value: unknown, type: ScalarType): number {
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    throw typeError(`expected an integer number, got ${describe(value)}`);
+  }
+  checkInteger(value, type);
+  return value;
+}
+
+function scalarWriter(type: ScalarType): (writer: BinaryWriter, value: unknown) => void {
+  switch (type) {
+    case ScalarType.STRING:
+      return (writer, value) => {
+        if (typeof value !== "string") throw typeError(`expected a string, got ${describe(value)}`);
+        writer.bytes(utf8(value));
+      };
+    case ScalarType.BYTES:
+      return (writer, value) => {
+        if (!(value instanceof Uint8Array)) {
+          throw typeError(`expected a Uint8Array, got ${describe(value)}`);
+        }
+        writer.bytes(value);
+      };
+    case ScalarType.BOOL:
+      return (writer, value) => {
+        if (typeof value !== "boolean") {
+          throw typeError(`expected a boolean, got ${describe(value)}`);
+        }
+        writer.bool(value);
+      };
+    case ScalarType.DOUBLE:
+      return (writer, value) => {
+        if (typeof value !== "number") throw typeError(`expected a number, got ${describe(value)}`);
+        writer.double(value);
+      };
+    case ScalarType.FLOAT:
+      return (writer, value) => {
+        if (typeof value !== "number") throw typeError(`expected a number, got ${describe(value)}`);
+        writer.float(value);
+      };
+    case ScalarType.INT64:
+      return (writer, value) => writer.int64(toInt64(value, type));
+    case ScalarType.SINT64:
+      return (writer, value) => writer.sint64(toInt64(value, type));
+    case ScalarType.SFIXED64:
+      return (writer, value) => writer.sfixed64(toInt64(value, type));
+    case ScalarType.UINT64:
+      return (writer, value) => writer.uint64(toInt64(value, type));
+    case ScalarType.FIXED64:
+      return (writer, value) => writer.fixed64(toInt64(value, type));
+    case ScalarType.INT32:
+      return (writer, value) => writer.int32(toInt32(value, type));
+    case ScalarType.SINT32:
+      return (writer, value) => writer.sint32(toInt32(value, type));
+    case ScalarType.SFIXED32:
+      return (writer, value) => writer.sfixed32(toInt32(value, type));
+    case ScalarType.UINT32:
+      return (writer, value) => writer.uint32(toInt32(value, type));
+    case ScalarType.FIXED32:
+      return (writer, value) => writer.fixed32(toInt32(value, type));
+  }
+}
+
+function wireTypeOf(type: ScalarType): WireType {
+  switch (type) {
+    case ScalarType.BYTES:
+    case ScalarType.STRING:
+      return WireType.LengthDelimited;
+    case ScalarType.DOUBLE:
+    case ScalarType.FIXED64:
+    case ScalarType.SFIXED64:
+      return WireType.Bit64;
+    case ScalarType.FIXED32:
+    case ScalarType.SFIXED32:
+    case ScalarType.FLOAT:
+      return WireType.Bit32;
+    default:
+      return WireType.Varint;
+  }
+}
+
+const encoder = new TextEncoder();
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const isWellFormed: (text: string) => boolean = typeof "".isWellFormed === "function"
+  ? (text) => text.isWellFormed()
+  : (text) => !LONE_SURROGATE.test(text);
+
+/**
+ * The UTF-8 bytes of `text`. A string holding an unpaired surrogate is refused: Python
+ * protobuf refuses it too, and replacing it with U+FFFD would give two inputs one key.
+ */
+function utf8(text: string): Uint8Array {
+  if (!isWellFormed(text)) {
+    const index = text.search(LONE_SURROGATE);
+    const unit = text.charCodeAt(index).toString(16).toUpperCase();
+    throw typeError(
+      `string ${describe(text)} holds an unpaired surrogate (U+${unit} at index ${index}); ` +
+        "it is not valid UTF-8 and cannot be part of a key",
+    );
+  }
+  return encoder.encode(text);
+}

@@ -1,0 +1,53 @@
+/**
+ * `joblib.hash` of a Python `bytes` object, without Python: the MD5 of its pickle.
+ *
+ * joblib pickles with protocol 3 and does not memoize `bytes`, so the pickle of `n` bytes is
+ * `80 03` (PROTO 3), then `43 n` (SHORT_BINBYTES) for n <= 255 or `42` and n as 4 bytes
+ * little-endian (BINBYTES) above, then the bytes, then `2e` (STOP).
+ *
+ * @module
+ */
+import { md5 } from "@noble/hashes/legacy.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
+
+const STOP = Uint8Array.of(0x2e);
+const MAX_BINBYTES = 0xffffffff;
+
+/**
+ * The pickle opcodes that come before `length` bytes in joblib's pickle of a `bytes` object.
+ *
+ * @example
+ * ```ts
+ * import { pickleBytesHeader } from "./joblib.ts";
+ * console.log(pickleBytesHeader(3)); // Uint8Array(4) [128, 3, 67, 3]
+ * ```
+ */
+export function pickleBytesHeader(length: number): Uint8Array {
+  if (length <= 0xff) return Uint8Array.of(0x80, 0x03, 0x43, length);
+  if (length > MAX_BINBYTES) {
+    throw new RangeError(
+      `cannot hash ${length} bytes: pickle protocol 3 (joblib.hash) holds at most 4 GiB - 1`,
+    );
+  }
+  const header = Uint8Array.of(0x80, 0x03, 0x42, 0, 0, 0, 0);
+  new DataView(header.buffer).setUint32(3, length, true);
+  return header;
+}
+
+/**
+ * `joblib.hash(data)` for a Python `bytes` object `data`: 32 lowercase hex digits.
+ *
+ * @example
+ * ```ts
+ * import { joblibHashBytes } from "./joblib.ts";
+ * // Python: joblib.hash(b"") == "ea65cfadb0079394a8be1f4aa1e96e2b"
+ * console.log(joblibHashBytes(new Uint8Array(0)));
+ * ```
+ */
+export function joblibHashBytes(data: Uint8Array): string {
+  const hash = md5.create();
+  hash.update(pickleBytesHeader(data.length));
+  hash.update(data);
+  hash.update(STOP);
+  return bytesToHex(hash.digest());
+}

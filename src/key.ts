@@ -1,0 +1,187 @@
+/**
+ * Cache keys, equal byte for byte to flytekit's `LocalTaskCache` keys
+ * (`flytekit.core.local_cache._calculate_cache_key`).
+ *
+ * @module
+ */
+import { clone, create, isMessage } from "@bufbuild/protobuf";
+import {
+  type Literal,
+  LiteralCollectionSchema,
+  type LiteralMap,
+  LiteralMapSchema,
+  LiteralSchema,
+} from "../gen/flyteidl/core/literals_pb.ts";
+import { toBinaryDeterministic } from "./deterministic.ts";
+import { joblibHashBytes } from "./joblib.ts";
+
+/**
+ * The literal flytekit puts in a cache key in place of `literal`, as flytekit's
+ * `_recursive_hash_placement`:
+ *
+ * - a literal with a non-empty `hash` becomes a literal holding only that hash (this is checked
+ *   first, so a collection or map that carries a hash is cut down to it too);
+ * - a collection becomes a collection of its elements' placements, a map a map of its values'
+ *   placements, both without the outer literal's `metadata`;
+ * - any other literal stays as it is.
+ *
+ * Returns new literals; the argument is never changed.
+ *
+ * @example
+ * ```ts
+ * import { create } from "@bufbuild/protobuf";
+ * import { LiteralSchema, recursiveHashPlacement } from "local-task-cache";
+ *
+ * const blob = create(LiteralSchema, {
+ *   hash: "abc123",
+ *   value: {
+ *     case: "scalar",
+ *     value: { value: { case: "blob", value: { uri: "s3://bucket/key" } } },
+ *   },
+ * });
+ * console.log(recursiveHashPlacement(blob).value.case); // undefined: only the hash is left
+ * ```
+ */
+export function recursiveHashPlacement(literal: Literal): Literal {
+  if (!isMessage(literal, LiteralSchema)) {
+    throw new TypeError(
+      `recursiveHashPlacement: expected a flyteidl.core.Literal message, got ${
+        describeArgument(literal)
+      }`,
+    );
+  }
+  const placed = placeHashes(literal);
+  // The base case hands back the argument itself; copy it so the result never aliases it.
+  return placed === literal ? clone(LiteralSchema, literal) : placed;
+}
+
+/**
+ * `recursiveHashPlacement` without the final copy: the result may share unchanged literals
+ * with the argument. Only for serializing right away.
+ */
+function placeHashes(literal: Literal): Literal {
+  if (literal.hash !== "") return create(LiteralSchema, { hash: literal.hash });
+  const value = literal.value;
+  switch (value.case) {
+    case "collection":
+      return create(LiteralSchema, {
+        value: {
+          case: "collection",
+          value: create(LiteralCollectionSchema, {
+            literals: value.value.literals.map(placeHashes),
+          }),
+        },
+      });
+    case "map": {
+      const literals: Record<string, Literal> = {};
+      for (const [name, child] of Object.entries(value.value.literals)) {
+        literals[name] = placeHashes(child);
+      }
+      return create(LiteralSchema, {
+        value: { case: "map", value: create(LiteralMapSchema, { literals }) },
+      });
+    }
+    default:
+      return literal;
+  }
+}
+
+/**
+ * The key under which flytekit's `LocalTaskCache` stores the outputs of task `taskName` at
+ * `cacheVersion` for `inputLiteralMap`, byte for byte:
+ * `${taskName}-${cacheVersion}-${md5 hex}`.
+ *
+ * Inputs named in `cacheIgnoreInputVars` are left out (names that are not inputs are ignored);
+ * the others go through {@link recursiveHashPlacement}, are serialized deterministically (as
+ * Python protobuf's `SerializeToString(deterministic=True)`) and hashed as `joblib.hash` hashes
+ * a `bytes` object.
+ *
+ * @throws {TypeError} when an argument has the wrong type, or a string in the inputs (a map key,
+ *   a string value, metadata) holds an unpaired surrogate, which Python cannot serialize either.
+ * @throws {RangeError} when an integer in the inputs is out of the range of its field.
+ *
+ * @example
+ * ```ts
+ * import { create } from "@bufbuild/protobuf";
+ * import { calculateCacheKey, LiteralMapSchema } from "local-task-cache";
+ *
+ * const inputs = create(LiteralMapSchema, {
+ *   literals: {
+ *     a: { value: { case: "scalar", value: { value: { case: "primitive", value: { value: { case: "integer", value: 1n } } } } } },
+ *     b: { value: { case: "scalar", value: { value: { case: "primitive", value: { value: { case: "stringValue", value: "hello" } } } } } },
+ *   },
+ * });
+ * console.log(calculateCacheKey("my_task", "v1", inputs));
+ * // my_task-v1-7b8aa689be1c6dfb6c7059b9483342ec
+ * ```
+ */
+export function calculateCacheKey(
+  taskName: string,
+  cacheVersion: string,
+  inputLiteralMap: LiteralMap,
+  cacheIgnoreInputVars: readonly string[] = [],
+): string {
+  checkString(taskName, "taskName");
+  checkString(cacheVersion, "cacheVersion");
+  if (!isMessage(inputLiteralMap, LiteralMapSchema)) {
+    throw new TypeError(
+      `calculateCacheKey: inputLiteralMap must be a flyteidl.core.LiteralMap message ` +
+        `(create(LiteralMapSchema, ...)), got ${describeArgument(inputLiteralMap)}`,
+    );
+  }
+  const ignored = ignoreSet(cacheIgnoreInputVars);
+  const literals: Record<string, Literal> = {};
+  for (const [name, literal] of Object.entries(inputLiteralMap.literals)) {
+    if (ignored.has(name)) continue;
+    literals[name] = isMessage(literal, LiteralSchema) ? placeHashes(literal) : literal;
+  }
+  // A new map, as flytekit builds one: unknown fields of the argument's own are not carried.
+  const placed = create(LiteralMapSchema, { literals });
+  const bytes = toBinaryDeterministic(
+    LiteralMapSchema,
+    placed,
+    "calculateCacheKey: inputLiteralMap",
+  );
+  return `${taskName}-${cacheVersion}-${joblibHashBytes(bytes)}`;
+}
+
+function checkString(value: unknown, name: string): void {
+  if (typeof value !== "string") {
+    throw new TypeError(
+      `calculateCacheKey: ${name} must be a string, got ${describeArgument(value)}`,
+    );
+  }
+}
+
+function ignoreSet(names: unknown): Set<string> {
+  if (!Array.isArray(names)) {
+    throw new TypeError(
+      `calculateCacheKey: cacheIgnoreInputVars must be an array of input names, got ${
+        describeArgument(names)
+      }`,
+    );
+  }
+  names.forEach((name, index) => {
+    if (typeof name !== "string") {
+      throw new TypeError(
+        `calculateCacheKey: cacheIgnoreInputVars[${index}] must be a string, got ${
+          describeArgument(name)
+        }`,
+      );
+    }
+  });
+  return new Set(names as string[]);
+}
+
+/** A short description of a wrong argument, for error messages. */
+export function describeArgument(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "undefined";
+  if (typeof value === "object") {
+    const typeName = (value as { $typeName?: unknown }).$typeName;
+    if (typeof typeName === "string") return `a ${typeName} message`;
+    if (Array.isArray(value)) return "an array";
+    return "a plain object (not a protobuf message)";
+  }
+  return `${typeof value} ${typeof value === "string" ? JSON.stringify(value) : String(value)}`;
+}

@@ -1,0 +1,61 @@
+/**
+ * local-task-cache: a persistent cache of local task results whose keys equal flytekit's.
+ *
+ * @example
+ * ```ts
+ * import { create } from "@bufbuild/protobuf";
+ * import { calculateCacheKey, LiteralMapSchema } from "local-task-cache";
+ *
+ * console.log(calculateCacheKey("t.produce_dc", "1", create(LiteralMapSchema)));
+ * // t.produce_dc-1-ea65cfadb0079394a8be1f4aa1e96e2b
+ * ```
+ *
+ * @module
+ */
+export { calculateCacheKey, recursiveHashPlacement } from "./key.ts";
+export { toBinaryDeterministic } from "./deterministic.ts";
+export { joblibHashBytes } from "./joblib.ts";
+export {
+  type Binary,
+  BinarySchema,
+  type Blob,
+  type BlobMetadata,
+  BlobMetadataSchema,
+  BlobSchema,
+  type Literal,
+  type LiteralCollection,
+  LiteralCollectionSchema,
+  type LiteralMap,
+  LiteralMapSchema,
+  type LiteralOffloadedMetadata,
+  LiteralOffloadedMetadataSchema,
+  LiteralSchema,
+  type Primitive,
+  PrimitiveSchema,
+  type Scalar,
+  ScalarSchema,
+  type Schema,
+  SchemaSchema,
+  type StructuredDataset,
+  type StructuredDatasetMetadata,
+  StructuredDatasetMetadataSchema,
+  StructuredDatasetSchema,
+  type Union,
+  UnionSchema,
+  type Void,
+  VoidSchema,
+} from "../gen/flyteidl/core/literals_pb.ts";
+export {
+  type BlobType,
+  BlobType_BlobDimensionality,
+  BlobTypeSchema,
+  type Error as FlyteError,
+  ErrorSchema,
+  type LiteralType,
+  LiteralTypeSchema,
+  type SchemaType,
+  SchemaTypeSchema,
+  SimpleType,
+  type StructuredDatasetType,
+  StructuredDatasetTypeSchema,
+} from "../gen/flyteidl/core/types_pb.ts";
