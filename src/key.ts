@@ -60,26 +60,22 @@ export function recursiveHashPlacement(literal: Literal): Literal {
  * with the argument. Only for serializing right away.
  */
 function placeHashes(literal: Literal): Literal {
+  // Anything but a Literal goes on unchanged, for the encoder to refuse with its path.
+  if (!isMessage(literal, LiteralSchema)) return literal;
   if (literal.hash !== "") return create(LiteralSchema, { hash: literal.hash });
   const value = literal.value;
   switch (value.case) {
-    case "collection":
-      return create(LiteralSchema, {
-        value: {
-          case: "collection",
-          value: create(LiteralCollectionSchema, {
-            literals: value.value.literals.map(placeHashes),
-          }),
-        },
-      });
+    case "collection": {
+      const placed = create(LiteralCollectionSchema);
+      placed.literals = value.value.literals.map(placeHashes);
+      return create(LiteralSchema, { value: { case: "collection", value: placed } });
+    }
     case "map": {
-      const literals: Record<string, Literal> = {};
+      const placed = create(LiteralMapSchema);
       for (const [name, child] of Object.entries(value.value.literals)) {
-        literals[name] = placeHashes(child);
+        placed.literals[name] = placeHashes(child);
       }
-      return create(LiteralSchema, {
-        value: { case: "map", value: create(LiteralMapSchema, { literals }) },
-      });
+      return create(LiteralSchema, { value: { case: "map", value: placed } });
     }
     default:
       return literal;
@@ -133,10 +129,17 @@ export function calculateCacheKey(
   const literals: Record<string, Literal> = {};
   for (const [name, literal] of Object.entries(inputLiteralMap.literals)) {
     if (ignored.has(name)) continue;
-    literals[name] = isMessage(literal, LiteralSchema) ? placeHashes(literal) : literal;
+    if (!isMessage(literal, LiteralSchema)) {
+      throw new TypeError(
+        `calculateCacheKey: inputLiteralMap.literals[${JSON.stringify(name)}]: expected a ` +
+          `flyteidl.core.Literal message, got ${describeArgument(literal)}`,
+      );
+    }
+    literals[name] = placeHashes(literal);
   }
   // A new map, as flytekit builds one: unknown fields of the argument's own are not carried.
-  const placed = create(LiteralMapSchema, { literals });
+  const placed = create(LiteralMapSchema);
+  placed.literals = literals;
   const bytes = toBinaryDeterministic(
     LiteralMapSchema,
     placed,

@@ -1,0 +1,292 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { clone, create, equals, toBinary } from "@bufbuild/protobuf";
+import { LiteralMapSchema, LiteralSchema } from "../../gen/flyteidl/core/literals_pb.ts";
+import { toBinaryDeterministic } from "../../src/deterministic.ts";
+import { calculateCacheKey, recursiveHashPlacement } from "../../src/key.ts";
+import { binary, blob, collection, integer, literalMap, map, string } from "../support/literals.ts";
+
+const hex = (bytes: Uint8Array) =>
+  Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+
+// The vectors of FLYTEKIT_KEYS.md, made with flytekit's reference stack.
+test("vector: empty inputs (pinned by flytekit's own tests)", () => {
+  assert.equal(
+    calculateCacheKey("t.produce_dc", "1", literalMap()),
+    "t.produce_dc-1-ea65cfadb0079394a8be1f4aa1e96e2b",
+  );
+});
+
+test("vector: an integer and a string", () => {
+  const inputs = literalMap({ a: integer(1n), b: string("hello") });
+  assert.equal(
+    hex(toBinaryDeterministic(LiteralMapSchema, inputs)),
+    "0a0b0a016112060a040a0208010a100a0162120b0a090a071a0568656c6c6f",
+  );
+  assert.equal(
+    calculateCacheKey("my_task", "v1", inputs),
+    "my_task-v1-7b8aa689be1c6dfb6c7059b9483342ec",
+  );
+});
+
+test("vector: an ignored input", () => {
+  const inputs = literalMap({ a: integer(1n), run_id: string("r-77") });
+  assert.equal(
+    calculateCacheKey("my_task", "v1", inputs, ["run_id"]),
+    "my_task-v1-5ee87946abccc6a877914d0b918dc4ec",
+  );
+});
+
+test("vectors: hash placement gives two blobs with one hash one key", () => {
+  const expected = "etl.load-3-8a88cc99a69575dd67d5f534cc2fd590";
+  assert.equal(
+    calculateCacheKey("etl.load", "3", literalMap({ df: blob("s3://b/k", "abc123") })),
+    expected,
+  );
+  assert.equal(
+    calculateCacheKey("etl.load", "3", literalMap({ df: blob("s3://other/path", "abc123") })),
+    expected,
+  );
+});
+
+test("the key does not depend on map insertion order, at any depth", () => {
+  const names = ["b", "10", "a", "9", "\u{1F600}", "\uFFFD", "", "ä"];
+  const forward: Record<string, ReturnType<typeof integer>> = {};
+  const backward: Record<string, ReturnType<typeof integer>> = {};
+  names.forEach((
+    name,
+    i,
+  ) => (forward[name] = map({ [name]: integer(BigInt(i)), z: string(name) })));
+  [...names].reverse().forEach((name) => (backward[name] = forward[name]!));
+  assert.equal(
+    calculateCacheKey("t", "1", literalMap(forward)),
+    calculateCacheKey("t", "1", literalMap(backward)),
+  );
+});
+
+test("map keys sort by UTF-8 bytes: above U+FFFF after U+E000..U+FFFF", () => {
+  const bytes = toBinaryDeterministic(
+    LiteralMapSchema,
+    literalMap({ "\u{1F600}": integer(1n), "\uFFFD": integer(2n) }),
+  );
+  // The entry for U+FFFD (ef bf bd) comes before U+1F600 (f0 9f 98 80).
+  assert.ok(hex(bytes).indexOf("efbfbd") < hex(bytes).indexOf("f09f9880"));
+  // Integer-like keys sort as strings: "10" < "9".
+  const numeric = toBinaryDeterministic(
+    LiteralMapSchema,
+    literalMap({ "9": integer(1n), "10": integer(2n) }),
+  );
+  assert.ok(hex(numeric).indexOf("0a023130") < hex(numeric).indexOf("0a0139"));
+});
+
+test("an ignored input does not change the key; a non-ignored one does", () => {
+  const base = literalMap({ a: integer(1n) });
+  const withRunId = literalMap({ a: integer(1n), run_id: string("r-1") });
+  const otherRunId = literalMap({ a: integer(1n), run_id: string("r-2") });
+  assert.equal(
+    calculateCacheKey("t", "1", withRunId, ["run_id"]),
+    calculateCacheKey("t", "1", base),
+  );
+  assert.equal(
+    calculateCacheKey("t", "1", withRunId, ["run_id"]),
+    calculateCacheKey("t", "1", otherRunId, ["run_id"]),
+  );
+  assert.notEqual(calculateCacheKey("t", "1", withRunId), calculateCacheKey("t", "1", otherRunId));
+  assert.notEqual(calculateCacheKey("t", "1", withRunId), calculateCacheKey("t", "1", base));
+  assert.notEqual(
+    calculateCacheKey("t", "1", literalMap({ a: integer(2n) })),
+    calculateCacheKey("t", "1", base),
+  );
+});
+
+test("ignore names that are not inputs are not an error", () => {
+  const inputs = literalMap({ a: integer(1n) });
+  assert.equal(
+    calculateCacheKey("t", "1", inputs, ["nope", "also-not"]),
+    calculateCacheKey("t", "1", inputs),
+  );
+});
+
+test("task name and version are concatenated as they are", () => {
+  const key = calculateCacheKey("a-b/c d", "v-1 ü", literalMap());
+  assert.equal(key, "a-b/c d-v-1 ü-ea65cfadb0079394a8be1f4aa1e96e2b");
+});
+
+test("recursiveHashPlacement follows flytekit's rules and never changes its argument", () => {
+  const withMetadata = create(LiteralSchema, { ...string("x"), metadata: { m: "1" } });
+  const hashedCollection = create(LiteralSchema, {
+    ...collection(blob("s3://a", "h1")),
+    hash: "outer",
+  });
+  const tree = create(LiteralSchema, {
+    metadata: { dropped: "yes" },
+    value: {
+      case: "collection",
+      value: {
+        literals: [
+          blob("s3://x", "h2"),
+          map({ k: blob("s3://y", "h3"), m: withMetadata }),
+          hashedCollection,
+        ],
+      },
+    },
+  });
+  const before = clone(LiteralSchema, tree);
+  const placed = recursiveHashPlacement(tree);
+  assert.ok(equals(LiteralSchema, tree, before), "the argument is unchanged");
+  const expected = collection(
+    create(LiteralSchema, { hash: "h2" }),
+    map({ k: create(LiteralSchema, { hash: "h3" }), m: withMetadata }),
+    create(LiteralSchema, { hash: "outer" }),
+  );
+  assert.ok(equals(LiteralSchema, placed, expected), "placements as flytekit makes them");
+  // The base case returns a copy, not the argument.
+  const scalar = string("y");
+  const copy = recursiveHashPlacement(scalar);
+  assert.notEqual(copy, scalar);
+  assert.ok(equals(LiteralSchema, copy, scalar));
+});
+
+test("the key of an input with a hash depends only on its hash", () => {
+  const a = literalMap({
+    x: create(LiteralSchema, { ...binary(new Uint8Array(1000).fill(1)), hash: "same" }),
+  });
+  const b = literalMap({
+    x: create(LiteralSchema, { ...binary(new Uint8Array(10).fill(2)), hash: "same" }),
+  });
+  assert.equal(calculateCacheKey("t", "1", a), calculateCacheKey("t", "1", b));
+});
+
+test("deterministic bytes parse back to the same message", () => {
+  const inputs = literalMap({
+    b: map({ "10": integer(-1n), "9": string("ü"), x: collection(integer(9223372036854775807n)) }),
+    a: binary(new Uint8Array([0, 255, 1])),
+  });
+  const bytes = toBinaryDeterministic(LiteralMapSchema, inputs);
+  assert.equal(bytes.length, toBinary(LiteralMapSchema, inputs).length);
+});
+
+test("bad arguments are refused with errors that say what and where", () => {
+  const inputs = literalMap();
+  assert.throws(() => calculateCacheKey(1 as unknown as string, "1", inputs), {
+    name: "TypeError",
+    message: /taskName must be a string, got number 1/,
+  });
+  assert.throws(
+    () => calculateCacheKey("t", undefined as unknown as string, inputs),
+    /cacheVersion must be a string/,
+  );
+  assert.throws(
+    () => calculateCacheKey("t", "1", { literals: {} } as unknown as typeof inputs),
+    {
+      name: "TypeError",
+      message: /inputLiteralMap must be a flyteidl.core.LiteralMap message.*plain object/,
+    },
+  );
+  assert.throws(
+    () => calculateCacheKey("t", "1", create(LiteralSchema) as unknown as typeof inputs),
+    /got a flyteidl.core.Literal message/,
+  );
+  assert.throws(() => calculateCacheKey("t", "1", inputs, "run_id" as unknown as string[]), {
+    name: "TypeError",
+    message: /cacheIgnoreInputVars must be an array/,
+  });
+  assert.throws(() => calculateCacheKey("t", "1", inputs, ["ok", 3 as unknown as string]), {
+    name: "TypeError",
+    message: /cacheIgnoreInputVars\[1\] must be a string/,
+  });
+});
+
+test("unpaired surrogates are refused wherever they are, never replaced", () => {
+  const cases: [string, ReturnType<typeof literalMap>, RegExp][] = [
+    [
+      "a map key",
+      literalMap({ "a\uD800": integer(1n) }),
+      /inputLiteralMap\.literals\["a\\ud800"\]: string/,
+    ],
+    [
+      "a string value",
+      literalMap({ a: string("x\uDC00") }),
+      /literals\["a"\]\.scalar\.primitive\.stringValue: string/,
+    ],
+    [
+      "metadata",
+      literalMap({ a: create(LiteralSchema, { ...integer(1n), metadata: { k: "\uD83D" } }) }),
+      /literals\["a"\]\.metadata\["k"\]: string/,
+    ],
+    [
+      "a nested map key",
+      literalMap({ a: map({ "\uDE00": integer(1n) }) }),
+      /literals\["a"\]\.map\.literals\["\\ude00"\]/,
+    ],
+  ];
+  for (const [what, inputs, where] of cases) {
+    assert.throws(() => calculateCacheKey("t", "1", inputs), (error: Error) => {
+      assert.equal(error.name, "TypeError", what);
+      assert.match(error.message, where, what);
+      assert.match(error.message, /unpaired surrogate/, what);
+      return true;
+    });
+  }
+  // A well-formed pair is fine.
+  assert.doesNotThrow(() => calculateCacheKey("t", "1", literalMap({ a: string("\uD83D\uDE00") })));
+});
+
+test("integers out of range are refused with a RangeError naming the field", () => {
+  for (const value of [2n ** 63n, -(2n ** 63n) - 1n]) {
+    assert.throws(() => calculateCacheKey("t", "1", literalMap({ n: integer(value) })), {
+      name: "RangeError",
+      message: /literals\["n"\]\.scalar\.primitive\.integer: -?\d+n is out of range for int64/,
+    });
+  }
+  for (const value of [2n ** 63n - 1n, -(2n ** 63n)]) {
+    assert.doesNotThrow(() => calculateCacheKey("t", "1", literalMap({ n: integer(value) })));
+  }
+  const offloaded = create(LiteralSchema, {
+    value: { case: "offloadedMetadata", value: { uri: "s3://x", sizeBytes: -1n } },
+  });
+  assert.throws(() => calculateCacheKey("t", "1", literalMap({ o: offloaded })), {
+    name: "RangeError",
+    message: /offloadedMetadata\.sizeBytes: -1n is out of range for uint64/,
+  });
+});
+
+test("values of the wrong type inside the inputs are refused", () => {
+  const wrongElement = literalMap({ a: integer(1n) });
+  (wrongElement.literals as Record<string, unknown>).b = { value: { case: "scalar" } };
+  assert.throws(() => calculateCacheKey("t", "1", wrongElement), {
+    name: "TypeError",
+    message: /literals\["b"\]: expected a flyteidl.core.Literal message, got a plain object/,
+  });
+  const notJson = literalMap({
+    g: create(LiteralSchema, {
+      value: {
+        case: "scalar",
+        value: { value: { case: "generic", value: { x: [1, 2n as unknown as number] } } },
+      },
+    }),
+  });
+  assert.throws(() => calculateCacheKey("t", "1", notJson), {
+    name: "TypeError",
+    message: /scalar\.generic\["x"\]\[1\]: expected a JSON value/,
+  });
+});
+
+test("a non-message inside a collection or map is refused, not hashed as empty", () => {
+  const inputs = literalMap({ c: collection(integer(1n)), m: map({ k: integer(1n) }) });
+  const c = inputs.literals.c!.value;
+  const m = inputs.literals.m!.value;
+  assert.ok(c.case === "collection" && m.case === "map");
+  (c.value.literals as unknown[]).push({ hash: "h" });
+  assert.throws(() => calculateCacheKey("t", "1", inputs), {
+    name: "TypeError",
+    message: /literals\["c"\]\.collection\.literals\[1\]: expected a flyteidl.core.Literal message/,
+  });
+  c.value.literals.pop();
+  (m.value.literals as Record<string, unknown>).bad = "text";
+  assert.throws(() => calculateCacheKey("t", "1", inputs), {
+    name: "TypeError",
+    message:
+      /literals\["m"\]\.map\.literals\["bad"\]: expected a flyteidl.core.Literal message, got "text"/,
+  });
+});
