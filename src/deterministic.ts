@@ -28,7 +28,8 @@ import {
   type Message,
   ScalarType,
 } from "@bufbuild/protobuf";
-import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
+import { WireType } from "@bufbuild/protobuf/wire";
+import { ByteWriter } from "./byte_writer.ts";
 
 /**
  * Serializes `message` deterministically, byte for byte as Python protobuf's
@@ -55,7 +56,7 @@ export function toBinaryDeterministic<Desc extends DescMessage>(
   message: Message,
   name = "message",
 ): Uint8Array {
-  const writer = new BinaryWriter();
+  const writer = new ByteWriter();
   try {
     writerFor(schema)(writer, message);
   } catch (error) {
@@ -65,9 +66,9 @@ export function toBinaryDeterministic<Desc extends DescMessage>(
 }
 
 /** Writes the fields of one message (no tag, no length). */
-type MessageWriter = (writer: BinaryWriter, message: Message) => void;
+type MessageWriter = (writer: ByteWriter, message: Message) => void;
 /** Writes one value (no tag). */
-type ValueWriter = (writer: BinaryWriter, value: unknown) => void;
+type ValueWriter = (writer: ByteWriter, value: unknown) => void;
 
 /**
  * An error on the way down, collecting the path to the offending value on the way up.
@@ -141,28 +142,44 @@ function compileMessage(desc: DescMessage): MessageWriter {
   // Registered before the fields compile, so recursive types find it instead of looping.
   compiled.set(desc, writeMessage);
   const sorted = desc.fields.concat().sort((a, b) => a.number - b.number);
-  for (const field of sorted) fieldWriters.push(compileField(field));
+  for (let i = 0; i < sorted.length;) {
+    const oneof = sorted[i]!.oneof;
+    if (oneof === undefined) {
+      fieldWriters.push(compileField(sorted[i++]!));
+      continue;
+    }
+    // A run of members of one oneof, next to each other in field-number order: at most one is
+    // set, so one lookup of its case picks the member to write (or none).
+    const run: DescField[] = [];
+    while (i < sorted.length && sorted[i]!.oneof === oneof) run.push(sorted[i++]!);
+    fieldWriters.push(compileOneofRun(oneof.localName, run));
+  }
   return writeMessage;
+}
+
+function compileOneofRun(oneofName: string, members: DescField[]): MessageWriter {
+  const writers = new Map<unknown, ValueWriter>();
+  for (const field of members) writers.set(field.localName, compileFieldValue(field));
+  return (writer, message) => {
+    const oneof = (message as Record<string, unknown>)[oneofName] as
+      | { case?: unknown; value?: unknown }
+      | undefined;
+    if (oneof === undefined) return;
+    const write = writers.get(oneof.case);
+    if (write === undefined) return;
+    try {
+      write(writer, oneof.value);
+    } catch (error) {
+      // The case is the member's local name.
+      within(error, "." + String(oneof.case));
+    }
+  };
 }
 
 function compileField(field: DescField): MessageWriter {
   const localName = field.localName;
   const segment = "." + localName;
   const write = compileFieldValue(field);
-  if (field.oneof !== undefined) {
-    const oneofName = field.oneof.localName;
-    return (writer, message) => {
-      const oneof = (message as Record<string, unknown>)[oneofName] as
-        | { case?: string; value?: unknown }
-        | undefined;
-      if (oneof?.case !== localName) return;
-      try {
-        write(writer, oneof.value);
-      } catch (error) {
-        within(error, segment);
-      }
-    };
-  }
   const isSet = presenceCheck(field);
   return (writer, message) => {
     const value = (message as Record<string, unknown>)[localName];
@@ -185,10 +202,8 @@ function presenceCheck(
     case "list":
       return (value) => Array.isArray(value) ? value.length > 0 : value !== undefined;
     case "map":
-      return (value) =>
-        typeof value === "object" && value !== null
-          ? Object.keys(value).length > 0
-          : value !== undefined;
+      // An empty map writes no entries: no need to count them here.
+      return (value) => value !== undefined;
     case "message":
       return (value) => value !== undefined;
   }
@@ -229,10 +244,8 @@ function compileFieldValue(field: DescField): ValueWriter {
         writeScalar(writer, value);
       };
     }
-    case "message": {
-      const writeChild = childWriter(field, field.message);
-      return (writer, value) => writeChild(writer, value);
-    }
+    case "message":
+      return childWriter(field, field.message);
     case "list":
       return compileList(field);
     case "map":
@@ -262,7 +275,7 @@ function compileList(field: DescField & { fieldKind: "list" }): ValueWriter {
   }
   const type = field.listKind === "enum" ? ScalarType.INT32 : field.scalar;
   const writeScalar = scalarWriter(type);
-  const eachItem = (writer: BinaryWriter, items: unknown[], tag: () => void) => {
+  const eachItem = (writer: ByteWriter, items: unknown[], tag: () => void) => {
     for (let i = 0; i < items.length; i++) {
       tag();
       try {
@@ -284,19 +297,12 @@ function compileList(field: DescField & { fieldKind: "list" }): ValueWriter {
     eachItem(writer, expectArray(value), () => writer.tag(fieldNo, wireType));
 }
 
-/** A map key, converted from its object-key string to its scalar value, ready to sort. */
-interface MapKey {
-  /** The object key as protobuf-es stores it. */
-  readonly name: string;
-  /** The UTF-8 bytes of a string key, or the scalar value of any other key. */
-  readonly sortKey: Uint8Array | bigint | number | boolean;
-}
-
 function compileMap(field: DescField & { fieldKind: "map" }): ValueWriter {
   const fieldNo = field.number;
   const keyType = field.mapKey;
   const keyWireType = wireTypeOf(keyType);
   const writeKey = scalarWriter(keyType);
+  const isString = keyType === ScalarType.STRING;
   const toKey = mapKeyConverter(keyType);
   let writeValue: ValueWriter;
   if (field.mapKind === "message") {
@@ -315,81 +321,104 @@ function compileMap(field: DescField & { fieldKind: "map" }): ValueWriter {
       writeScalar(writer, value);
     };
   }
-  const isString = keyType === ScalarType.STRING;
   return (writer, value) => {
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
       throw typeError(`expected an object for a map, got ${describe(value)}`);
     }
     const record = value as Record<string, unknown>;
-    const keys = Object.keys(record).map((name) => {
-      try {
-        return toKey(name);
-      } catch (error) {
-        within(error, `[${JSON.stringify(name)}]`);
-      }
-    });
-    keys.sort(isString ? compareBytesKeys : compareScalarKeys);
-    for (const key of keys) {
+    const names = Object.keys(record);
+    // Non-string keys are sorted by value; strings by code point (their UTF-8 byte order).
+    const keys = isString ? sortCodePoints(names) : sortScalarKeys(names, toKey);
+    for (let i = 0; i < keys.length; i++) {
+      const name = keys[i]!;
       try {
         writer.tag(fieldNo, WireType.LengthDelimited).fork();
         // Python writes key and value of every entry, defaults included.
         writer.tag(1, keyWireType);
-        if (isString) writer.bytes(key.sortKey as Uint8Array);
-        else writeKey(writer, key.sortKey);
-        writeValue(writer, record[key.name]);
+        writeKey(writer, isString ? name : toKey(name));
+        writeValue(writer, record[name]);
         writer.join();
       } catch (error) {
-        within(error, `[${JSON.stringify(key.name)}]`);
+        within(error, `[${JSON.stringify(name)}]`);
       }
     }
   };
 }
 
-function compareBytesKeys(a: MapKey, b: MapKey): number {
-  return compareBytes(a.sortKey as Uint8Array, b.sortKey as Uint8Array);
+/**
+ * Sorts strings by code point, which is the order of their UTF-8 bytes. JavaScript's own sort
+ * compares UTF-16 code units; the two agree unless a surrogate meets a unit of U+E000..U+FFFF.
+ */
+function sortCodePoints(names: string[]): string[] {
+  for (let i = 0; i < names.length; i++) {
+    if (HIGH_UNITS.test(names[i]!)) return names.sort(compareCodePoints);
+  }
+  return names.sort();
 }
 
-function compareScalarKeys(a: MapKey, b: MapKey): number {
-  return a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0;
-}
+const HIGH_UNITS = /[\uD800-\uFFFF]/;
 
-/** Compares byte strings as `memcmp` then length, as C++'s `std::string` does. */
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
+function compareCodePoints(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
-    const d = a[i]! - b[i]!;
-    if (d !== 0) return d;
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x !== y) {
+      // Surrogates (D800..DFFF) stand for code points above FFFF: move them past E000..FFFF.
+      if (x >= 0xd800 && y >= 0xd800) {
+        x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+        y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+      }
+      return x - y;
+    }
   }
   return a.length - b.length;
 }
 
-function mapKeyConverter(type: ScalarType): (name: string) => MapKey {
+function sortScalarKeys(
+  names: string[],
+  toKey: (name: string) => bigint | number | boolean,
+): string[] {
+  const keys = names.map((name) => {
+    try {
+      return { name, value: toKey(name) };
+    } catch (error) {
+      within(error, `[${JSON.stringify(name)}]`);
+    }
+  });
+  keys.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+  return keys.map((key) => key.name);
+}
+
+function mapKeyConverter(type: ScalarType): (name: string) => bigint | number | boolean {
   switch (type) {
-    case ScalarType.STRING:
-      return (name) => ({ name, sortKey: utf8(name) });
     case ScalarType.BOOL:
       return (name) => {
         if (name !== "true" && name !== "false") {
           throw typeError(`invalid bool map key ${describe(name)}`);
         }
-        return { name, sortKey: name === "true" };
+        return name === "true";
       };
     case ScalarType.INT64:
     case ScalarType.SINT64:
     case ScalarType.SFIXED64:
     case ScalarType.UINT64:
-    case ScalarType.FIXED64:
+    case ScalarType.FIXED64: {
+      const check = rangeCheck(type);
       return (name) => {
-        const sortKey = parseIntegerKey(name, BigInt);
-        checkInteger(sortKey, type);
-        return { name, sortKey };
+        const value = parseIntegerKey(name, BigInt);
+        check(value);
+        return value;
       };
-    default:
+    }
+    default: {
+      const check = rangeCheck(type);
       return (name) => {
-        const sortKey = parseIntegerKey(name, Number);
-        checkInteger(sortKey, type);
-        return { name, sortKey };
+        const value = parseIntegerKey(name, Number);
+        check(value);
+        return value;
       };
+    }
   }
 }
 
@@ -425,8 +454,8 @@ function messageValueWriter(field: DescField, desc: DescMessage): ValueWriter {
       }
     };
   }
-  const writeMessage = writerFor(desc);
-  return (writer, value) => writeMessage(writer, value as Message);
+  // The message writer checks its argument's type itself.
+  return writerFor(desc) as ValueWriter;
 }
 
 /** A message-typed value with its tag and length prefix (groups are written as groups). */
@@ -469,41 +498,37 @@ function isWrapper(desc: DescMessage): boolean {
 // double number_value = 2; string string_value = 3; bool bool_value = 4; Struct struct_value = 5;
 // ListValue list_value = 6; }. ListValue: repeated Value values = 1.
 
-function writeJsonStruct(writer: BinaryWriter, value: unknown): void {
+function writeJsonStruct(writer: ByteWriter, value: unknown): void {
   if (typeof value !== "object" || value === null || Array.isArray(value) || isMessage(value)) {
     throw typeError(`expected a JSON object for google.protobuf.Struct, got ${describe(value)}`);
   }
   const record = value as Record<string, unknown>;
-  const keys = Object.keys(record).map((name) => {
-    try {
-      return { name, sortKey: utf8(name) };
-    } catch (error) {
-      within(error, `[${JSON.stringify(name)}]`);
-    }
-  });
-  keys.sort(compareBytesKeys);
-  for (const key of keys) {
+  const names = sortCodePoints(Object.keys(record));
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
     try {
       writer.tag(1, WireType.LengthDelimited).fork();
-      writer.tag(1, WireType.LengthDelimited).bytes(key.sortKey);
+      writer.tag(1, WireType.LengthDelimited);
+      writeString(writer, name);
       writer.tag(2, WireType.LengthDelimited).fork();
-      writeJsonValue(writer, record[key.name]);
+      writeJsonValue(writer, record[name]);
       writer.join();
       writer.join();
     } catch (error) {
-      within(error, `[${JSON.stringify(key.name)}]`);
+      within(error, `[${JSON.stringify(name)}]`);
     }
   }
 }
 
-function writeJsonValue(writer: BinaryWriter, value: unknown): void {
+function writeJsonValue(writer: ByteWriter, value: unknown): void {
   const json = value as JsonValue;
   switch (typeof json) {
     case "number":
       writer.tag(2, WireType.Bit64).double(json);
       return;
     case "string":
-      writer.tag(3, WireType.LengthDelimited).bytes(utf8(json));
+      writer.tag(3, WireType.LengthDelimited);
+      writeString(writer, json);
       return;
     case "boolean":
       writer.tag(4, WireType.Varint).bool(json);
@@ -539,6 +564,7 @@ function writeJsonValue(writer: BinaryWriter, value: unknown): void {
   );
 }
 
+const FLOAT32_MAX = 3.4028234663852886e38;
 const INT32_MIN = -0x80000000;
 const INT32_MAX = 0x7fffffff;
 const UINT32_MAX = 0xffffffff;
@@ -546,54 +572,64 @@ const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const UINT64_MAX = 2n ** 64n - 1n;
 
-function integerRange(type: ScalarType): [bigint, bigint, string] {
+/** A check that an integer is in the range of a field of `type`. */
+function rangeCheck(type: ScalarType): (value: bigint | number) => void {
+  let min: bigint | number, max: bigint | number, name: string;
   switch (type) {
     case ScalarType.INT64:
     case ScalarType.SINT64:
     case ScalarType.SFIXED64:
-      return [INT64_MIN, INT64_MAX, "int64 (-2^63 .. 2^63-1)"];
+      [min, max, name] = [INT64_MIN, INT64_MAX, "int64 (-2^63 .. 2^63-1)"];
+      break;
     case ScalarType.UINT64:
     case ScalarType.FIXED64:
-      return [0n, UINT64_MAX, "uint64 (0 .. 2^64-1)"];
+      [min, max, name] = [0n, UINT64_MAX, "uint64 (0 .. 2^64-1)"];
+      break;
     case ScalarType.UINT32:
     case ScalarType.FIXED32:
-      return [0n, BigInt(UINT32_MAX), "uint32 (0 .. 2^32-1)"];
+      [min, max, name] = [0, UINT32_MAX, "uint32 (0 .. 2^32-1)"];
+      break;
     default:
-      return [BigInt(INT32_MIN), BigInt(INT32_MAX), "int32 (-2^31 .. 2^31-1)"];
+      [min, max, name] = [INT32_MIN, INT32_MAX, "int32 (-2^31 .. 2^31-1)"];
   }
-}
-
-function checkInteger(value: bigint | number, type: ScalarType): void {
-  const [min, max, name] = integerRange(type);
-  const big = typeof value === "bigint" ? value : BigInt(value);
-  if (big < min || big > max) throw rangeError(`${describe(value)} is out of range for ${name}`);
+  return (value) => {
+    if (value < min || value > max) {
+      throw rangeError(`${describe(value)} is out of range for ${name}`);
+    }
+  };
 }
 
 /** A 64-bit integer field's value as a bigint: bigints, safe integers and decimal strings. */
-function toInt64(value: unknown, type: ScalarType): bigint {
-  let big: bigint;
-  if (typeof value === "bigint") big = value;
-  else if (typeof value === "number" && Number.isSafeInteger(value)) big = BigInt(value);
-  else if (typeof value === "string" && /^-?\d+$/.test(value)) big = BigInt(value);
-  else throw typeError(`expected a bigint for a 64-bit integer, got ${describe(value)}`);
-  checkInteger(big, type);
-  return big;
+function int64Reader(type: ScalarType): (value: unknown) => bigint {
+  const check = rangeCheck(type);
+  return (value) => {
+    let big: bigint;
+    if (typeof value === "bigint") big = value;
+    else if (typeof value === "number" && Number.isSafeInteger(value)) big = BigInt(value);
+    else if (typeof value === "string" && /^-?\d+$/.test(value)) big = BigInt(value);
+    else throw typeError(`expected a bigint for a 64-bit integer, got ${describe(value)}`);
+    check(big);
+    return big;
+  };
 }
 
-function toInt32(value: unknown, type: ScalarType): number {
-  if (typeof value !== "number" || !Number.isInteger(value)) {
-    throw typeError(`expected an integer number, got ${describe(value)}`);
-  }
-  checkInteger(value, type);
-  return value;
+function int32Reader(type: ScalarType): (value: unknown) => number {
+  const check = rangeCheck(type);
+  return (value) => {
+    if (typeof value !== "number" || !Number.isInteger(value)) {
+      throw typeError(`expected an integer number, got ${describe(value)}`);
+    }
+    check(value);
+    return value;
+  };
 }
 
-function scalarWriter(type: ScalarType): (writer: BinaryWriter, value: unknown) => void {
+function scalarWriter(type: ScalarType): (writer: ByteWriter, value: unknown) => void {
   switch (type) {
     case ScalarType.STRING:
       return (writer, value) => {
         if (typeof value !== "string") throw typeError(`expected a string, got ${describe(value)}`);
-        writer.bytes(utf8(value));
+        writeString(writer, value);
       };
     case ScalarType.BYTES:
       return (writer, value) => {
@@ -617,28 +653,35 @@ function scalarWriter(type: ScalarType): (writer: BinaryWriter, value: unknown) 
     case ScalarType.FLOAT:
       return (writer, value) => {
         if (typeof value !== "number") throw typeError(`expected a number, got ${describe(value)}`);
+        if (Number.isFinite(value) && Math.abs(value) > FLOAT32_MAX) {
+          throw rangeError(`${value} is out of range for float (32-bit)`);
+        }
         writer.float(value);
       };
+  }
+  const int64 = int64Reader(type);
+  const int32 = int32Reader(type);
+  switch (type) {
     case ScalarType.INT64:
-      return (writer, value) => writer.int64(toInt64(value, type));
+      return (writer, value) => writer.int64(int64(value));
     case ScalarType.SINT64:
-      return (writer, value) => writer.sint64(toInt64(value, type));
+      return (writer, value) => writer.sint64(int64(value));
     case ScalarType.SFIXED64:
-      return (writer, value) => writer.sfixed64(toInt64(value, type));
+      return (writer, value) => writer.sfixed64(int64(value));
     case ScalarType.UINT64:
-      return (writer, value) => writer.uint64(toInt64(value, type));
+      return (writer, value) => writer.uint64(int64(value));
     case ScalarType.FIXED64:
-      return (writer, value) => writer.fixed64(toInt64(value, type));
-    case ScalarType.INT32:
-      return (writer, value) => writer.int32(toInt32(value, type));
+      return (writer, value) => writer.fixed64(int64(value));
     case ScalarType.SINT32:
-      return (writer, value) => writer.sint32(toInt32(value, type));
+      return (writer, value) => writer.sint32(int32(value));
     case ScalarType.SFIXED32:
-      return (writer, value) => writer.sfixed32(toInt32(value, type));
+      return (writer, value) => writer.sfixed32(int32(value));
     case ScalarType.UINT32:
-      return (writer, value) => writer.uint32(toInt32(value, type));
+      return (writer, value) => writer.uint32(int32(value));
     case ScalarType.FIXED32:
-      return (writer, value) => writer.fixed32(toInt32(value, type));
+      return (writer, value) => writer.fixed32(int32(value));
+    default:
+      return (writer, value) => writer.int32(int32(value));
   }
 }
 
@@ -660,17 +703,16 @@ function wireTypeOf(type: ScalarType): WireType {
   }
 }
 
-const encoder = new TextEncoder();
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const isWellFormed: (text: string) => boolean = typeof "".isWellFormed === "function"
   ? (text) => text.isWellFormed()
   : (text) => !LONE_SURROGATE.test(text);
 
 /**
- * The UTF-8 bytes of `text`. A string holding an unpaired surrogate is refused: Python
- * protobuf refuses it too, and replacing it with U+FFFD would give two inputs one key.
+ * Writes `text` as length-prefixed UTF-8. A string holding an unpaired surrogate is refused:
+ * Python protobuf refuses it too, and replacing it with U+FFFD would give two inputs one key.
  */
-function utf8(text: string): Uint8Array {
+function writeString(writer: ByteWriter, text: string): void {
   if (!isWellFormed(text)) {
     const index = text.search(LONE_SURROGATE);
     const unit = text.charCodeAt(index).toString(16).toUpperCase();
@@ -679,5 +721,5 @@ function utf8(text: string): Uint8Array {
         "it is not valid UTF-8 and cannot be part of a key",
     );
   }
-  return encoder.encode(text);
+  writer.string(text);
 }

@@ -72,8 +72,9 @@ function placeHashes(literal: Literal): Literal {
     }
     case "map": {
       const placed = create(LiteralMapSchema);
-      for (const [name, child] of Object.entries(value.value.literals)) {
-        placed.literals[name] = placeHashes(child);
+      const literals = value.value.literals;
+      for (const name of Object.keys(literals)) {
+        placed.literals[name] = placeHashes(literals[name]!);
       }
       return create(LiteralSchema, { value: { case: "map", value: placed } });
     }
@@ -126,23 +127,33 @@ export function calculateCacheKey(
     );
   }
   const ignored = ignoreSet(cacheIgnoreInputVars);
-  const literals: Record<string, Literal> = {};
-  for (const [name, literal] of Object.entries(inputLiteralMap.literals)) {
-    if (ignored.has(name)) continue;
+  const source = inputLiteralMap.literals;
+  const names = Object.keys(source);
+  // A new map, as flytekit builds one (unknown fields of the argument's own are not carried),
+  // made only when something differs from the argument: most inputs go through unchanged.
+  let placed: LiteralMap | undefined = inputLiteralMap.$unknown === undefined
+    ? undefined
+    : create(LiteralMapSchema);
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    const literal = source[name];
     if (!isMessage(literal, LiteralSchema)) {
       throw new TypeError(
         `calculateCacheKey: inputLiteralMap.literals[${JSON.stringify(name)}]: expected a ` +
           `flyteidl.core.Literal message, got ${describeArgument(literal)}`,
       );
     }
-    literals[name] = placeHashes(literal);
+    const skip = ignored.has(name);
+    const replacement = skip ? undefined : placeHashes(literal);
+    if (placed === undefined && replacement !== literal) {
+      placed = create(LiteralMapSchema);
+      for (let j = 0; j < i; j++) placed.literals[names[j]!] = source[names[j]!]!;
+    }
+    if (placed !== undefined && replacement !== undefined) placed.literals[name] = replacement;
   }
-  // A new map, as flytekit builds one: unknown fields of the argument's own are not carried.
-  const placed = create(LiteralMapSchema);
-  placed.literals = literals;
   const bytes = toBinaryDeterministic(
     LiteralMapSchema,
-    placed,
+    placed ?? inputLiteralMap,
     "calculateCacheKey: inputLiteralMap",
   );
   return `${taskName}-${cacheVersion}-${joblibHashBytes(bytes)}`;

@@ -1,0 +1,230 @@
+/**
+ * A protobuf wire-format writer over one growable buffer, for the deterministic encoder.
+ *
+ * It has the methods of protobuf-es's `BinaryWriter` that the encoder uses, and writes the
+ * same bytes, but nested messages cost no allocation: `fork` reserves one byte for the length
+ * and `join` fills it in, moving the message's bytes only when its length needs a longer
+ * varint (128 bytes or more). Varints are minimal, as every protobuf implementation writes them.
+ *
+ * @module
+ */
+import type { WireType } from "@bufbuild/protobuf/wire";
+
+const TWO_POW_32 = 0x1_0000_0000;
+const encoder = new TextEncoder();
+
+/** Writes protobuf wire format into one growable buffer. Not reusable after `finish`. */
+export class ByteWriter {
+  #buf: Uint8Array;
+  #view: DataView;
+  #pos = 0;
+  /** Start offsets of the messages being written, innermost last. */
+  readonly #forks: number[] = [];
+
+  constructor(capacity = 256) {
+    this.#buf = new Uint8Array(capacity);
+    this.#view = new DataView(this.#buf.buffer);
+  }
+
+  /** Makes room for `n` more bytes. */
+  #reserve(n: number): void {
+    const needed = this.#pos + n;
+    if (needed <= this.#buf.length) return;
+    const grown = new Uint8Array(Math.max(needed, this.#buf.length * 2));
+    grown.set(this.#buf.subarray(0, this.#pos));
+    this.#buf = grown;
+    this.#view = new DataView(grown.buffer);
+  }
+
+  /** An unsigned varint of a number in 0 .. 2^32-1, room already reserved. */
+  #varint32(value: number): void {
+    const buf = this.#buf;
+    let pos = this.#pos;
+    while (value > 0x7f) {
+      buf[pos++] = (value & 0x7f) | 0x80;
+      value >>>= 7;
+    }
+    buf[pos++] = value;
+    this.#pos = pos;
+  }
+
+  /** A varint of the 64 bits `hi:lo` (two unsigned 32-bit halves), room already reserved. */
+  #varint64(lo: number, hi: number): void {
+    const buf = this.#buf;
+    let pos = this.#pos;
+    while (hi !== 0 || lo > 0x7f) {
+      buf[pos++] = (lo & 0x7f) | 0x80;
+      lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+      hi >>>= 7;
+    }
+    buf[pos++] = lo;
+    this.#pos = pos;
+  }
+
+  /** A 64-bit integer (already range-checked) as a varint of its two's complement. */
+  #bigVarint(value: bigint): void {
+    this.#reserve(10);
+    if (value >= 0n && value <= 0x1f_ffff_ffff_ffffn) {
+      const n = Number(value);
+      this.#varint64(n >>> 0, Math.floor(n / TWO_POW_32));
+      return;
+    }
+    const bits = BigInt.asUintN(64, value);
+    this.#varint64(Number(bits & 0xffff_ffffn), Number(bits >> 32n));
+  }
+
+  /** A field tag: field number and wire type. */
+  tag(fieldNo: number, wireType: WireType): this {
+    this.#reserve(5);
+    this.#varint32(fieldNo * 8 + wireType);
+    return this;
+  }
+
+  /** Starts a length-delimited message; `join` ends it. */
+  fork(): this {
+    this.#reserve(1);
+    this.#forks.push(this.#pos++);
+    return this;
+  }
+
+  /** Ends the message `fork` started, writing its length in front of it. */
+  join(): this {
+    const start = this.#forks.pop();
+    if (start === undefined) throw new Error("ByteWriter: join without fork");
+    const length = this.#pos - start - 1;
+    if (length <= 0x7f) {
+      this.#buf[start] = length;
+      return this;
+    }
+    let size = 1;
+    for (let rest = length >>> 7; rest !== 0; rest >>>= 7) size++;
+    this.#reserve(size - 1);
+    this.#buf.copyWithin(start + size, start + 1, this.#pos);
+    const end = this.#pos + size - 1;
+    this.#pos = start;
+    this.#varint32(length);
+    this.#pos = end;
+    return this;
+  }
+
+  /** Bytes as they are, without a length. */
+  raw(data: Uint8Array): this {
+    this.#reserve(data.length);
+    this.#buf.set(data, this.#pos);
+    this.#pos += data.length;
+    return this;
+  }
+
+  /** Length-delimited bytes. */
+  bytes(data: Uint8Array): this {
+    this.#reserve(5);
+    this.#varint32(data.length);
+    return this.raw(data);
+  }
+
+  /** A length-delimited UTF-8 string. The caller checks that it is well formed. */
+  string(text: string): this {
+    const n = text.length;
+    this.#reserve(5 + n);
+    const start = this.#pos;
+    this.#varint32(n);
+    const buf = this.#buf;
+    let pos = this.#pos;
+    for (let i = 0; i < n; i++) {
+      const unit = text.charCodeAt(i);
+      if (unit > 0x7f) {
+        this.#pos = start;
+        return this.bytes(encoder.encode(text));
+      }
+      buf[pos++] = unit;
+    }
+    this.#pos = pos;
+    return this;
+  }
+
+  bool(value: boolean): this {
+    this.#reserve(1);
+    this.#buf[this.#pos++] = value ? 1 : 0;
+    return this;
+  }
+
+  int32(value: number): this {
+    this.#reserve(10);
+    if (value >= 0) this.#varint32(value);
+    else this.#varint64(value >>> 0, 0xffff_ffff);
+    return this;
+  }
+
+  uint32(value: number): this {
+    this.#reserve(5);
+    this.#varint32(value);
+    return this;
+  }
+
+  sint32(value: number): this {
+    return this.uint32(((value << 1) ^ (value >> 31)) >>> 0);
+  }
+
+  int64(value: bigint): this {
+    this.#bigVarint(value);
+    return this;
+  }
+
+  uint64(value: bigint): this {
+    this.#bigVarint(value);
+    return this;
+  }
+
+  sint64(value: bigint): this {
+    this.#bigVarint(BigInt.asUintN(64, (value << 1n) ^ (value >> 63n)));
+    return this;
+  }
+
+  fixed32(value: number): this {
+    this.#reserve(4);
+    this.#view.setUint32(this.#pos, value, true);
+    this.#pos += 4;
+    return this;
+  }
+
+  sfixed32(value: number): this {
+    this.#reserve(4);
+    this.#view.setInt32(this.#pos, value, true);
+    this.#pos += 4;
+    return this;
+  }
+
+  fixed64(value: bigint): this {
+    this.#reserve(8);
+    this.#view.setBigUint64(this.#pos, BigInt.asUintN(64, value), true);
+    this.#pos += 8;
+    return this;
+  }
+
+  sfixed64(value: bigint): this {
+    return this.fixed64(value);
+  }
+
+  double(value: number): this {
+    this.#reserve(8);
+    this.#view.setFloat64(this.#pos, value, true);
+    this.#pos += 8;
+    return this;
+  }
+
+  float(value: number): this {
+    this.#reserve(4);
+    this.#view.setFloat32(this.#pos, value, true);
+    this.#pos += 4;
+    return this;
+  }
+
+  /**
+   * The bytes written: a view of the writer's buffer, without a copy. The buffer grows by
+   * doubling, so at most half of it is unused.
+   */
+  finish(): Uint8Array {
+    if (this.#forks.length !== 0) throw new Error("ByteWriter: finish inside a fork");
+    return this.#buf.subarray(0, this.#pos);
+  }
+}

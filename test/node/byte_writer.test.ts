@@ -1,0 +1,137 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
+import { ByteWriter } from "../../src/byte_writer.ts";
+import { patternBytes } from "../conformance/adapter_suite.ts";
+
+/** The same writes to both writers, chosen by a seeded generator. */
+function script(seed: number) {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+  const int32s = [0, 1, -1, 127, 128, 300, -300, 0x7fffffff, -0x80000000, 16383, 16384];
+  const uint32s = [0, 1, 127, 128, 16383, 16384, 0xffffffff, 0x80000000, 2097151, 2097152];
+  const int64s = [0n, 1n, -1n, 127n, 128n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 63n - 1n, -(2n ** 63n)];
+  const uint64s = [0n, 1n, 2n ** 32n, 2n ** 53n + 1n, 2n ** 64n - 1n, 2n ** 63n];
+  const doubles = [0, -0, 1.5, -1e300, Infinity, -Infinity, NaN, 5e-324];
+  const strings = ["", "a", "héllo", "日本語", "😀", "x".repeat(200), "é".repeat(100)];
+  type Step = (w: BinaryWriter | ByteWriter) => void;
+  const steps: Step[] = [];
+  let depth = 0;
+  for (let i = 0; i < 200; i++) {
+    const choice = Math.floor(next() * 16);
+    const field = pick([1, 2, 15, 16, 2047, 2048, 536870911]);
+    const wire = pick([WireType.Varint, WireType.LengthDelimited, WireType.Bit64, WireType.Bit32]);
+    switch (choice) {
+      case 0:
+        steps.push((w) => w.tag(field, wire));
+        break;
+      case 1: {
+        const v = pick(int32s);
+        steps.push((w) => w.int32(v));
+        break;
+      }
+      case 2: {
+        const v = pick(uint32s);
+        steps.push((w) => w.uint32(v));
+        break;
+      }
+      case 3: {
+        const v = pick(int32s);
+        steps.push((w) => w.sint32(v));
+        break;
+      }
+      case 4: {
+        const v = pick(int64s);
+        steps.push((w) => w.int64(v));
+        break;
+      }
+      case 5: {
+        const v = pick(uint64s);
+        steps.push((w) => w.uint64(v));
+        break;
+      }
+      case 6: {
+        const v = pick(int64s);
+        steps.push((w) => w.sint64(v));
+        break;
+      }
+      case 7: {
+        const v = pick(int64s);
+        steps.push((w) => w.sfixed64(v), (w) => w.fixed64(BigInt.asUintN(64, v)));
+        break;
+      }
+      case 8: {
+        const v = pick(int32s);
+        steps.push((w) => w.sfixed32(v), (w) => w.fixed32(v >>> 0));
+        break;
+      }
+      case 9: {
+        const v = pick(doubles);
+        const f = Math.abs(v) > 3.4e38 && Number.isFinite(v) ? 1.25 : v;
+        steps.push((w) => w.double(v), (w) => w.float(f));
+        break;
+      }
+      case 10: {
+        const v = next() < 0.5;
+        steps.push((w) => w.bool(v));
+        break;
+      }
+      case 11: {
+        const v = pick(strings);
+        steps.push((w) => w.string(v));
+        break;
+      }
+      case 12: {
+        const v = patternBytes(pick([0, 1, 127, 128, 300, 20000]), i);
+        steps.push((w) => w.bytes(v), (w) => w.raw(v));
+        break;
+      }
+      case 13:
+      case 14:
+        depth++;
+        steps.push((w) => w.fork());
+        break;
+      case 15:
+        if (depth > 0) {
+          depth--;
+          steps.push((w) => w.join());
+        }
+    }
+  }
+  for (; depth > 0; depth--) steps.push((w) => w.join());
+  return steps;
+}
+
+test("ByteWriter writes the same bytes as protobuf-es's BinaryWriter", () => {
+  for (let seed = 1; seed <= 300; seed++) {
+    const steps = script(seed);
+    const theirs = new BinaryWriter();
+    const ours = new ByteWriter(seed % 2 === 0 ? 1 : 256);
+    for (const step of steps) {
+      step(theirs);
+      step(ours);
+    }
+    assert.deepEqual(ours.finish(), theirs.finish(), `seed ${seed}`);
+  }
+});
+
+test("nested messages of every length class get minimal length varints", () => {
+  for (const length of [0, 127, 128, 16383, 16384, 2097151, 2097152]) {
+    const payload = patternBytes(length, length);
+    const theirs = new BinaryWriter().fork().fork().raw(payload).join().join().finish();
+    const ours = new ByteWriter(1).fork().fork().raw(payload).join().join().finish();
+    assert.deepEqual(ours, theirs, `length ${length}`);
+  }
+});
+
+test("join without fork and finish inside a fork are programming errors", () => {
+  assert.throws(() => new ByteWriter().join(), /join without fork/);
+  assert.throws(() => new ByteWriter().fork().finish(), /finish inside a fork/);
+});
