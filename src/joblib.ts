@@ -5,13 +5,27 @@
  * `80 03` (PROTO 3), then `43 n` (SHORT_BINBYTES) for n <= 255 or `42` and n as 4 bytes
  * little-endian (BINBYTES) above, then the bytes, then `2e` (STOP).
  *
+ * MD5 comes from the runtime where it has a native one (`node:crypto` in Node, Deno and Bun,
+ * through the `#runtime` import) and from `@noble/hashes` elsewhere; both give the same digest.
+ *
  * @module
  */
 import { md5 } from "@noble/hashes/legacy.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
+import { nativeMd5Hex } from "#runtime";
+import type { Md5Hex } from "./runtime/types.ts";
 
 const STOP = Uint8Array.of(0x2e);
 const MAX_BINBYTES = 0xffffffff;
+
+/** MD5 from `@noble/hashes`: pure JavaScript, the same in every runtime. */
+export const portableMd5Hex: Md5Hex = (parts) => {
+  const hash = md5.create();
+  for (const part of parts) hash.update(part);
+  return bytesToHex(hash.digest());
+};
+
+const md5Hex: Md5Hex = nativeMd5Hex ?? portableMd5Hex;
 
 /**
  * The pickle opcodes that come before `length` bytes in joblib's pickle of a `bytes` object.
@@ -37,6 +51,8 @@ export function pickleBytesHeader(length: number): Uint8Array {
 /**
  * `joblib.hash(data)` for a Python `bytes` object `data`: 32 lowercase hex digits.
  *
+ * @param md5 The MD5 to use; by default the runtime's native one where there is one.
+ *
  * @example
  * ```ts
  * import { joblibHashBytes } from "./joblib.ts";
@@ -44,10 +60,6 @@ export function pickleBytesHeader(length: number): Uint8Array {
  * console.log(joblibHashBytes(new Uint8Array(0)));
  * ```
  */
-export function joblibHashBytes(data: Uint8Array): string {
-  const hash = md5.create();
-  hash.update(pickleBytesHeader(data.length));
-  hash.update(data);
-  hash.update(STOP);
-  return bytesToHex(hash.digest());
+export function joblibHashBytes(data: Uint8Array, md5: Md5Hex = md5Hex): string {
+  return md5([pickleBytesHeader(data.length), data, STOP]);
 }
