@@ -59,3 +59,7 @@ export {
   type StructuredDatasetType,
   StructuredDatasetTypeSchema,
 } from "../gen/flyteidl/core/types_pb.ts";
+export type { CacheAdapter } from "./adapter.ts";
+export { CacheError, type CacheErrorCode } from "./errors.ts";
+export { TaskCache } from "./task_cache.ts";
+export { LocalTaskCache, type LocalTaskCacheOptions } from "./local_task_cache.ts";

@@ -1,0 +1,142 @@
+/**
+ * `LocalTaskCache`: flytekit's static cache API, over one `TaskCache`.
+ *
+ * @module
+ */
+import type { LiteralMap } from "../gen/flyteidl/core/literals_pb.ts";
+import type { CacheAdapter } from "./adapter.ts";
+import { describeArgument } from "./key.ts";
+import { TaskCache } from "./task_cache.ts";
+import { openDefaultAdapter } from "#runtime";
+
+/** Options of {@link LocalTaskCache.initialize}. */
+export interface LocalTaskCacheOptions {
+  /**
+   * Where to store entries. Without it, the runtime's default: in Node, Bun and Deno an
+   * `FsAdapter` in the per-user cache directory (`LOCAL_TASK_CACHE_DIR` moves it).
+   */
+  adapter?: CacheAdapter;
+  /** The directory of the default file adapter, instead of the per-user cache directory. */
+  directory?: string;
+}
+
+/**
+ * A process-wide cache of task outputs, with flytekit's `LocalTaskCache` API. It initializes
+ * itself with the runtime's default storage on first use; call {@link LocalTaskCache.initialize}
+ * first to choose another. All methods are async.
+ *
+ * @example
+ * ```ts
+ * import { create } from "@bufbuild/protobuf";
+ * import { LiteralMapSchema, LocalTaskCache } from "local-task-cache";
+ * import { MemoryAdapter } from "local-task-cache/adapters/memory";
+ *
+ * await LocalTaskCache.initialize({ adapter: new MemoryAdapter() });
+ * const inputs = create(LiteralMapSchema);
+ * if ((await LocalTaskCache.get("my_task", "v1", inputs, [])) === undefined) {
+ *   await LocalTaskCache.set("my_task", "v1", inputs, [], create(LiteralMapSchema));
+ * }
+ * await LocalTaskCache.close();
+ * ```
+ */
+export class LocalTaskCache {
+  static #cache: Promise<TaskCache> | undefined;
+
+  private constructor() {}
+
+  /**
+   * Sets up storage: `options.adapter`, or the runtime's default. Calling it again replaces the
+   * storage, closing the previous adapter.
+   */
+  static async initialize(options: LocalTaskCacheOptions = {}): Promise<void> {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(
+        `LocalTaskCache.initialize: options must be an object, got ${describeArgument(options)}`,
+      );
+    }
+    const next = options.adapter !== undefined
+      ? Promise.resolve(new TaskCache(options.adapter))
+      : openDefaultAdapter({ directory: options.directory }).then((adapter) =>
+        new TaskCache(adapter)
+      );
+    const previous = LocalTaskCache.#cache;
+    LocalTaskCache.#cache = next;
+    try {
+      await next;
+    } catch (error) {
+      if (LocalTaskCache.#cache === next) LocalTaskCache.#cache = previous;
+      throw error;
+    }
+    await closeQuietly(previous);
+  }
+
+  /** Whether storage has been set up (explicitly or by a first use) and not closed since. */
+  static get initialized(): boolean {
+    return LocalTaskCache.#cache !== undefined;
+  }
+
+  /** The stored outputs of `taskName` at `cacheVersion` for these inputs, or `undefined`. */
+  static async get(
+    taskName: string,
+    cacheVersion: string,
+    inputLiteralMap: LiteralMap,
+    cacheIgnoreInputVars: readonly string[] = [],
+  ): Promise<LiteralMap | undefined> {
+    return (await LocalTaskCache.#current()).get(
+      taskName,
+      cacheVersion,
+      inputLiteralMap,
+      cacheIgnoreInputVars,
+    );
+  }
+
+  /** Stores `value` as the outputs of `taskName` at `cacheVersion` for these inputs. */
+  static async set(
+    taskName: string,
+    cacheVersion: string,
+    inputLiteralMap: LiteralMap,
+    cacheIgnoreInputVars: readonly string[],
+    value: LiteralMap,
+  ): Promise<void> {
+    return (await LocalTaskCache.#current()).set(
+      taskName,
+      cacheVersion,
+      inputLiteralMap,
+      cacheIgnoreInputVars,
+      value,
+    );
+  }
+
+  /** Removes every stored result. */
+  static async clear(): Promise<void> {
+    return (await LocalTaskCache.#current()).clear();
+  }
+
+  /** Releases the storage. The next call initializes it again. */
+  static async close(): Promise<void> {
+    const cache = LocalTaskCache.#cache;
+    LocalTaskCache.#cache = undefined;
+    if (cache !== undefined) await (await cache).close();
+  }
+
+  static #current(): Promise<TaskCache> {
+    if (LocalTaskCache.#cache === undefined) {
+      const opening = openDefaultAdapter({}).then((adapter) => new TaskCache(adapter));
+      LocalTaskCache.#cache = opening;
+      // A failed implicit initialization is not kept: the next call tries again.
+      opening.catch(() => {
+        if (LocalTaskCache.#cache === opening) LocalTaskCache.#cache = undefined;
+      });
+    }
+    return LocalTaskCache.#cache;
+  }
+}
+
+async function closeQuietly(cache: Promise<TaskCache> | undefined): Promise<void> {
+  if (cache === undefined) return;
+  try {
+    await (await cache).close();
+  } catch {
+    // The old storage failed to open or close; the new one is in place either way.
+  }
+}

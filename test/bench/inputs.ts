@@ -1,0 +1,95 @@
+/**
+ * The inputs the key benchmarks hash, built the way flytekit converts the same Python values.
+ *
+ * @module
+ */
+import { create } from "@bufbuild/protobuf";
+import { encode } from "@msgpack/msgpack";
+import {
+  type LiteralMap,
+  LiteralMapSchema,
+  LiteralSchema,
+} from "../../gen/flyteidl/core/literals_pb.ts";
+
+function primitive(
+  value: { case: "integer"; value: bigint } | { case: "floatValue"; value: number } | {
+    case: "boolean";
+    value: boolean;
+  },
+) {
+  return create(LiteralSchema, {
+    value: { case: "scalar", value: { value: { case: "primitive", value: { value } } } },
+  });
+}
+
+export interface KeyCase {
+  name: string;
+  taskName: string;
+  cacheVersion: string;
+  inputs: LiteralMap;
+  /** Calls per timing round. */
+  iterations: number;
+}
+
+/**
+ * (a) flytekit's stable-key example: an untyped dict holding a list of 1000 ints (MessagePack in
+ * a Binary tagged "msgpack", as flytekit stores an untyped dict), plus an int, a float, a bool.
+ * (b) 1000 integer inputs. (c) one 1 MiB Binary input.
+ */
+export function keyCases(): KeyCase[] {
+  const numbers = Array.from({ length: 1000 }, (_, i) => i);
+  const stable = create(LiteralMapSchema, {
+    literals: {
+      a: create(LiteralSchema, {
+        value: {
+          case: "scalar",
+          value: {
+            value: { case: "binary", value: { value: encode({ numbers }), tag: "msgpack" } },
+          },
+        },
+      }),
+      b: primitive({ case: "integer", value: 42n }),
+      c: primitive({ case: "floatValue", value: 3.14 }),
+      d: primitive({ case: "boolean", value: true }),
+    },
+  });
+  const many = create(LiteralMapSchema);
+  for (let i = 0; i < 1000; i++) {
+    many.literals[`x${i}`] = primitive({ case: "integer", value: BigInt(i) });
+  }
+  const big = new Uint8Array(1024 * 1024);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 31) & 0xff;
+  const large = create(LiteralMapSchema, {
+    literals: {
+      data: create(LiteralSchema, {
+        value: {
+          case: "scalar",
+          value: { value: { case: "binary", value: { value: big, tag: "" } } },
+        },
+      }),
+    },
+  });
+  return [
+    {
+      name: "(a) stable-key example",
+      taskName: "t.stable",
+      cacheVersion: "1",
+      inputs: stable,
+      iterations: 2000,
+    },
+    {
+      name: "(b) 1000 integer inputs",
+      taskName: "t.many",
+      cacheVersion: "1",
+      inputs: many,
+      iterations: 100,
+    },
+    {
+      name: "(c) one 1 MiB Binary",
+      taskName: "t.large",
+      cacheVersion: "1",
+      inputs: large,
+      iterations: 10,
+    },
+  ];
+}
