@@ -21,16 +21,22 @@ export class ByteWriter {
   /** Start offsets of the messages being written, innermost last. */
   readonly #forks: number[] = [];
 
-  constructor(capacity = 256) {
-    this.#buf = new Uint8Array(capacity);
-    this.#view = new DataView(this.#buf.buffer);
+  /** Writes into `buffer` (growing out of it when needed), or a new buffer of 256 bytes. */
+  constructor(buffer: Uint8Array = new Uint8Array(256)) {
+    this.#buf = buffer;
+    this.#view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  }
+
+  /** The buffer written into: the one given, or a larger one it grew into. */
+  get buffer(): Uint8Array {
+    return this.#buf;
   }
 
   /** Makes room for `n` more bytes. */
   #reserve(n: number): void {
     const needed = this.#pos + n;
     if (needed <= this.#buf.length) return;
-    const grown = new Uint8Array(Math.max(needed, this.#buf.length * 2));
+    const grown = new Uint8Array(Math.max(needed, this.#buf.length * 2, 256));
     grown.set(this.#buf.subarray(0, this.#pos));
     this.#buf = grown;
     this.#view = new DataView(grown.buffer);
@@ -219,10 +225,7 @@ export class ByteWriter {
     return this;
   }
 
-  /**
-   * The bytes written: a view of the writer's buffer, without a copy. The buffer grows by
-   * doubling, so at most half of it is unused.
-   */
+  /** The bytes written: a view of the writer's buffer, without a copy. */
   finish(): Uint8Array {
     if (this.#forks.length !== 0) throw new Error("ByteWriter: finish inside a fork");
     return this.#buf.subarray(0, this.#pos);

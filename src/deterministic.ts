@@ -56,13 +56,37 @@ export function toBinaryDeterministic<Desc extends DescMessage>(
   message: Message,
   name = "message",
 ): Uint8Array {
-  const writer = new ByteWriter();
+  return withDeterministicBytes(schema, message, name, (bytes) => bytes.slice());
+}
+
+/** The largest buffer kept between encodings; larger ones are left to the garbage collector. */
+const SCRATCH_LIMIT = 16 * 1024 * 1024;
+let scratch: Uint8Array | undefined = new Uint8Array(64 * 1024);
+
+/**
+ * Calls `use` with the deterministic bytes of `message`, written into a buffer that is reused
+ * from call to call: the bytes are only valid during `use` (e.g. to hash them), which spares
+ * the allocations of a fresh buffer growing to size on every call.
+ */
+export function withDeterministicBytes<T>(
+  schema: DescMessage,
+  message: Message,
+  name: string,
+  use: (bytes: Uint8Array) => T,
+): T {
+  const buffer = scratch;
+  // Taken while in use, so an encoding started during `use` gets a buffer of its own.
+  scratch = undefined;
+  const writer = new ByteWriter(buffer);
   try {
     writerFor(schema)(writer, message);
+    return use(writer.finish());
   } catch (error) {
     throw located(error, name);
+  } finally {
+    const grown = writer.buffer;
+    scratch = grown.length <= SCRATCH_LIMIT ? grown : buffer;
   }
-  return writer.finish();
 }
 
 /** Writes the fields of one message (no tag, no length). */

@@ -12,7 +12,7 @@ import {
   LiteralMapSchema,
   LiteralSchema,
 } from "../gen/flyteidl/core/literals_pb.ts";
-import { toBinaryDeterministic } from "./deterministic.ts";
+import { withDeterministicBytes } from "./deterministic.ts";
 import { joblibHashBytes } from "./joblib.ts";
 
 /**
@@ -151,12 +151,13 @@ export function calculateCacheKey(
     }
     if (placed !== undefined && replacement !== undefined) placed.literals[name] = replacement;
   }
-  const bytes = toBinaryDeterministic(
+  const hash = withDeterministicBytes(
     LiteralMapSchema,
     placed ?? inputLiteralMap,
     "calculateCacheKey: inputLiteralMap",
+    joblibHashBytes,
   );
-  return `${taskName}-${cacheVersion}-${joblibHashBytes(bytes)}`;
+  return `${taskName}-${cacheVersion}-${hash}`;
 }
 
 function checkString(value: unknown, name: string): void {

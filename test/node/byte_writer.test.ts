@@ -113,7 +113,13 @@ test("ByteWriter writes the same bytes as protobuf-es's BinaryWriter", () => {
   for (let seed = 1; seed <= 300; seed++) {
     const steps = script(seed);
     const theirs = new BinaryWriter();
-    const ours = new ByteWriter(seed % 2 === 0 ? 1 : 256);
+    // Buffers that must grow, and one that is a view at an odd offset of a larger one.
+    const buffer = seed % 3 === 0
+      ? new Uint8Array(1)
+      : seed % 3 === 1
+      ? new Uint8Array(4096).subarray(3, 1000)
+      : undefined;
+    const ours = new ByteWriter(buffer);
     for (const step of steps) {
       step(theirs);
       step(ours);
@@ -126,7 +132,8 @@ test("nested messages of every length class get minimal length varints", () => {
   for (const length of [0, 127, 128, 16383, 16384, 2097151, 2097152]) {
     const payload = patternBytes(length, length);
     const theirs = new BinaryWriter().fork().fork().raw(payload).join().join().finish();
-    const ours = new ByteWriter(1).fork().fork().raw(payload).join().join().finish();
+    const ours = new ByteWriter(new Uint8Array(1)).fork().fork().raw(payload).join().join()
+      .finish();
     assert.deepEqual(ours, theirs, `length ${length}`);
   }
 });
