@@ -61,7 +61,7 @@ export function recursiveHashPlacement(literal: Literal): Literal {
  */
 function placeHashes(literal: Literal): Literal {
   // Anything but a Literal goes on unchanged, for the encoder to refuse with its path.
-  if (!isMessage(literal, LiteralSchema)) return literal;
+  if (!isLiteral(literal)) return literal;
   if (literal.hash !== "") return create(LiteralSchema, { hash: literal.hash });
   const value = literal.value;
   switch (value.case) {
@@ -137,13 +137,13 @@ export function calculateCacheKey(
   for (let i = 0; i < names.length; i++) {
     const name = names[i]!;
     const literal = source[name];
-    if (!isMessage(literal, LiteralSchema)) {
+    if (!isLiteral(literal)) {
       throw new TypeError(
         `calculateCacheKey: inputLiteralMap.literals[${JSON.stringify(name)}]: expected a ` +
           `flyteidl.core.Literal message, got ${describeArgument(literal)}`,
       );
     }
-    const skip = ignored.has(name);
+    const skip = ignored.size !== 0 && ignored.has(name);
     const replacement = skip ? undefined : placeHashes(literal);
     if (placed === undefined && replacement !== literal) {
       placed = create(LiteralMapSchema);
@@ -159,6 +159,14 @@ export function calculateCacheKey(
   );
   return `${taskName}-${cacheVersion}-${hash}`;
 }
+
+/** `isMessage(value, LiteralSchema)`, inlined: it runs for every literal of every key. */
+function isLiteral(value: unknown): value is Literal {
+  return typeof value === "object" && value !== null &&
+    (value as { $typeName?: unknown }).$typeName === LITERAL_TYPE_NAME;
+}
+
+const LITERAL_TYPE_NAME = LiteralSchema.typeName;
 
 function checkString(value: unknown, name: string): void {
   if (typeof value !== "string") {
