@@ -2,9 +2,11 @@
 bytes under flytekit's keys, for the benchmark in test/bench/run.ts.
 
 One JSON request per line on stdin:
-  {"dir": str, "task": str, "version": str, "rounds": int,
-   "entries": [{"inputs": base64 LiteralMap bytes, "value": base64 bytes}]}
-One JSON answer per line: microseconds per operation (median over rounds) for
+  {"dir": str, "task": str, "version": str,
+   "rounds": [[base64 LiteralMap bytes of inputs, ...], ...],   (the first round warms up)
+   "values": [base64 bytes stored for the i-th inputs of a round, ...]}
+Every round stores new keys, as a cache does after a miss. One JSON answer per line: the keys
+of all rounds, and microseconds per operation (median over rounds) for
   set / get            diskcache alone, with the keys computed beforehand
   set_keyed / get_keyed  flytekit's whole path: the key (as flytekit computes it), then diskcache
 """
@@ -20,53 +22,59 @@ import oracle  # noqa: E402  (compiles the protos; flytekit's key algorithm)
 import diskcache  # noqa: E402
 
 
-def per_op(run, count, rounds):
-    samples = []
-    for _ in range(rounds + 1):
-        start = time.perf_counter()
-        run()
-        samples.append((time.perf_counter() - start) / count * 1e6)
-    return statistics.median(samples[1:])  # the first round warms up
-
-
 def answer(request):
-    entries = [
-        (oracle.L.LiteralMap.FromString(base64.b64decode(e["inputs"])), base64.b64decode(e["value"]))
-        for e in request["entries"]
-    ]
-    task, version, rounds = request["task"], request["version"], request["rounds"]
+    task, version = request["task"], request["version"]
+    values = [base64.b64decode(value) for value in request["values"]]
     key = lambda inputs: oracle.cache_key(task, version, inputs, set())  # noqa: E731
-    keys = [key(inputs) for inputs, _ in entries]
-    cache = diskcache.Cache(request["dir"])
-    try:
-        def set_plain():
-            for k, (_, value) in zip(keys, entries):
-                cache.set(k, value)
+    rounds = [
+        [oracle.L.LiteralMap.FromString(base64.b64decode(inputs)) for inputs in round_inputs]
+        for round_inputs in request["rounds"]
+    ]
+    keys = [[key(inputs) for inputs in round_inputs] for round_inputs in rounds]
+    times = {"keys": [k for round_keys in keys for k in round_keys]}
 
-        def get_plain():
-            for k, (_, value) in zip(keys, entries):
-                if cache.get(k) != value:
-                    raise AssertionError("diskcache returned other bytes")
+    def set_plain(round_keys):
+        for k, value in zip(round_keys, values):
+            cache.set(k, value)
 
-        def set_keyed():
-            for inputs, value in entries:
-                cache.set(key(inputs), value)
+    def get_plain(round_keys):
+        for k, value in zip(round_keys, values):
+            if cache.get(k) != value:
+                raise AssertionError("diskcache returned other bytes")
 
-        def get_keyed():
-            for inputs, value in entries:
-                if cache.get(key(inputs)) != value:
-                    raise AssertionError("diskcache returned other bytes")
+    def set_keyed(round_inputs):
+        for inputs, value in zip(round_inputs, values):
+            cache.set(key(inputs), value)
 
-        n = len(entries)
-        return {
-            "keys": keys,
-            "set": per_op(set_plain, n, rounds),
-            "get": per_op(get_plain, n, rounds),
-            "set_keyed": per_op(set_keyed, n, rounds),
-            "get_keyed": per_op(get_keyed, n, rounds),
-        }
-    finally:
-        cache.close()
+    def get_keyed(round_inputs):
+        for inputs, value in zip(round_inputs, values):
+            if cache.get(key(inputs)) != value:
+                raise AssertionError("diskcache returned other bytes")
+
+    # Each pair runs on a fresh cache, so every set makes a new entry.
+    for name, rounds_of, store, load in [
+        ("", keys, set_plain, get_plain),
+        ("_keyed", rounds, set_keyed, get_keyed),
+    ]:
+        directory = os.path.join(request["dir"], "cache" + name)
+        cache = diskcache.Cache(directory)
+        try:
+            # Set then get, round by round, as the JS stores are timed.
+            set_samples, get_samples = [], []
+            for index, entries in enumerate(rounds_of):
+                start = time.perf_counter()
+                store(entries)
+                middle = time.perf_counter()
+                load(entries)
+                end = time.perf_counter()
+                if index > 0:
+                    set_samples.append((middle - start) / len(entries) * 1e6)
+                    get_samples.append((end - middle) / len(entries) * 1e6)
+            times["set" + name] = statistics.median(set_samples)
+            times["get" + name] = statistics.median(get_samples)
+        finally:
+            cache.close()
+    return times
 
 
 for line in sys.stdin:
