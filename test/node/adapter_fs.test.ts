@@ -1,12 +1,32 @@
+/**
+ * FsAdapter: the conformance suite on a real directory, plus what only a file system has:
+ * modes, foreign files, damaged files, a file where the directory should be, permissions, a
+ * read-only file system and a full disk (the last two on a tmpfs mounted by the test as root).
+ */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
+import { execFileSync, spawnSync } from "node:child_process";
+import {
+  chmod,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  truncate,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
+import { fileURLToPath } from "node:url";
 import { defaultCacheDirectory, FsAdapter } from "../../src/adapters/fs.ts";
 import { CacheError } from "../../src/errors.ts";
 import { adapterConformance, patternBytes } from "../conformance/adapter_suite.ts";
+
+const PROBE = fileURLToPath(new URL("./workers/fs_probe.ts", import.meta.url));
+const ENTRY = /^[0-9a-f]{64}\.ltc$/;
+const TEMPORARY = /^\.tmp-/;
 
 const directories: string[] = [];
 test.after(() => Promise.all(directories.map((d) => rm(d, { recursive: true, force: true }))));
@@ -17,6 +37,7 @@ async function freshDirectory(): Promise<string> {
   return directory;
 }
 
+/** An adapter on a directory that does not exist yet (its first `set` creates it). */
 async function freshAdapter(): Promise<FsAdapter> {
   return new FsAdapter({ directory: join(await freshDirectory(), "cache") });
 }
@@ -34,44 +55,72 @@ async function rejectsWith(promise: Promise<unknown>, code: string): Promise<Cac
   assert.fail(`expected a CacheError ${code}, got success`);
 }
 
-test("the directory is created with mode 0700 and files with mode 0600", async () => {
-  const previous = process.umask(0o000);
-  try {
-    const adapter = await freshAdapter();
-    await adapter.set("k", Uint8Array.of(1, 2, 3));
-    assert.equal((await stat(adapter.directory)).mode & 0o777, 0o700);
-    const [name] = await readdir(adapter.directory);
-    assert.equal((await stat(join(adapter.directory, name!))).mode & 0o777, 0o600);
-  } finally {
-    process.umask(previous);
+/** The names of the entry files in `directory`. */
+async function entryFiles(directory: string): Promise<string[]> {
+  return (await readdir(directory)).filter((name) => ENTRY.test(name));
+}
+
+async function temporaryFiles(directory: string): Promise<string[]> {
+  return (await readdir(directory)).filter((name) => TEMPORARY.test(name));
+}
+
+test("the directory is created with mode 0700 (parents too) and files with mode 0600", async () => {
+  for (const umask of [0o000, 0o022, 0o077]) {
+    const previous = process.umask(umask);
+    try {
+      const root = await freshDirectory();
+      const directory = join(root, "a", "b");
+      const adapter = new FsAdapter({ directory });
+      await adapter.set("k", Uint8Array.of(1, 2, 3));
+      await adapter.set("k", Uint8Array.of(4)); // a replaced entry keeps the mode
+      await adapter.set("other", new Uint8Array(2 << 20)); // and a large one (asynchronous)
+      for (const path of [join(root, "a"), directory]) {
+        assert.equal((await stat(path)).mode & 0o777, 0o700, `umask ${umask.toString(8)}`);
+      }
+      const names = await readdir(directory);
+      assert.equal(names.length, 2);
+      for (const name of names) {
+        assert.equal((await stat(join(directory, name))).mode & 0o777, 0o600, name);
+      }
+    } finally {
+      process.umask(previous);
+    }
   }
 });
 
 test("files are named from a hash of the key: nothing escapes the directory", async () => {
-  const adapter = await freshAdapter();
-  const keys = ["../../etc/passwd", "/absolute", "a/b\\c", "\0", "x".repeat(10_000), "CON"];
-  for (const key of keys) await adapter.set(key, new TextEncoder().encode(key));
+  const root = await freshDirectory();
+  const adapter = new FsAdapter({ directory: join(root, "cache") });
+  const keys = ["../../etc/passwd", "/absolute", "a/b\\c", "\0", "x".repeat(100_000), "CON", ""];
+  for (const key of keys) await adapter.set(key, new TextEncoder().encode(key.slice(0, 100)));
+  assert.deepEqual(await readdir(root), ["cache"], "nothing is written outside the directory");
   const names = await readdir(adapter.directory);
   assert.equal(names.length, keys.length);
-  for (const name of names) assert.match(name, /^[0-9a-f]{64}\.entry$/);
+  for (const name of names) assert.match(name, ENTRY);
   for (const key of keys) {
-    assert.deepEqual(await adapter.get(key), new TextEncoder().encode(key));
+    assert.deepEqual(await adapter.get(key), new TextEncoder().encode(key.slice(0, 100)));
   }
 });
 
-test("keys differing only in unpaired surrogates are different entries", async () => {
+test("keys differing only in lone surrogates are different entries", async () => {
   const adapter = await freshAdapter();
-  const keys = ["\uD800", "\uDC00", "\uFFFD", "\uD800\uDC00", "\uDC00\uD800", "?"];
+  const keys = ["\uD800", "\uDC00", "\uFFFD", "\uD800\uDC00", "\uDC00\uD800", "?", "\uD800x"];
   for (const [i, key] of keys.entries()) await adapter.set(key, Uint8Array.of(i));
-  for (const [i, key] of keys.entries()) assert.deepEqual(await adapter.get(key), Uint8Array.of(i));
+  assert.equal((await entryFiles(adapter.directory)).length, keys.length, "one file per key");
+  for (const [i, key] of keys.entries()) {
+    assert.deepEqual(await adapter.get(key), Uint8Array.of(i), JSON.stringify(key));
+  }
+  assert.equal(await adapter.get("\uDBFF"), undefined);
 });
 
-test("get returns a plain Uint8Array, not a Buffer", async () => {
+test("get returns a plain Uint8Array, not a Buffer, at every size", async () => {
   const adapter = await freshAdapter();
-  for (const size of [0, 10, 100_000]) {
-    await adapter.set("k", patternBytes(size));
-    const value = await adapter.get("k");
-    assert.equal(Object.getPrototypeOf(value), Uint8Array.prototype);
+  for (const size of [0, 10, 100_000, 1 << 20, (1 << 20) + 1, 3 << 20]) {
+    const value = patternBytes(size, size);
+    await adapter.set("k", value);
+    const read = await adapter.get("k");
+    assert.equal(Object.getPrototypeOf(read), Uint8Array.prototype, `${size} bytes`);
+    assert.deepEqual(read, value);
   }
 });
 
@@ -79,107 +128,196 @@ test("clear removes its own entries and leftover temporary files, nothing else",
   const adapter = await freshAdapter();
   await adapter.set("a", Uint8Array.of(1));
   await adapter.set("b", Uint8Array.of(2));
-  const foreign = ["notes.txt", "0123.entry", `${"a".repeat(64)}.entry.bak`];
+  const foreign = [
+    "notes.txt",
+    "0123.ltc",
+    `${"a".repeat(64)}.ltc.bak`,
+    `${"A".repeat(64)}.ltc`,
+    ".tmp-notours",
+    ".tmp-0123",
+  ];
   for (const name of foreign) await writeFile(join(adapter.directory, name), "mine");
   await mkdir(join(adapter.directory, "subdirectory"));
-  const leftover = `${"f".repeat(64)}.entry.0123456789abcdef.tmp`;
-  await writeFile(join(adapter.directory, leftover), "partial");
+  await writeFile(join(adapter.directory, "subdirectory", `${"b".repeat(64)}.ltc`), "mine");
+  // What a writer killed between creating and renaming its temporary file leaves behind.
+  const leftovers = [`.tmp-${"0".repeat(32)}`, `.tmp-${"0123456789abcdef".repeat(2)}`];
+  for (const name of leftovers) await writeFile(join(adapter.directory, name), "partial");
   await adapter.clear();
   assert.deepEqual((await readdir(adapter.directory)).sort(), [...foreign, "subdirectory"].sort());
-  assert.equal(await adapter.get("a"), undefined);
   for (const name of foreign) {
     assert.equal(await readFile(join(adapter.directory, name), "utf8"), "mine");
   }
+  assert.deepEqual(await readdir(join(adapter.directory, "subdirectory")), [
+    `${"b".repeat(64)}.ltc`,
+  ]);
+  assert.equal(await adapter.get("a"), undefined);
+  await adapter.set("a", Uint8Array.of(3));
+  assert.deepEqual(await adapter.get("a"), Uint8Array.of(3));
 });
 
-test("clear of a directory that does not exist yet is a no-op", async () => {
+test("a directory that does not exist is empty: get misses, delete and clear do nothing", async () => {
   const adapter = await freshAdapter();
-  await adapter.clear();
   assert.equal(await adapter.get("k"), undefined);
+  assert.equal(await adapter.delete("k"), false);
+  await adapter.clear();
+  await assert.rejects(stat(adapter.directory), { code: "ENOENT" }, "nothing was created");
 });
 
-test("every flipped byte or truncation reads as a miss, removes the file; set works again", async () => {
+test("a directory removed under the adapter is created again by the next set", async () => {
+  const adapter = await freshAdapter();
+  await adapter.set("k", Uint8Array.of(1));
+  await rm(adapter.directory, { recursive: true });
+  assert.equal(await adapter.get("k"), undefined);
+  await adapter.set("k", Uint8Array.of(2));
+  assert.deepEqual(await adapter.get("k"), Uint8Array.of(2));
+});
+
+test("every flipped byte or truncation reads as a miss and removes the file; set works again", async () => {
+  const adapter = await freshAdapter();
   const entries = new Map<string, Uint8Array>([
     ["empty", new Uint8Array(0)],
     ["small", patternBytes(5, 2)],
-    ["odd key length", patternBytes(1001, 3)],
-    ["large ∑ 😀", patternBytes(300_000, 4)],
+    ["an odd key ∑ 😀 \uD800", patternBytes(1001, 3)],
+    ["large", patternBytes(300_000, 4)],
+    ["over the synchronous limit", patternBytes((1 << 20) + 5, 5)],
   ]);
-  let damaged = 0;
+  // Which file is which entry's: the one that appears when it is stored.
+  const files = new Map<string, string>();
   for (const [key, value] of entries) {
-    // One entry per directory: its only file is the entry's.
-    const adapter = await freshAdapter();
+    const before = new Set(await entryFiles(adapter.directory).catch(() => []));
     await adapter.set(key, value);
-    const path = join(adapter.directory, (await readdir(adapter.directory))[0]!);
-    const size = (await stat(path)).size;
-    const offsets = [0, 3, 4, 8, 12, 16, 23, 24, 25, size - value.length, size - 1];
-    for (const offset of [...new Set(offsets)].filter((o) => o >= 0 && o < size)) {
-      await adapter.set(key, value);
-      const bytes = await readFile(path);
-      bytes[offset]! ^= 0x40;
-      await writeFile(path, bytes);
-      assert.equal(await adapter.get(key), undefined, `${key}: byte ${offset} flipped`);
-      await assert.rejects(stat(path), { code: "ENOENT" }, "the damaged file is removed");
-      damaged++;
+    const added = (await entryFiles(adapter.directory)).filter((name) => !before.has(name));
+    assert.equal(added.length, 1);
+    files.set(key, join(adapter.directory, added[0]!));
+  }
+  const othersIntact = async (damaged: string) => {
+    for (const [key, value] of entries) {
+      if (key !== damaged) assert.deepEqual(await adapter.get(key), value, `${key} is intact`);
     }
-    for (const length of [0, 1, 23, 24, Math.floor(size / 2), size - 1]) {
-      if (length >= size) continue;
+  };
+  let cases = 0;
+  for (const [key, value] of entries) {
+    const path = files.get(key)!;
+    const size = (await stat(path)).size;
+    const keyEnd = size - value.length; // the header is 20 bytes, then the key, then the value
+    const offsets = [0, 3, 4, 7, 8, 11, 12, 19, 20, keyEnd - 1, keyEnd, keyEnd + 1];
+    offsets.push(keyEnd + Math.floor(value.length / 2), size - 1);
+    for (const offset of new Set(offsets.filter((o) => o >= 0 && o < size))) {
+      for (const flip of [0x01, 0x80, 0xff]) {
+        await adapter.set(key, value);
+        const bytes = await readFile(path);
+        bytes[offset]! ^= flip;
+        await writeFile(path, bytes);
+        assert.equal(await adapter.get(key), undefined, `${key}: byte ${offset} ^ ${flip}`);
+        await assert.rejects(stat(path), { code: "ENOENT" }, "the damaged file is removed");
+        cases++;
+      }
+    }
+    const lengths = [0, 1, 4, 19, 20, keyEnd, Math.floor(size / 2), size - 1];
+    for (const length of new Set(lengths.filter((l) => l < size))) {
       await adapter.set(key, value);
       await truncate(path, length);
       assert.equal(await adapter.get(key), undefined, `${key}: truncated to ${length}`);
-      await assert.rejects(stat(path), { code: "ENOENT" });
-      damaged++;
+      await assert.rejects(stat(path), { code: "ENOENT" }, "the truncated file is removed");
+      cases++;
     }
     await adapter.set(key, value);
-    await writeFile(path, new Uint8Array([...(await readFile(path)), 0]));
+    await writeFile(path, Buffer.concat([await readFile(path), Uint8Array.of(0)]));
     assert.equal(await adapter.get(key), undefined, `${key}: a byte appended`);
+    await writeFile(path, "not an entry at all");
+    assert.equal(await adapter.get(key), undefined, `${key}: a foreign file`);
+    await othersIntact(key);
     await adapter.set(key, value);
-    assert.deepEqual(await adapter.get(key), value, `${key}: set works after damage`);
+    assert.deepEqual(await adapter.get(key), value, `${key}: set works after the damage`);
   }
-  assert.ok(damaged > 40, `damaged ${damaged} files`);
+  assert.ok(cases > 150, `${cases} damaged files`);
+  assert.deepEqual(await temporaryFiles(adapter.directory), []);
 });
 
-test("an entry file holding another key reads as a miss", async () => {
+test("an entry file holding another key's entry reads as a miss", async () => {
   const adapter = await freshAdapter();
   await adapter.set("first", Uint8Array.of(1));
-  const [first] = await readdir(adapter.directory);
+  const [first] = await entryFiles(adapter.directory);
   await adapter.set("other", Uint8Array.of(2));
-  const other = (await readdir(adapter.directory)).find((name) => name !== first)!;
+  const other = (await entryFiles(adapter.directory)).find((name) => name !== first)!;
   await writeFile(join(adapter.directory, other), await readFile(join(adapter.directory, first!)));
   assert.equal(await adapter.get("other"), undefined);
+  assert.deepEqual(await entryFiles(adapter.directory), [first], "the wrong file is removed");
   assert.deepEqual(await adapter.get("first"), Uint8Array.of(1));
 });
 
-test("a directory path that is a file: NOT_A_DIRECTORY on set and get", async () => {
+test("sets racing clears and deletes never fail and leave no temporary file", async () => {
+  const adapter = await freshAdapter();
+  for (let round = 0; round < 20; round++) {
+    const value = patternBytes(1000 + round, round);
+    await Promise.all([
+      ...Array.from({ length: 8 }, (_, i) => adapter.set(`k${i % 3}`, value)),
+      adapter.clear(),
+      adapter.delete("k0"),
+      adapter.set(`big${round % 2}`, patternBytes((1 << 20) + 100, round)),
+      adapter.clear(),
+    ]);
+    for (const key of ["k0", "k1", "k2"]) {
+      const read = await adapter.get(key);
+      assert.ok(read === undefined || Buffer.compare(read, value) === 0, `${key} is exact`);
+    }
+  }
+  assert.deepEqual(await temporaryFiles(adapter.directory), []);
+});
+
+test("a directory path that is a file: NOT_A_DIRECTORY from every operation", async () => {
+  // `get` rejects rather than missing: a cache that can never store anything is a
+  // misconfiguration to report, not an empty cache.
   const file = join(await freshDirectory(), "a-file");
   await writeFile(file, "not a directory");
-  for (const directory of [file, join(file, "below")]) {
+  for (const directory of [file, join(file, "below"), join(file, "below", "deeper")]) {
     const adapter = new FsAdapter({ directory });
-    await rejectsWith(adapter.set("k", Uint8Array.of(1)), "NOT_A_DIRECTORY");
-    if (directory !== file) await rejectsWith(adapter.get("k"), "NOT_A_DIRECTORY");
+    const error = await rejectsWith(adapter.set("k", Uint8Array.of(1)), "NOT_A_DIRECTORY");
+    assert.ok(error.message.includes(directory), "the message names the path");
+    assert.match(error.message, /choose another directory/);
+    assert.ok(error.cause instanceof Error, "the cause is the original error");
+    await rejectsWith(adapter.set("k", new Uint8Array(2 << 20)), "NOT_A_DIRECTORY");
+    await rejectsWith(adapter.get("k"), "NOT_A_DIRECTORY");
+    await rejectsWith(adapter.delete("k"), "NOT_A_DIRECTORY");
+    await rejectsWith(adapter.clear(), "NOT_A_DIRECTORY");
   }
   assert.equal(await readFile(file, "utf8"), "not a directory");
 });
 
-test("after close, every method rejects with CLOSED", async () => {
+test("after close, every method rejects with CLOSED; close twice is harmless", async () => {
   const adapter = await freshAdapter();
+  await adapter.set("k", Uint8Array.of(1));
   await adapter.close();
   await adapter.close();
   await rejectsWith(adapter.get("k"), "CLOSED");
   await rejectsWith(adapter.set("k", Uint8Array.of(1)), "CLOSED");
   await rejectsWith(adapter.delete("k"), "CLOSED");
   await rejectsWith(adapter.clear(), "CLOSED");
+  assert.deepEqual(
+    await new FsAdapter({ directory: adapter.directory }).get("k"),
+    Uint8Array.of(1),
+  );
 });
 
-test("bad options and values are TypeErrors", async () => {
+test("bad options, keys and values are TypeErrors", async () => {
   assert.throws(() => new FsAdapter({ directory: "" }), TypeError);
   assert.throws(() => new FsAdapter({} as never), /options.directory/);
+  assert.throws(() => new FsAdapter(undefined as never), TypeError);
   const adapter = await freshAdapter();
   await assert.rejects(adapter.set("k", [1, 2] as never), TypeError);
+  await assert.rejects(adapter.get(1 as never), TypeError);
 });
 
 test("defaultCacheDirectory: LOCAL_TASK_CACHE_DIR, then the per-user cache directory", () => {
-  assert.equal(defaultCacheDirectory({ LOCAL_TASK_CACHE_DIR: "/x/y" }), "/x/y");
+  assert.equal(defaultCacheDirectory({ LOCAL_TASK_CACHE_DIR: "/x/y", HOME: "/h" }), "/x/y");
+  const saved = process.env.LOCAL_TASK_CACHE_DIR;
+  process.env.LOCAL_TASK_CACHE_DIR = "/from/the/environment";
+  try {
+    assert.equal(defaultCacheDirectory(), "/from/the/environment", "process.env by default");
+  } finally {
+    if (saved === undefined) delete process.env.LOCAL_TASK_CACHE_DIR;
+    else process.env.LOCAL_TASK_CACHE_DIR = saved;
+  }
   if (process.platform === "linux") {
     assert.equal(
       defaultCacheDirectory({ XDG_CACHE_HOME: "/c", HOME: "/h" }),
@@ -187,21 +325,84 @@ test("defaultCacheDirectory: LOCAL_TASK_CACHE_DIR, then the per-user cache direc
     );
     assert.equal(defaultCacheDirectory({ HOME: "/h" }), "/h/.cache/local-task-cache");
     assert.equal(
-      defaultCacheDirectory({ LOCAL_TASK_CACHE_DIR: "", HOME: "/h" }),
+      defaultCacheDirectory({ LOCAL_TASK_CACHE_DIR: "", XDG_CACHE_HOME: "", HOME: "/h" }),
       "/h/.cache/local-task-cache",
+      "empty variables count as unset",
+    );
+  } else if (process.platform === "darwin") {
+    assert.equal(defaultCacheDirectory({ HOME: "/h" }), "/h/Library/Caches/local-task-cache");
+  } else if (process.platform === "win32") {
+    assert.equal(
+      defaultCacheDirectory({ LOCALAPPDATA: "C:\\L" }),
+      "C:\\L\\local-task-cache\\Cache",
     );
   }
 });
 
-/** A tmpfs mounted for the test (CI runs as root); skipped outside CI when mount is refused. */
+/** Fails in CI, where the test must run; skips elsewhere, saying why. */
+function unavailable(t: TestContext, reason: string): void {
+  if (process.env.CI) assert.fail(`${reason} (CI must run this test)`);
+  t.skip(reason);
+}
+
+test("permission denied: PERMISSION_DENIED from every operation", async (t) => {
+  const root = await freshDirectory();
+  const locked = join(root, "locked");
+  const seeded = new FsAdapter({ directory: locked });
+  await seeded.set("key", Uint8Array.of(1));
+  await chmod(root, 0o755);
+  await chmod(locked, 0o700);
+  const below = join(locked, "below"); // its parent cannot be written: mkdir fails
+  let outcomes: Record<string, string>[];
+  if (process.getuid?.() === 0) {
+    // Root ignores modes: ask an unprivileged user (nobody) to do it.
+    outcomes = [];
+    for (const directory of [locked, below]) {
+      const child = spawnSync(process.execPath, ["--import", "tsx", PROBE, directory], {
+        uid: 65534,
+        gid: 65534,
+        cwd: process.cwd(),
+        encoding: "utf8",
+        env: { ...process.env, HOME: root },
+      });
+      if (child.error || child.status !== 0) {
+        unavailable(t, `cannot run a process as nobody: ${child.error ?? child.stderr}`);
+        return;
+      }
+      outcomes.push(JSON.parse(child.stdout));
+    }
+  } else {
+    await chmod(locked, 0o000);
+    try {
+      outcomes = [];
+      for (const directory of [locked, below]) {
+        const adapter = new FsAdapter({ directory });
+        const outcome = (operation: Promise<unknown>) =>
+          operation.then(() => "ok", (error) => error instanceof CacheError ? error.code : error);
+        outcomes.push({
+          set: await outcome(adapter.set("key", Uint8Array.of(1))),
+          get: await outcome(adapter.get("key")),
+          delete: await outcome(adapter.delete("key")),
+          clear: await outcome(adapter.clear()),
+        });
+      }
+    } finally {
+      await chmod(locked, 0o700);
+    }
+  }
+  const denied = "PERMISSION_DENIED";
+  assert.deepEqual(outcomes[0], { set: denied, get: denied, delete: denied, clear: denied });
+  assert.equal(outcomes[1]!.set, denied, "creating a directory where that is not allowed");
+  assert.deepEqual(await seeded.get("key"), Uint8Array.of(1), "the entry is untouched");
+});
+
+/** A tmpfs mounted for the test (CI runs as root). */
 async function mountTmpfs(t: TestContext, options: string): Promise<string | undefined> {
   const directory = await freshDirectory();
   try {
     execFileSync("mount", ["-t", "tmpfs", "-o", options, "tmpfs", directory], { stdio: "pipe" });
   } catch (error) {
-    const reason = `cannot mount a tmpfs (needs root): ${String(error).split("\n")[0]}`;
-    if (process.env.CI) assert.fail(reason);
-    t.skip(reason);
+    unavailable(t, `cannot mount a tmpfs (needs root): ${String(error).split("\n")[0]}`);
     return undefined;
   }
   t.after(() => execFileSync("umount", ["-l", directory]));
@@ -209,22 +410,26 @@ async function mountTmpfs(t: TestContext, options: string): Promise<string | und
 }
 
 test("a full disk: NO_SPACE, existing entries intact, no temporary file left", async (t) => {
-  const mount = await mountTmpfs(t, "size=256k,mode=0755");
+  const mount = await mountTmpfs(t, "size=64k,mode=0755");
   if (mount === undefined) return;
   const adapter = new FsAdapter({ directory: join(mount, "cache") });
   await adapter.set("kept", patternBytes(1000, 1));
   await adapter.set("replaced", patternBytes(1000, 2));
-  await rejectsWith(adapter.set("replaced", patternBytes(1 << 20, 3)), "NO_SPACE");
-  await rejectsWith(adapter.set("new", patternBytes(1 << 20, 4)), "NO_SPACE");
+  for (const size of [100_000, 1 << 20, 3 << 20]) { // synchronous and asynchronous writes
+    const error = await rejectsWith(adapter.set("replaced", patternBytes(size, 3)), "NO_SPACE");
+    assert.match(error.message, /free some space/);
+    assert.equal((error.cause as { code?: string }).code, "ENOSPC");
+    await rejectsWith(adapter.set("new", patternBytes(size, 4)), "NO_SPACE");
+    assert.deepEqual(await temporaryFiles(adapter.directory), [], "the temporary file is removed");
+  }
   assert.deepEqual(await adapter.get("kept"), patternBytes(1000, 1));
   assert.deepEqual(await adapter.get("replaced"), patternBytes(1000, 2));
   assert.equal(await adapter.get("new"), undefined);
-  assert.equal((await readdir(adapter.directory)).filter((n) => n.endsWith(".tmp")).length, 0);
   await adapter.set("small", Uint8Array.of(9));
   assert.deepEqual(await adapter.get("small"), Uint8Array.of(9));
 });
 
-test("a read-only file system: PERMISSION_DENIED on set, entries still readable", async (t) => {
+test("a read-only file system: PERMISSION_DENIED on writes, entries still readable", async (t) => {
   const mount = await mountTmpfs(t, "size=1m,mode=0755");
   if (mount === undefined) return;
   const adapter = new FsAdapter({ directory: join(mount, "cache") });
@@ -233,9 +438,14 @@ test("a read-only file system: PERMISSION_DENIED on set, entries still readable"
   await rejectsWith(adapter.set("kept", Uint8Array.of(4)), "PERMISSION_DENIED");
   await rejectsWith(adapter.set("new", Uint8Array.of(4)), "PERMISSION_DENIED");
   await rejectsWith(adapter.delete("kept"), "PERMISSION_DENIED");
+  await rejectsWith(adapter.clear(), "PERMISSION_DENIED");
   assert.deepEqual(await adapter.get("kept"), Uint8Array.of(1, 2, 3));
-  const fresh = new FsAdapter({ directory: join(mount, "elsewhere") });
-  const error = await rejectsWith(fresh.set("k", Uint8Array.of(1)), "PERMISSION_DENIED");
-  assert.match(error.message, /read-only/);
-  assert.equal((error.cause as { code?: string }).code, "EROFS");
+  assert.equal(await adapter.get("new"), undefined);
+  // Creating the directory fails with the real cause (a recursive mkdir would say ENOENT).
+  for (const directory of [join(mount, "elsewhere"), join(mount, "else", "where")]) {
+    const fresh = new FsAdapter({ directory });
+    const error = await rejectsWith(fresh.set("k", Uint8Array.of(1)), "PERMISSION_DENIED");
+    assert.match(error.message, /read-only/);
+    assert.equal((error.cause as { code?: string }).code, "EROFS");
+  }
 });

@@ -1,6 +1,6 @@
 /**
- * FsAdapter under faults, with real processes and real files: writers killed by SIGKILL in the
- * middle of large sets, and several processes reading and writing the same keys at once.
+ * FsAdapter under faults, with real processes and real files: writers killed with SIGKILL in
+ * the middle of large sets, and several processes reading and writing the same keys at once.
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -11,24 +11,35 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { FsAdapter } from "../../src/adapters/fs.ts";
-import { stampProblem } from "../support/stamped.ts";
-import { KILLED_KEYS, killedLength, mixedLength } from "./workers/fs_workload.ts";
+import { KILLED_KEYS, killedLength, mixedLength, workloadProblem } from "./workers/fs_workload.ts";
 
 const WORKER = fileURLToPath(new URL("./workers/fs_worker.ts", import.meta.url));
+const TEMPORARY = /^\.tmp-/;
 
 function startWorker(args: (string | number)[]): ChildProcess {
   return spawn(process.execPath, ["--import", "tsx", WORKER, ...args.map(String)], {
-    stdio: ["ignore", "pipe", "inherit"],
+    stdio: ["pipe", "pipe", "inherit"],
   });
 }
 
-async function firstLine(child: ChildProcess): Promise<string> {
+/** Resolves to the lines a child prints, one at a time. */
+function lineReader(child: ChildProcess): () => Promise<string> {
   let text = "";
-  for await (const chunk of child.stdout!) {
+  const waiting: ((line: string) => void)[] = [];
+  const lines: string[] = [];
+  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
     text += chunk;
-    if (text.includes("\n")) break;
-  }
-  return text.split("\n")[0]!;
+    for (let end = text.indexOf("\n"); end >= 0; end = text.indexOf("\n")) {
+      lines.push(text.slice(0, end));
+      text = text.slice(end + 1);
+    }
+    while (lines.length > 0 && waiting.length > 0) waiting.shift()!(lines.shift()!);
+  });
+  return () =>
+    lines.length > 0 ? Promise.resolve(lines.shift()!) : new Promise((resolve, reject) => {
+      waiting.push(resolve);
+      child.once("exit", (code) => reject(new Error(`the worker exited (${code}) silently`)));
+    });
 }
 
 async function withDirectory(run: (directory: string) => Promise<void>): Promise<void> {
@@ -40,66 +51,92 @@ async function withDirectory(run: (directory: string) => Promise<void>): Promise
   }
 }
 
+async function temporaryFiles(directory: string): Promise<string[]> {
+  return (await readdir(directory)).filter((name) => TEMPORARY.test(name));
+}
+
 test("writers killed with SIGKILL mid-set: every get is undefined or an exact value", async () => {
   await withDirectory(async (directory) => {
     const adapter = new FsAdapter({ directory });
-    const rounds = 12;
-    let hits = 0, leftovers = 0;
-    let seed = 12345;
-    for (let round = 0; round < rounds; round++) {
-      const child = startWorker(["writer", directory, round + 1]);
-      assert.equal(await firstLine(child), "ready");
-      seed = (seed * 1103515245 + 12345) >>> 0;
-      await new Promise((resolve) => setTimeout(resolve, 30 + (seed % 400)));
+    const rounds = 15;
+    const present = new Set<number>();
+    let hits = 0, killedMidWrite = 0;
+    let seed = 20_240_601;
+    for (let round = 1; round <= rounds; round++) {
+      const before = round === 1 ? 0 : (await temporaryFiles(directory)).length;
+      const child = startWorker(["writer", directory, round]);
+      const exited = once(child, "exit");
+      assert.equal(await lineReader(child)(), "ready");
+      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+      await new Promise((resolve) => setTimeout(resolve, 50 + (seed % 500)));
       child.kill("SIGKILL");
-      await once(child, "exit");
-      leftovers = Math.max(
-        leftovers,
-        (await readdir(directory)).filter((name) => name.endsWith(".tmp")).length,
-      );
+      const [, signal] = await exited;
+      assert.equal(signal, "SIGKILL", "the writer was killed, not finished");
+      if ((await temporaryFiles(directory)).length > before) killedMidWrite++;
       for (let key = 0; key < KILLED_KEYS; key++) {
         const value = await adapter.get(`key-${key}`);
-        if (value === undefined) continue;
+        if (value === undefined) {
+          // Nobody deletes: a key once present stays present (the old value or a new one).
+          assert.ok(!present.has(key), `round ${round}: key ${key} was lost`);
+          continue;
+        }
+        present.add(key);
         hits++;
-        const problem = stampProblem(value, key, killedLength);
+        const problem = workloadProblem(value, key, killedLength, round, KILLED_KEYS);
         assert.equal(problem, undefined, `round ${round}, key ${key}: ${problem}`);
       }
     }
     assert.ok(hits > 0, "some writes completed before the kills");
-    // Temporary files of killed writers are left behind, and clear removes them.
+    assert.ok(killedMidWrite > 0, "some writer was killed with its temporary file unrenamed");
+    // Temporary files of killed writers are left behind; clear removes them, and the entries.
     await adapter.clear();
     assert.deepEqual(await readdir(directory), []);
     await adapter.set("key-0", Uint8Array.of(1, 2, 3));
     assert.deepEqual(await adapter.get("key-0"), Uint8Array.of(1, 2, 3));
     console.log(
-      `${rounds} writers killed; ${hits} exact hits; up to ${leftovers} temporary files left`,
+      `${rounds} writers killed (${killedMidWrite} with a temporary file); ${hits} exact hits`,
     );
   });
 });
 
-test("4 processes x 500 random gets and sets on shared keys: reads are exact or misses", async () => {
+test("4 processes x 500 random operations on shared keys: reads are exact or misses", async () => {
   await withDirectory(async (directory) => {
-    const workers = [1, 2, 3, 4].map((writer) =>
-      startWorker(["mixed", directory, writer, 500, 10, writer * 7919])
-    );
-    const reports = await Promise.all(workers.map(async (child) => {
-      const line = await firstLine(child);
-      const [code] = await once(child, "exit");
+    const keys = 10;
+    const workers = [1, 2, 3, 4].map((writer) => {
+      const child = startWorker(["mixed", directory, writer, 500, keys, writer * 7919]);
+      return { child, exited: once(child, "exit"), nextLine: lineReader(child) };
+    });
+    for (const worker of workers) assert.equal(await worker.nextLine(), "ready");
+    for (const worker of workers) worker.child.stdin!.end("go\n"); // all at once
+    const reports = await Promise.all(workers.map(async (worker) => {
+      const line = await worker.nextLine();
+      const [code] = await worker.exited;
       assert.equal(code, 0, "the worker exits cleanly");
-      return JSON.parse(line) as { reads: number; hits: number; problems: string[] };
+      return JSON.parse(line) as {
+        reads: number;
+        hits: number;
+        sets: number;
+        deletes: number;
+        clears: number;
+        problems: string[];
+        errors: string[];
+      };
     }));
-    const problems = reports.flatMap((report) => report.problems);
-    assert.deepEqual(problems, []);
-    const hits = reports.reduce((sum, report) => sum + report.hits, 0);
-    const reads = reports.reduce((sum, report) => sum + report.reads, 0);
-    assert.ok(hits > reads / 2, `most reads hit (${hits} of ${reads})`);
-    // Whatever is left is exact too, and no temporary file remains.
+    assert.deepEqual(reports.flatMap((report) => report.problems), [], "no inexact read");
+    assert.deepEqual(reports.flatMap((report) => report.errors), [], "no operation failed");
+    const total = (field: "reads" | "hits" | "sets" | "deletes" | "clears") =>
+      reports.reduce((sum, report) => sum + report[field], 0);
+    assert.ok(total("hits") > total("reads") / 4, `reads hit (${total("hits")}/${total("reads")})`);
+    // What is left is exact too, and no temporary file remains.
     const adapter = new FsAdapter({ directory });
-    for (let key = 0; key < 10; key++) {
+    for (let key = 0; key < keys; key++) {
       const value = await adapter.get(`key-${key}`);
-      assert.ok(value, `key ${key} holds a value`);
-      assert.equal(stampProblem(value, key, mixedLength), undefined);
+      if (value !== undefined) assert.equal(workloadProblem(value, key, mixedLength, 4), undefined);
     }
-    assert.equal((await readdir(directory)).filter((name) => name.endsWith(".tmp")).length, 0);
+    assert.deepEqual(await temporaryFiles(directory), []);
+    console.log(
+      `${total("reads")} reads (${total("hits")} hits), ${total("sets")} sets, ` +
+        `${total("deletes")} deletes, ${total("clears")} clears`,
+    );
   });
 });

@@ -1,28 +1,42 @@
 /**
  * A process working on one FsAdapter directory, for test/node/fs_faults.test.ts.
  *
- * `writer <dir> <writer>`: sets large stamped values under keys 0..2 until killed; prints
- * "ready" before its first write.
- * `mixed <dir> <writer> <ops> <keys> <seed>`: random gets and sets on shared keys; prints one
- * JSON line: { reads, hits, problems }.
+ * - `writer <directory> <writer>`: sets stamped 4-8 MiB values (seq 0 to 5) under
+ *   `key-<seq % 3>`, over and over and one loop per key at once, until it is killed; prints
+ *   "ready" before its first write.
+ * - `mixed <directory> <writer> <ops> <keys> <seed>`: prints "ready", waits for a line on
+ *   stdin (so that all workers start together), then does `ops` random operations on
+ *   `key-0` .. `key-<keys - 1>` (50% get, 44% set, 5% delete, 1% clear) and prints one JSON
+ *   line: `{ reads, hits, sets, deletes, clears, problems, errors }`. A problem is a read that
+ *   is not exactly a value written for its key; an error is an operation that threw.
  */
+import { createInterface } from "node:readline";
 import { FsAdapter } from "../../../src/adapters/fs.ts";
-import { stampedValue, stampProblem } from "../../support/stamped.ts";
-import { KILLED_KEYS, killedLength, mixedLength } from "./fs_workload.ts";
+import { stampedValue } from "../../support/stamped.ts";
+import { KILLED_KEYS, killedLength, mixedLength, workloadProblem } from "./fs_workload.ts";
 
 const [mode, directory, writerText, ...rest] = process.argv.slice(2);
 const writer = Number(writerText);
+const adapter = new FsAdapter({ directory: directory! });
 
 if (mode === "writer") {
-  const adapter = new FsAdapter({ directory: directory! });
+  // Values made up front (two per key), so that the writer spends its time in `set` and a
+  // kill nearly always lands in the middle of one.
+  const values = Array.from(
+    { length: 2 * KILLED_KEYS },
+    (_, seq) => stampedValue(seq % KILLED_KEYS, writer, seq, killedLength(writer, seq)),
+  );
   process.stdout.write("ready\n");
-  for (let seq = 0;; seq++) {
-    const key = seq % KILLED_KEYS;
-    await adapter.set(`key-${key}`, stampedValue(key, writer, seq, killedLength(writer, seq)));
-  }
+  // One loop per key, concurrently: while one computes its checksum, the others write.
+  await Promise.all(
+    Array.from({ length: KILLED_KEYS }, async (_, key) => {
+      for (let seq = key;; seq = (seq + KILLED_KEYS) % values.length) {
+        await adapter.set(`key-${key}`, values[seq]!);
+      }
+    }),
+  );
 } else if (mode === "mixed") {
   const [ops, keys, seed] = rest.map(Number) as [number, number, number];
-  const adapter = new FsAdapter({ directory: directory! });
   let state = seed >>> 0 || 1;
   const random = () => {
     state ^= state << 13;
@@ -30,22 +44,40 @@ if (mode === "writer") {
     state ^= state << 5;
     return (state >>> 0) / 2 ** 32;
   };
-  let reads = 0, hits = 0;
+  process.stdout.write("ready\n");
+  const lines = createInterface({ input: process.stdin });
+  await new Promise((resolve) => lines.once("line", resolve));
+  lines.close();
+  const report = { reads: 0, hits: 0, sets: 0, deletes: 0, clears: 0 };
   const problems: string[] = [];
+  const errors: string[] = [];
   for (let seq = 0; seq < ops; seq++) {
     const key = Math.floor(random() * keys);
-    if (random() < 0.5) {
-      await adapter.set(`key-${key}`, stampedValue(key, writer, seq, mixedLength(writer, seq)));
-    } else {
-      reads++;
-      const value = await adapter.get(`key-${key}`);
-      if (value === undefined) continue;
-      hits++;
-      const problem = stampProblem(value, key, mixedLength);
-      if (problem !== undefined) problems.push(problem);
+    const choice = random();
+    try {
+      if (choice < 0.5) {
+        report.reads++;
+        const value = await adapter.get(`key-${key}`);
+        if (value === undefined) continue;
+        report.hits++;
+        const problem = workloadProblem(value, key, mixedLength, 4);
+        if (problem !== undefined) problems.push(`writer ${writer} op ${seq}: ${problem}`);
+      } else if (choice < 0.94) {
+        report.sets++;
+        const value = stampedValue(key, writer, seq, mixedLength(writer, seq));
+        await adapter.set(`key-${key}`, value);
+      } else if (choice < 0.99) {
+        report.deletes++;
+        await adapter.delete(`key-${key}`);
+      } else {
+        report.clears++;
+        await adapter.clear();
+      }
+    } catch (error) {
+      errors.push(`writer ${writer} op ${seq}: ${String(error)}`);
     }
   }
-  process.stdout.write(JSON.stringify({ reads, hits, problems }) + "\n");
+  process.stdout.write(`${JSON.stringify({ ...report, problems, errors })}\n`);
 } else {
-  throw new Error(`unknown mode ${mode}`);
+  throw new Error(`fs_worker: unknown mode ${mode}`);
 }
