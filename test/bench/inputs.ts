@@ -6,17 +6,21 @@
 import { create } from "@bufbuild/protobuf";
 import { encode } from "@msgpack/msgpack";
 import {
+  type Literal,
   type LiteralMap,
   LiteralMapSchema,
   LiteralSchema,
 } from "../../gen/flyteidl/core/literals_pb.ts";
+import { patternBytes } from "../conformance/adapter_suite.ts";
+import { binary } from "../support/literals.ts";
 
 function primitive(
-  value: { case: "integer"; value: bigint } | { case: "floatValue"; value: number } | {
-    case: "boolean";
-    value: boolean;
-  },
-) {
+  value:
+    | { case: "integer"; value: bigint }
+    | { case: "floatValue"; value: number }
+    | { case: "boolean"; value: boolean }
+    | { case: "stringValue"; value: string },
+): Literal {
   return create(LiteralSchema, {
     value: { case: "scalar", value: { value: { case: "primitive", value: { value } } } },
   });
@@ -29,6 +33,8 @@ export interface KeyCase {
   inputs: LiteralMap;
   /** Calls per timing round. */
   iterations: number;
+  /** Calls per timing round in Python (slower: fewer calls for rounds of similar length). */
+  pythonIterations: number;
 }
 
 /**
@@ -76,6 +82,7 @@ export function keyCases(): KeyCase[] {
       cacheVersion: "1",
       inputs: stable,
       iterations: 2000,
+      pythonIterations: 1000,
     },
     {
       name: "(b) 1000 integer inputs",
@@ -83,13 +90,62 @@ export function keyCases(): KeyCase[] {
       cacheVersion: "1",
       inputs: many,
       iterations: 100,
+      pythonIterations: 20,
     },
     {
       name: "(c) one 1 MiB Binary",
       taskName: "t.large",
       cacheVersion: "1",
       inputs: large,
-      iterations: 10,
+      iterations: 30,
+      pythonIterations: 5,
     },
   ];
+}
+
+/** One output size of the disk benchmark: what is stored, under which inputs, in each round. */
+export interface DiskWorkload {
+  /** `1 KiB`. */
+  label: string;
+  /** Size of the Binary in each output. */
+  size: number;
+  /**
+   * The inputs of each round, the first of which warms up. Every round has new inputs, so new
+   * keys: flytekit sets an entry after a miss, so a set nearly always makes a new entry.
+   */
+  rounds: LiteralMap[][];
+  /** The output stored for the i-th inputs of a round: a LiteralMap holding one Binary. */
+  values: LiteralMap[];
+}
+
+/**
+ * `count` outputs of `size` bytes each (a LiteralMap with one Binary), under `rounds` + 1 rounds
+ * of small inputs (an integer, a string and a float, varying per entry and per round).
+ */
+export function diskWorkload(
+  label: string,
+  size: number,
+  count: number,
+  rounds: number,
+): DiskWorkload {
+  return {
+    label,
+    size,
+    rounds: Array.from(
+      { length: rounds + 1 },
+      (_, round) =>
+        Array.from({ length: count }, (_, i) =>
+          create(LiteralMapSchema, {
+            literals: {
+              n: primitive({ case: "integer", value: BigInt(i) }),
+              run: primitive({ case: "stringValue", value: `round-${round}` }),
+              scale: primitive({ case: "floatValue", value: 0.5 + i / count }),
+            },
+          })),
+    ),
+    values: Array.from(
+      { length: count },
+      (_, i) => create(LiteralMapSchema, { literals: { o0: binary(patternBytes(size, i + 1)) } }),
+    ),
+  };
 }

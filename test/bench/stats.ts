@@ -1,5 +1,5 @@
 /**
- * Timing helpers for the benchmarks: medians of repeated runs, and ratios.
+ * Timing helpers for the benchmarks: medians of repeated rounds, ratios, 3 significant digits.
  *
  * @module
  */
@@ -33,14 +33,31 @@ export async function timePerCall(
   return median(samples);
 }
 
-/** `12.3 µs`, `4.56 ms`. */
-export function formatMicros(us: number): string {
-  if (us >= 1000) return `${(us / 1000).toFixed(2)} ms`;
-  if (us >= 10) return `${us.toFixed(1)} µs`;
-  return `${us.toFixed(2)} µs`;
+/** Microseconds per call of `fn` over one round of `iterations` calls. */
+export function roundTime(fn: () => unknown, iterations: number): number {
+  const started = performance.now();
+  for (let i = 0; i < iterations; i++) fn();
+  return ((performance.now() - started) * 1000) / iterations;
 }
 
-/** How many times faster `ours` is than `theirs`: `3.4x`. */
+/** `x` with 3 significant digits, without an exponent: `12.3`, `0.0875`, `1230`. */
+export function sig3(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return "0";
+  const rounded = Number(x.toPrecision(3));
+  const digits = Math.max(0, 2 - Math.floor(Math.log10(Math.abs(rounded))));
+  return rounded.toFixed(Math.min(digits, 20));
+}
+
+/** A duration in µs as `12.3 µs`, `4.56 ms`, `1.23 s` (3 significant digits). */
+export function formatMicros(us: number): string {
+  const rounded = Number(us.toPrecision(3));
+  if (rounded >= 1e6) return `${sig3(us / 1e6)} s`;
+  if (rounded >= 1000) return `${sig3(us / 1000)} ms`;
+  return `${sig3(us)} µs`;
+}
+
+/** How many times faster `ours` is than `theirs` (their time / ours): `3.40x`. */
 export function speedup(ours: number, theirs: number): string {
-  return `${(theirs / ours).toFixed(2)}x`;
+  return `${sig3(theirs / ours)}x`;
 }

@@ -1,83 +1,102 @@
-"""flytekit's own store, timed: Python diskcache (Debian python3-diskcache) storing protobuf
-bytes under flytekit's keys, for the benchmark in test/bench/run.ts.
+"""flytekit's own store, timed: Python diskcache (Debian python3-diskcache) holding protobuf bytes
+under flytekit's keys, for the benchmark in test/bench/run.ts. Run it with /usr/bin/python3.
 
-One JSON request per line on stdin:
-  {"dir": str, "task": str, "version": str,
-   "rounds": [[base64 LiteralMap bytes of inputs, ...], ...],   (the first round warms up)
-   "values": [base64 bytes stored for the i-th inputs of a round, ...]}
-Every round stores new keys, as a cache does after a miss. One JSON answer per line: the keys
-of all rounds, and microseconds per operation (median over rounds) for
-  set / get            diskcache alone, with the keys computed beforehand
-  set_keyed / get_keyed  flytekit's whole path: the key (as flytekit computes it), then diskcache
+One JSON request per line on stdin, one JSON answer per line on stdout:
+
+  {"open": {"dir": str, "task": str, "version": str,
+            "values": [base64 LiteralMap bytes stored for the i-th inputs of a round, ...]}}
+  -> {"ok": true}
+      opens two new diskcache.Cache directories under "dir", one per path below;
+  {"round": {"inputs": [base64 LiteralMap bytes, ...], "keys": [our key of each inputs, ...]}}
+  -> {"keys": [Python's key of each inputs], "set": µs, "get": µs,
+      "set_keyed": µs, "get_keyed": µs}
+      one round: sets every entry, then gets every entry, on each path:
+        set / get              diskcache alone: cache.set(key, bytes), cache.get(key), with
+                               our keys and bytes made beforehand (only the store is timed);
+        set_keyed / get_keyed  flytekit's LocalTaskCache.set / get: the key computed from the
+                               inputs (flytekit's algorithm, test/bench/keys.py), then
+                               value.SerializeToString() + cache.set, or cache.get +
+                               LiteralMap.ParseFromString.
+      Each round should bring new inputs, as a cache sets new entries after misses.
+The caches are closed at the end of stdin.
 """
 import base64
 import json
 import os
-import statistics
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "compat"))
-import oracle  # noqa: E402  (compiles the protos; flytekit's key algorithm)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import keys  # noqa: E402  (compiles the protos; flytekit's key algorithm)
 import diskcache  # noqa: E402
 
+L = keys.L
 
-def answer(request):
-    task, version = request["task"], request["version"]
-    values = [base64.b64decode(value) for value in request["values"]]
-    key = lambda inputs: oracle.cache_key(task, version, inputs, set())  # noqa: E731
-    rounds = [
-        [oracle.L.LiteralMap.FromString(base64.b64decode(inputs)) for inputs in round_inputs]
-        for round_inputs in request["rounds"]
-    ]
-    keys = [[key(inputs) for inputs in round_inputs] for round_inputs in rounds]
-    times = {"keys": [k for round_keys in keys for k in round_keys]}
 
-    def set_plain(round_keys):
-        for k, value in zip(round_keys, values):
+class Store:
+    def __init__(self, request):
+        self.task, self.version = request["task"], request["version"]
+        self.value_bytes = [base64.b64decode(value) for value in request["values"]]
+        self.value_messages = [L.LiteralMap.FromString(value) for value in self.value_bytes]
+        self.plain = diskcache.Cache(os.path.join(request["dir"], "diskcache"))
+        self.keyed = diskcache.Cache(os.path.join(request["dir"], "diskcache_keyed"))
+
+    def key(self, inputs):
+        return keys.cache_key(self.task, self.version, inputs)
+
+    def round(self, request):
+        inputs = [L.LiteralMap.FromString(base64.b64decode(i)) for i in request["inputs"]]
+        our_keys = request["keys"]
+        values, messages = self.value_bytes, self.value_messages
+        cache, key, n = self.plain, self.key, len(inputs)
+        reply = {"keys": [key(i) for i in inputs]}
+
+        # diskcache alone, on our keys (the caller checks they are Python's too).
+        start = time.perf_counter()
+        for k, value in zip(our_keys, values):
             cache.set(k, value)
+        middle = time.perf_counter()
+        got = [cache.get(k) for k in our_keys]
+        end = time.perf_counter()
+        if got != values:
+            raise AssertionError("diskcache: a get returned another value")
+        reply["set"], reply["get"] = (middle - start) / n * 1e6, (end - middle) / n * 1e6
 
-    def get_plain(round_keys):
-        for k, value in zip(round_keys, values):
-            if cache.get(k) != value:
-                raise AssertionError("diskcache returned other bytes")
+        # flytekit's LocalTaskCache.set / get.
+        cache = self.keyed
+        start = time.perf_counter()
+        for i, message in zip(inputs, messages):
+            cache.set(key(i), message.SerializeToString())
+        middle = time.perf_counter()
+        got = []
+        for i in inputs:
+            outputs = L.LiteralMap()
+            outputs.ParseFromString(cache.get(key(i)))
+            got.append(outputs)
+        end = time.perf_counter()
+        if got != messages:
+            raise AssertionError("diskcache (flytekit path): a get returned another value")
+        reply["set_keyed"], reply["get_keyed"] = (middle - start) / n * 1e6, (end - middle) / n * 1e6
+        return reply
 
-    def set_keyed(round_inputs):
-        for inputs, value in zip(round_inputs, values):
-            cache.set(key(inputs), value)
-
-    def get_keyed(round_inputs):
-        for inputs, value in zip(round_inputs, values):
-            if cache.get(key(inputs)) != value:
-                raise AssertionError("diskcache returned other bytes")
-
-    # Each pair runs on a fresh cache, so every set makes a new entry.
-    for name, rounds_of, store, load in [
-        ("", keys, set_plain, get_plain),
-        ("_keyed", rounds, set_keyed, get_keyed),
-    ]:
-        directory = os.path.join(request["dir"], "cache" + name)
-        cache = diskcache.Cache(directory)
-        try:
-            # Set then get, round by round, as the JS stores are timed.
-            set_samples, get_samples = [], []
-            for index, entries in enumerate(rounds_of):
-                start = time.perf_counter()
-                store(entries)
-                middle = time.perf_counter()
-                load(entries)
-                end = time.perf_counter()
-                if index > 0:
-                    set_samples.append((middle - start) / len(entries) * 1e6)
-                    get_samples.append((end - middle) / len(entries) * 1e6)
-            times["set" + name] = statistics.median(set_samples)
-            times["get" + name] = statistics.median(get_samples)
-        finally:
-            cache.close()
-    return times
+    def close(self):
+        self.plain.close()
+        self.keyed.close()
 
 
-for line in sys.stdin:
-    if line.strip():
-        sys.stdout.write(json.dumps(answer(json.loads(line))) + "\n")
+store = None
+try:
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        if "open" in request:
+            store = Store(request["open"])
+            reply = {"ok": True}
+        else:
+            reply = store.round(request["round"])
+        sys.stdout.write(json.dumps(reply) + "\n")
         sys.stdout.flush()
+finally:
+    if store is not None:
+        store.close()

@@ -5,9 +5,6 @@ protoc, then serves requests, one JSON object per line on stdin, one answer per 
 
   {"task": str, "version": str, "ignore": [str], "inputs": base64 LiteralMap bytes}
       -> {"key": str}                      (or {"error": str})
-  the same with "bench": n
-      -> {"key": str, "seconds_per_call": float}   median of 5 rounds of n calls, from the
-         parsed LiteralMap: placement, new LiteralMap, deterministic bytes, joblib.hash
   the same with "debug": true
       -> {"key": str, "bytes": base64 of the deterministic serialization}
 
@@ -17,11 +14,9 @@ Run it with /usr/bin/python3 (Debian's python3-protobuf, python3-joblib).
 import base64
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PROTOS = os.path.join(ROOT, "node_modules", "@flyteorg", "flyteidl", "protos")
@@ -57,7 +52,7 @@ def recursive_hash_placement(literal):
     return literal
 
 
-def key_bytes(inputs, ignore):
+def key_bytes(inputs, ignore=frozenset()):
     # flytekit.core.local_cache._calculate_cache_key, up to the hash
     placed = {
         name: recursive_hash_placement(value)
@@ -67,7 +62,7 @@ def key_bytes(inputs, ignore):
     return L.LiteralMap(literals=placed).SerializeToString(deterministic=True)
 
 
-def cache_key(task, version, inputs, ignore):
+def cache_key(task, version, inputs, ignore=frozenset()):
     return f"{task}-{version}-{joblib.hash(key_bytes(inputs, ignore))}"
 
 
@@ -77,15 +72,6 @@ def answer(request):
     reply = {"key": cache_key(task, version, inputs, ignore)}
     if request.get("debug"):
         reply["bytes"] = base64.b64encode(key_bytes(inputs, ignore)).decode()
-    calls = request.get("bench")
-    if calls:
-        rounds = []
-        for _ in range(5):
-            start = time.perf_counter()
-            for _ in range(calls):
-                cache_key(task, version, inputs, ignore)
-            rounds.append((time.perf_counter() - start) / calls)
-        reply["seconds_per_call"] = statistics.median(rounds)
     return reply
 
 

@@ -57,8 +57,6 @@ export interface OracleReply {
   error?: string;
   /** The deterministic serialization, base64, when asked with `debug`. */
   bytes?: string;
-  /** Python's time per key computation, when asked with `bench`. */
-  seconds_per_call?: number;
 }
 
 /** A running oracle process: requests are pipelined and answered in order. */
@@ -78,11 +76,8 @@ export class Oracle {
     });
   }
 
-  /** The oracle's answer to one request (`bench`: time that many calls; `debug`: add bytes). */
-  ask(
-    request: OracleRequest,
-    extra: { bench?: number; debug?: boolean } = {},
-  ): Promise<OracleReply> {
+  /** The oracle's answer to one request (`debug`: with the serialized bytes). */
+  ask(request: OracleRequest, extra: { debug?: boolean } = {}): Promise<OracleReply> {
     if (this.#exited !== undefined) return Promise.resolve({ error: this.#exited });
     const line = JSON.stringify({
       task: request.task,
