@@ -14,6 +14,7 @@ Run it with /usr/bin/python3 (Debian's python3-protobuf, python3-joblib).
 import base64
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,14 +25,18 @@ PROTOS = os.path.join(ROOT, "node_modules", "@flyteorg", "flyteidl", "protos")
 
 def load_literals():
     out = tempfile.mkdtemp(prefix="ltc-oracle-")
-    subprocess.run(
-        ["protoc", f"--proto_path={PROTOS}", f"--python_out={out}",
-         "flyteidl/core/literals.proto", "flyteidl/core/types.proto"],
-        check=True,
-    )
-    sys.path.insert(0, out)
-    from flyteidl.core import literals_pb2  # noqa: E402
-    return literals_pb2
+    try:
+        subprocess.run(
+            ["protoc", f"--proto_path={PROTOS}", f"--python_out={out}",
+             "flyteidl/core/literals.proto", "flyteidl/core/types.proto"],
+            check=True,
+        )
+        sys.path.insert(0, out)
+        from flyteidl.core import literals_pb2  # noqa: E402
+        return literals_pb2
+    finally:
+        # Once imported, the generated modules are no longer needed on disk.
+        shutil.rmtree(out, ignore_errors=True)
 
 
 L = load_literals()
