@@ -17,14 +17,20 @@ const encoder = new TextEncoder();
 export class ByteWriter {
   #buf: Uint8Array;
   #view: DataView;
-  #pos = 0;
+  #pos: number;
+  readonly #start: number;
   /** Start offsets of the messages being written, innermost last. */
   readonly #forks: number[] = [];
 
-  /** Writes into `buffer` (growing out of it when needed), or a new buffer of 256 bytes. */
-  constructor(buffer: Uint8Array = new Uint8Array(256)) {
+  /**
+   * Writes into `buffer` (growing out of it when needed), or a new buffer of 256 bytes, from
+   * offset `start`: the bytes before it are left for the caller (say, for a header).
+   */
+  constructor(buffer: Uint8Array = new Uint8Array(256), start = 0) {
+    if (buffer.length < start) buffer = new Uint8Array(start + 256);
     this.#buf = buffer;
     this.#view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    this.#pos = this.#start = start;
   }
 
   /** The buffer written into: the one given, or a larger one it grew into. */
@@ -225,9 +231,9 @@ export class ByteWriter {
     return this;
   }
 
-  /** The bytes written: a view of the writer's buffer, without a copy. */
+  /** The bytes written (from `start`): a view of the writer's buffer, without a copy. */
   finish(): Uint8Array {
     if (this.#forks.length !== 0) throw new Error("ByteWriter: finish inside a fork");
-    return this.#buf.subarray(0, this.#pos);
+    return this.#buf.subarray(this.#start, this.#pos);
   }
 }

@@ -66,18 +66,20 @@ let scratch: Uint8Array | undefined = new Uint8Array(64 * 1024);
 /**
  * Calls `use` with the deterministic bytes of `message`, written into a buffer that is reused
  * from call to call: the bytes are only valid during `use` (e.g. to hash them), which spares
- * the allocations of a fresh buffer growing to size on every call.
+ * the allocations of a fresh buffer growing to size on every call. The bytes are a view that
+ * starts `headroom` bytes into that buffer; `use` may write into the buffer around them.
  */
 export function withDeterministicBytes<T>(
   schema: DescMessage,
   message: Message,
   name: string,
   use: (bytes: Uint8Array) => T,
+  headroom = 0,
 ): T {
   const buffer = scratch;
   // Taken while in use, so an encoding started during `use` gets a buffer of its own.
   scratch = undefined;
-  const writer = new ByteWriter(buffer);
+  const writer = new ByteWriter(buffer, headroom);
   try {
     writerFor(schema)(writer, message);
     return use(writer.finish());

@@ -63,3 +63,23 @@ export function pickleBytesHeader(length: number): Uint8Array {
 export function joblibHashBytes(data: Uint8Array, md5: Md5Hex = md5Hex): string {
   return md5([pickleBytesHeader(data.length), data, STOP]);
 }
+
+/** Room `joblibHashInPlace` needs before the data: the longest pickle header. */
+export const PICKLE_HEADROOM = 7;
+
+/**
+ * `joblibHashBytes(data)`, hashing one contiguous piece of memory: the pickle header is written
+ * into the 7 bytes before `data` and STOP into the byte after it, in `data`'s own buffer. Only
+ * for a view whose surroundings the caller owns (the key's scratch buffer); without that room it
+ * hashes as `joblibHashBytes` does.
+ */
+export function joblibHashInPlace(data: Uint8Array): string {
+  const header = pickleBytesHeader(data.length);
+  const start = data.byteOffset - header.length;
+  const end = data.byteOffset + data.length + 1;
+  if (start < 0 || end > data.buffer.byteLength) return joblibHashBytes(data);
+  const framed = new Uint8Array(data.buffer, start, end - start);
+  framed.set(header, 0);
+  framed[framed.length - 1] = STOP[0]!;
+  return md5Hex([framed]);
+}

@@ -13,7 +13,7 @@ import {
   LiteralSchema,
 } from "../gen/flyteidl/core/literals_pb.ts";
 import { withDeterministicBytes } from "./deterministic.ts";
-import { joblibHashBytes } from "./joblib.ts";
+import { joblibHashInPlace, PICKLE_HEADROOM } from "./joblib.ts";
 
 /**
  * The literal flytekit puts in a cache key in place of `literal`, as flytekit's
@@ -151,11 +151,13 @@ export function calculateCacheKey(
     }
     if (placed !== undefined && replacement !== undefined) placed.literals[name] = replacement;
   }
+  // Hashed in place: the pickle framing goes into the room left around the bytes.
   const hash = withDeterministicBytes(
     LiteralMapSchema,
     placed ?? inputLiteralMap,
     "calculateCacheKey: inputLiteralMap",
-    joblibHashBytes,
+    joblibHashInPlace,
+    PICKLE_HEADROOM,
   );
   return `${taskName}-${cacheVersion}-${hash}`;
 }

@@ -142,3 +142,14 @@ test("join without fork and finish inside a fork are programming errors", () => 
   assert.throws(() => new ByteWriter().join(), /join without fork/);
   assert.throws(() => new ByteWriter().fork().finish(), /finish inside a fork/);
 });
+
+test("a writer that starts at an offset leaves the bytes before it alone", () => {
+  const buffer = new Uint8Array(16).fill(0xee);
+  const writer = new ByteWriter(buffer, 7).tag(1, WireType.LengthDelimited).string("abc");
+  assert.deepEqual(writer.finish(), Uint8Array.of(0x0a, 3, 0x61, 0x62, 0x63));
+  assert.deepEqual(buffer.subarray(0, 7), new Uint8Array(7).fill(0xee));
+  // Growing keeps the offset.
+  const grown = new ByteWriter(new Uint8Array(8), 7).bytes(new Uint8Array(100));
+  assert.equal(grown.finish().length, 101);
+  assert.equal(grown.finish().byteOffset, 7);
+});

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { joblibHashBytes, portableMd5Hex } from "../../src/joblib.ts";
+import {
+  joblibHashBytes,
+  joblibHashInPlace,
+  PICKLE_HEADROOM,
+  portableMd5Hex,
+} from "../../src/joblib.ts";
 import { nativeMd5Hex } from "../../src/runtime/node.ts";
 import { nativeMd5Hex as browserMd5Hex } from "../../src/runtime/browser.ts";
 import { patternBytes } from "../conformance/adapter_suite.ts";
@@ -59,5 +64,24 @@ test("joblib.hash of bytes: the same on both paths, and Python's value for b''",
   for (const length of LENGTHS) {
     const data = patternBytes(length, 3);
     assert.equal(joblibHashBytes(data), joblibHashBytes(data, portableMd5Hex), `length ${length}`);
+  }
+});
+
+test("joblibHashInPlace frames the bytes in their own buffer, or falls back without room", () => {
+  for (const length of LENGTHS) {
+    const data = patternBytes(length, 11);
+    const expected = joblibHashBytes(data);
+    // With room: 7 bytes before, 1 after, as the key's scratch buffer leaves.
+    const roomy = new Uint8Array(PICKLE_HEADROOM + length + 1);
+    roomy.set(data, PICKLE_HEADROOM);
+    assert.equal(
+      joblibHashInPlace(roomy.subarray(PICKLE_HEADROOM, PICKLE_HEADROOM + length)),
+      expected,
+      `length ${length} in place`,
+    );
+    // Without room before or after: hashed in parts, the buffer untouched.
+    const tight = data.slice();
+    assert.equal(joblibHashInPlace(tight), expected, `length ${length} without room`);
+    assert.deepEqual(tight, data);
   }
 });
