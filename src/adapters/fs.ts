@@ -39,6 +39,7 @@ import {
 import { readdir, unlink } from "node:fs/promises";
 import { homedir, platform } from "node:os";
 import { dirname, join } from "node:path";
+import { Buffer } from "node:buffer";
 import process from "node:process";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, randomBytes } from "@noble/hashes/utils.js";
@@ -59,11 +60,12 @@ const HEADER_BYTES = 24;
 const ENTRY = /^[0-9a-f]{64}\.ltc$/;
 const TEMPORARY = /^\.tmp-[0-9a-f]{32}$/;
 /**
- * Files up to this size are read and written with synchronous calls: from the page cache they
- * take microseconds, several times less than the thread-pool round trips of the asynchronous
- * calls. Larger ones are asynchronous, so a big entry never holds up the event loop.
+ * Files up to this size are read and written with synchronous calls: from the page cache that
+ * takes microseconds for small files (several times less than the thread-pool round trips of
+ * asynchronous calls) and under a millisecond at this size. Larger ones are asynchronous, so a
+ * big entry never holds up the event loop for long.
  */
-const SYNC_LIMIT = 1024 * 1024;
+const SYNC_LIMIT = 4 * 1024 * 1024;
 const CLEAR_BATCH = 64;
 
 /**
@@ -461,7 +463,9 @@ function makeDirectory(path: string): void {
 
 /** The whole file open as `fd`, `size` bytes long (fewer if it shrank meanwhile). */
 async function readAll(fd: number, size: number): Promise<Uint8Array> {
-  const bytes = new Uint8Array(size);
+  // Not zero-filled: only the bytes read are handed out.
+  const buffer = Buffer.allocUnsafeSlow(size);
+  const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, size);
   let length = 0;
   while (length < size) {
     const count = size <= SYNC_LIMIT
