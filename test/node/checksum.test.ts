@@ -1,0 +1,35 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { checksum } from "../../src/checksum.ts";
+import { patternBytes } from "../conformance/adapter_suite.ts";
+
+test("every single flipped bit, at every position and length, changes the checksum", () => {
+  for (const length of [1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 31, 33, 64, 100]) {
+    const data = patternBytes(length, length);
+    const original = checksum(data).join();
+    for (let i = 0; i < length; i++) {
+      for (let bit = 0; bit < 8; bit++) {
+        data[i]! ^= 1 << bit;
+        assert.notEqual(checksum(data).join(), original, `length ${length}, byte ${i}, bit ${bit}`);
+        data[i]! ^= 1 << bit;
+      }
+    }
+  }
+});
+
+test("truncation and zero extension change it; alignment does not", () => {
+  const data = patternBytes(1000, 5);
+  const whole = checksum(data).join();
+  for (const length of [0, 1, 999]) {
+    assert.notEqual(checksum(data.subarray(0, length)).join(), whole);
+  }
+  const longer = new Uint8Array(1001);
+  longer.set(data);
+  assert.notEqual(checksum(longer).join(), whole);
+  for (const offset of [1, 2, 3]) {
+    const shifted = new Uint8Array(1000 + offset);
+    shifted.set(data, offset);
+    assert.equal(checksum(shifted.subarray(offset)).join(), whole, `offset ${offset}`);
+  }
+  assert.equal(checksum(new Uint8Array(0)).join(), checksum(new Uint8Array(0)).join());
+});
