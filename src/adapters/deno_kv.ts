@@ -1,0 +1,366 @@
+/**
+ * `DenoKvAdapter`: cache entries in Deno KV (a local file, `:memory:`, or a remote KV Connect
+ * database), in Deno or, through the npm package `@deno/kv`, in Node.
+ *
+ * Deno KV refuses values over 64 KiB, keys over 2 KiB and atomic commits over 800 KiB; the
+ * adapter hides all three. Each cache key maps to a short KV key (a SHA-256 of the key), under
+ * the adapter's prefix:
+ *
+ * - `[...prefix, "h", id]`, the head: `{ k: key, v: value }` for a value that fits in one
+ *   record, or `{ k: key, g: generation, n: chunks, l: length, c: checksum }` for a larger one;
+ * - `[...prefix, "c", id, generation, i]`, the chunks of a large value (63 KiB each).
+ *
+ * A large value's chunks are written first, under a fresh random generation, in commits of up to
+ * 12 chunks; then one commit points the head at them, so readers see the old value or the new
+ * one, never a mix. The writer that replaces a head deletes every other generation of that
+ * entry afterwards: the one it replaced, and chunks left by writers that died before their head
+ * commit. A reader checks the chunks' count, length and checksum against the head and reads
+ * again if a concurrent writer replaced them, so it never returns a mix either.
+ *
+ * @module
+ */
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex, randomBytes } from "@noble/hashes/utils.js";
+import type { CacheAdapter } from "../adapter.ts";
+import { checksum } from "../checksum.ts";
+import { CacheError } from "../errors.ts";
+
+/** A part of a Deno KV key. */
+export type KvKeyPart = Uint8Array | string | number | bigint | boolean | symbol;
+/** A Deno KV key. */
+export type KvKey = readonly KvKeyPart[];
+
+/** What one read of a Deno KV key gives. */
+export interface KvEntryMaybe<T> {
+  key: KvKey;
+  value: T | null;
+  versionstamp: string | null;
+}
+
+/** The atomic operation of a Deno KV database, as far as the adapter uses it. */
+export interface KvAtomic {
+  check(...checks: { key: KvKey; versionstamp: string | null }[]): KvAtomic;
+  set(key: KvKey, value: unknown): KvAtomic;
+  delete(key: KvKey): KvAtomic;
+  commit(): Promise<{ ok: boolean }>;
+}
+
+/**
+ * The part of `Deno.Kv` the adapter uses: a `Deno.Kv` from `Deno.openKv`, or the client of the
+ * npm package `@deno/kv` (`openKv`) in Node.
+ */
+export interface KvLike {
+  get<T = unknown>(key: KvKey, options?: { consistency?: "strong" | "eventual" }): Promise<
+    KvEntryMaybe<T>
+  >;
+  list<T = unknown>(
+    selector: { prefix: KvKey },
+    options?: { batchSize?: number; consistency?: "strong" | "eventual" },
+  ): AsyncIterable<{ key: KvKey; value: T; versionstamp: string }>;
+  atomic(): KvAtomic;
+  close(): void;
+}
+
+/** Options of {@link DenoKvAdapter}: an open database (`kv`) or a path to open (`path`). */
+export interface DenoKvAdapterOptions {
+  /** An open database; the adapter does not close it. */
+  kv?: KvLike;
+  /** A path (or `:memory:`, or a KV Connect URL) for `Deno.openKv`; the adapter closes it. */
+  path?: string;
+  /** The key prefix of the cache's entries (default `["local-task-cache"]`). */
+  prefix?: KvKey;
+}
+
+/** The largest value kept in the head record itself. */
+const INLINE_LIMIT = 60 * 1024;
+/** The size of a chunk: under Deno KV's 64 KiB per value, with room for its encoding. */
+const CHUNK_BYTES = 63 * 1024;
+/** Chunks per commit: under Deno KV's 800 KiB per atomic commit. */
+const CHUNKS_PER_COMMIT = 12;
+/** Deletions per commit (Deno KV allows 1000 mutations). */
+const DELETES_PER_COMMIT = 500;
+/** How often a read starts again when writers keep replacing the chunks it reads. */
+const READ_ATTEMPTS = 5;
+
+interface Head {
+  /** The cache key, to tell apart keys whose SHA-256 collide (never seen, but checked). */
+  k: string;
+  /** An inline value. */
+  v?: Uint8Array;
+  /** The generation of the chunks, their count, the value's length and checksum. */
+  g?: string;
+  n?: number;
+  l?: number;
+  c?: [number, number];
+}
+
+/**
+ * Stores entries in Deno KV. Values of any size (split into chunks under the hood, replaced
+ * atomically for readers), keys of any length, and `clear` removes only the entries under the
+ * adapter's prefix.
+ *
+ * In Deno, KV needs `--unstable-kv`; a local file also needs `--allow-read` and `--allow-write`
+ * for it, a remote database `--allow-net` and `DENO_KV_ACCESS_TOKEN` (`--allow-env`).
+ *
+ * @example
+ * ```ts
+ * import { TaskCache } from "local-task-cache";
+ * import { DenoKvAdapter } from "local-task-cache/adapters/deno-kv";
+ *
+ * const cache = new TaskCache(new DenoKvAdapter({ path: ":memory:" }));
+ * await cache.close();
+ * ```
+ */
+export class DenoKvAdapter implements CacheAdapter {
+  readonly #prefix: KvKey;
+  readonly #owned: boolean;
+  readonly #path: string | undefined;
+  #kv: Promise<KvLike> | undefined;
+  #closed = false;
+
+  /**
+   * An adapter over `options.kv`, or over the database `Deno.openKv(options.path)` opens on
+   * first use.
+   *
+   * @example
+   * ```ts
+   * import { DenoKvAdapter } from "local-task-cache/adapters/deno-kv";
+   *
+   * const kv = await Deno.openKv(":memory:");
+   * const adapter = new DenoKvAdapter({ kv, prefix: ["my-app", "task-cache"] });
+   * ```
+   */
+  constructor(options: DenoKvAdapterOptions) {
+    const { kv, path, prefix = ["local-task-cache"] } = options ?? {};
+    if ((kv === undefined) === (path === undefined)) {
+      throw new TypeError("DenoKvAdapter: pass exactly one of options.kv and options.path");
+    }
+    if (kv !== undefined && (typeof kv !== "object" || typeof kv.atomic !== "function")) {
+      throw new TypeError("DenoKvAdapter: options.kv must be an open Deno.Kv");
+    }
+    if (path !== undefined && typeof path !== "string") {
+      throw new TypeError("DenoKvAdapter: options.path must be a string");
+    }
+    if (!Array.isArray(prefix)) {
+      throw new TypeError("DenoKvAdapter: options.prefix must be an array of key parts");
+    }
+    this.#prefix = [...prefix];
+    this.#owned = kv === undefined;
+    this.#path = path;
+    if (kv !== undefined) this.#kv = Promise.resolve(kv);
+  }
+
+  /** The stored value for `key` (a new plain `Uint8Array`), or `undefined`. */
+  async get(key: string): Promise<Uint8Array | undefined> {
+    const kv = await this.#open();
+    const id = entryId(key);
+    return await this.#wrap("read", async () => {
+      for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+        const head = (await kv.get<Head>(this.#headKey(id))).value;
+        if (!isHead(head) || head.k !== key) return undefined;
+        if (head.v !== undefined) return plain(head.v);
+        const value = await this.#readChunks(kv, id, head);
+        if (value !== undefined) return value;
+        // The chunks were replaced under us (or are damaged): look at the head again.
+        const again = (await kv.get<Head>(this.#headKey(id))).value;
+        if (!isHead(again) || again.g === head.g) return undefined;
+      }
+      return undefined;
+    });
+  }
+
+  /** Stores `value` under `key`, replacing any previous value atomically for readers. */
+  async set(key: string, value: Uint8Array): Promise<void> {
+    if (!(value instanceof Uint8Array)) {
+      throw new TypeError(`DenoKvAdapter.set: value must be a Uint8Array, got ${typeof value}`);
+    }
+    const kv = await this.#open();
+    const id = entryId(key);
+    await this.#wrap("write", async () => {
+      let head: Head;
+      if (value.length + key.length * 3 <= INLINE_LIMIT) {
+        head = { k: key, v: value.slice() };
+      } else {
+        const generation = bytesToHex(randomBytes(16));
+        await this.#writeChunks(kv, id, generation, value);
+        const count = Math.ceil(value.length / CHUNK_BYTES);
+        head = { k: key, g: generation, n: count, l: value.length, c: checksum(value) };
+      }
+      const committed = await kv.atomic().set(this.#headKey(id), head).commit();
+      if (!committed.ok) throw new Error("the commit of the entry's head failed");
+      // Everything but the new generation is garbage now: the replaced value's chunks, and
+      // those of writers that died before committing their head.
+      await this.#deleteChunks(kv, id, head.g);
+    });
+  }
+
+  /** Removes the entry for `key`; resolves to whether there was one. */
+  async delete(key: string): Promise<boolean> {
+    const kv = await this.#open();
+    const id = entryId(key);
+    return await this.#wrap("write", async () => {
+      const head = await kv.get<Head>(this.#headKey(id));
+      await kv.atomic().delete(this.#headKey(id)).commit();
+      await this.#deleteChunks(kv, id, undefined);
+      return isHead(head.value) && head.value.k === key;
+    });
+  }
+
+  /** Removes every entry under the adapter's prefix, and nothing else. */
+  async clear(): Promise<void> {
+    const kv = await this.#open();
+    await this.#wrap("write", async () => {
+      for (const part of ["h", "c"]) await deleteAll(kv, [...this.#prefix, part]);
+    });
+  }
+
+  /** Closes the database if the adapter opened it (`path`); later calls fail with `CLOSED`. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const kv = this.#kv;
+    this.#kv = undefined;
+    if (this.#owned && kv !== undefined) (await kv.catch(() => undefined))?.close();
+  }
+
+  #open(): Promise<KvLike> {
+    if (this.#closed) {
+      return Promise.reject(new CacheError("CLOSED", "DenoKvAdapter is closed: open a new one"));
+    }
+    this.#kv ??= openKv(this.#path!).catch((error: unknown) => {
+      this.#kv = undefined;
+      throw error;
+    });
+    return this.#kv;
+  }
+
+  #headKey(id: string): KvKey {
+    return [...this.#prefix, "h", id];
+  }
+
+  #chunkPrefix(id: string, generation?: string): KvKey {
+    return generation === undefined
+      ? [...this.#prefix, "c", id]
+      : [...this.#prefix, "c", id, generation];
+  }
+
+  async #writeChunks(kv: KvLike, id: string, generation: string, value: Uint8Array) {
+    const prefix = this.#chunkPrefix(id, generation);
+    const count = Math.ceil(value.length / CHUNK_BYTES);
+    for (let first = 0; first < count; first += CHUNKS_PER_COMMIT) {
+      const atomic = kv.atomic();
+      for (let i = first; i < Math.min(count, first + CHUNKS_PER_COMMIT); i++) {
+        atomic.set([...prefix, i], value.slice(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES));
+      }
+      const committed = await atomic.commit();
+      if (!committed.ok) throw new Error("the commit of a value's chunks failed");
+    }
+  }
+
+  /** The value the head's chunks hold, or `undefined` if they are not all there and intact. */
+  async #readChunks(kv: KvLike, id: string, head: Head): Promise<Uint8Array | undefined> {
+    const { g, n, l, c } = head;
+    if (g === undefined || n === undefined || l === undefined || c === undefined) return undefined;
+    const value = new Uint8Array(l);
+    let index = 0;
+    let offset = 0;
+    for await (
+      const entry of kv.list<Uint8Array>({ prefix: this.#chunkPrefix(id, g) }, {
+        batchSize: 100,
+      })
+    ) {
+      const chunk = entry.value;
+      if (
+        entry.key[entry.key.length - 1] !== index || !(chunk instanceof Uint8Array) ||
+        offset + chunk.length > l
+      ) {
+        return undefined;
+      }
+      value.set(chunk, offset);
+      offset += chunk.length;
+      index++;
+    }
+    if (index !== n || offset !== l) return undefined;
+    const [low, high] = checksum(value);
+    return low === c[0] && high === c[1] ? value : undefined;
+  }
+
+  /** Deletes the chunks of every generation of entry `id` but `keep`. */
+  async #deleteChunks(kv: KvLike, id: string, keep: string | undefined): Promise<void> {
+    const prefix = this.#chunkPrefix(id);
+    await deleteAll(kv, prefix, (key) => key[prefix.length] !== keep);
+  }
+
+  /** Runs `work`, turning what the database throws into a `CacheError`. */
+  async #wrap<T>(action: "read" | "write", work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof CacheError || error instanceof TypeError) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      const code = /closed/i.test(message) ? "CLOSED" : "IO";
+      throw new CacheError(code, `DenoKvAdapter: cannot ${action} the entry: ${message}`, {
+        cause: error,
+      });
+    }
+  }
+}
+
+/** Opens a database with `Deno.openKv`, where the runtime has it. */
+function openKv(path: string): Promise<KvLike> {
+  const deno = (globalThis as { Deno?: { openKv?: (path: string) => Promise<KvLike> } }).Deno;
+  if (typeof deno?.openKv !== "function") {
+    return Promise.reject(
+      new CacheError(
+        "IO",
+        "DenoKvAdapter: Deno.openKv is not available: run Deno with --unstable-kv, or pass " +
+          "{ kv } (in Node, from openKv of the npm package @deno/kv)",
+      ),
+    );
+  }
+  return deno.openKv(path);
+}
+
+/** Deletes every key under `prefix` (that `select` picks), in batches of atomic commits. */
+async function deleteAll(
+  kv: KvLike,
+  prefix: KvKey,
+  select: (key: KvKey) => boolean = () => true,
+): Promise<void> {
+  let batch: KvKey[] = [];
+  const flush = async () => {
+    const atomic = kv.atomic();
+    for (const key of batch) atomic.delete(key);
+    await atomic.commit();
+    batch = [];
+  };
+  for await (const entry of kv.list({ prefix }, { batchSize: DELETES_PER_COMMIT })) {
+    if (!select(entry.key)) continue;
+    batch.push(entry.key);
+    if (batch.length === DELETES_PER_COMMIT) await flush();
+  }
+  if (batch.length > 0) await flush();
+}
+
+/** A short, fixed-size id for a key of any length: SHA-256 of its UTF-16 code units. */
+function entryId(key: string): string {
+  if (typeof key !== "string") {
+    throw new TypeError(`DenoKvAdapter: a key must be a string, got ${typeof key}`);
+  }
+  const units = new Uint8Array(key.length * 2);
+  for (let i = 0; i < key.length; i++) {
+    const unit = key.charCodeAt(i);
+    units[2 * i] = unit & 0xff;
+    units[2 * i + 1] = unit >>> 8;
+  }
+  return bytesToHex(sha256(units));
+}
+
+function isHead(value: unknown): value is Head {
+  return typeof value === "object" && value !== null && typeof (value as Head).k === "string";
+}
+
+/** A copy as a plain `Uint8Array` (the Node client hands back `Buffer`s). */
+function plain(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes);
+}
