@@ -55,6 +55,7 @@ import { create } from "@bufbuild/protobuf";
 import { calculateCacheKey, LiteralMapSchema, TaskCache } from "local-task-cache";
 import { FsAdapter } from "local-task-cache/adapters/fs";
 import { MemoryAdapter } from "local-task-cache/adapters/memory";
+import { DenoKvAdapter } from "local-task-cache/adapters/deno-kv";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -62,12 +63,16 @@ const inputs = create(LiteralMapSchema);
 console.log(calculateCacheKey("t.produce_dc", "1", inputs));
 const cache = new TaskCache(new FsAdapter({ directory: mkdtempSync(join(tmpdir(), "ltc-consumer-")) }));
 await cache.set("t", "1", inputs, [], inputs);
-console.log((await cache.get("t", "1", inputs)) !== undefined, new MemoryAdapter() !== undefined);
+console.log(
+  (await cache.get("t", "1", inputs)) !== undefined,
+  new MemoryAdapter() !== undefined,
+  typeof DenoKvAdapter === "function",
+);
 await cache.close();
 `,
   );
   const out = run(process.execPath, ["check.mjs"], project);
-  assert.equal(out, "t.produce_dc-1-ea65cfadb0079394a8be1f4aa1e96e2b\ntrue true\n");
+  assert.equal(out, "t.produce_dc-1-ea65cfadb0079394a8be1f4aa1e96e2b\ntrue true true\n");
 });
 
 test("types resolve from TypeScript (nodenext)", () => {
