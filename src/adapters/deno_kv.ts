@@ -3,17 +3,18 @@
  * database), in Deno or, through the npm package `@deno/kv`, in Node.
  *
  * Deno KV refuses values over 64 KiB, keys over 2 KiB and atomic commits over 800 KiB; the
- * adapter hides all three. Each cache key maps to a short KV key (a SHA-256 of the key), under
- * the adapter's prefix:
+ * adapter hides all three. An entry's id is `["k", key]` for a key of up to 500 characters, or
+ * `["s", SHA-256 of the key]` for a longer one (or one with an unpaired surrogate); under the
+ * adapter's prefix:
  *
- * - `[...prefix, "h", id]`, the head: `{ k: key, v: value }` for a value that fits in one
+ * - `[...prefix, "h", ...id]`, the head: `{ k: key, v: value }` for a value that fits in one
  *   record, or `{ k: key, g: generation, n: chunks, l: length, c: checksum }` for a larger one;
- * - `[...prefix, "c", id, generation, i]`, the chunks of a large value (63 KiB each).
+ * - `[...prefix, "c", ...id, generation, i]`, the chunks of a large value (63 KiB each).
  *
  * A large value's chunks are written first, under a fresh random generation, in commits of up to
  * 12 chunks; then one commit points the head at them, so readers see the old value or the new
- * one, never a mix. The writer that replaces a head deletes every other generation of that
- * entry afterwards: the one it replaced, and chunks left by writers that died before their head
+ * one, never a mix. The writer that commits a head deletes every other generation of that entry
+ * afterwards: the one it replaced, and chunks left by writers that died before their head
  * commit. A reader checks the chunks' count, length and checksum against the head and reads
  * again if a concurrent writer replaced them, so it never returns a mix either.
  *
@@ -115,7 +116,9 @@ export class DenoKvAdapter implements CacheAdapter {
   readonly #prefix: KvKey;
   readonly #owned: boolean;
   readonly #path: string | undefined;
-  #kv: Promise<KvLike> | undefined;
+  /** The open database, once there is one. */
+  #db: KvLike | undefined;
+  #opening: Promise<KvLike> | undefined;
   #closed = false;
 
   /**
@@ -147,26 +150,35 @@ export class DenoKvAdapter implements CacheAdapter {
     this.#prefix = [...prefix];
     this.#owned = kv === undefined;
     this.#path = path;
-    if (kv !== undefined) this.#kv = Promise.resolve(kv);
+    this.#db = kv;
   }
 
   /** The stored value for `key` (a new plain `Uint8Array`), or `undefined`. */
   async get(key: string): Promise<Uint8Array | undefined> {
-    const kv = await this.#open();
     const id = entryId(key);
-    return await this.#wrap("read", async () => {
-      for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
-        const head = (await kv.get<Head>(this.#headKey(id))).value;
-        if (!isHead(head) || head.k !== key) return undefined;
-        if (head.v !== undefined) return plain(head.v);
-        const value = await this.#readChunks(kv, id, head);
-        if (value !== undefined) return value;
-        // The chunks were replaced under us (or are damaged): look at the head again.
-        const again = (await kv.get<Head>(this.#headKey(id))).value;
-        if (!isHead(again) || again.g === head.g) return undefined;
-      }
-      return undefined;
-    });
+    const kv = this.#db ?? (await this.#open());
+    try {
+      const head = (await kv.get<Head>(this.#headKey(id))).value;
+      if (!isHead(head) || head.k !== key) return undefined;
+      if (head.v !== undefined) return plain(head.v);
+      return await this.#getChunked(kv, id, key, head);
+    } catch (error) {
+      throw storageError(error, "read");
+    }
+  }
+
+  /** A chunked value, read again while concurrent writers replace it under the reader. */
+  async #getChunked(kv: KvLike, id: KvKey, key: string, head: Head) {
+    for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+      const value = await this.#readChunks(kv, id, head);
+      if (value !== undefined) return value;
+      // The chunks were replaced under us (or are damaged): look at the head again.
+      const again = (await kv.get<Head>(this.#headKey(id))).value;
+      if (!isHead(again) || again.k !== key || again.g === head.g) return undefined;
+      if (again.v !== undefined) return plain(again.v);
+      head = again;
+    }
+    return undefined;
   }
 
   /** Stores `value` under `key`, replacing any previous value atomically for readers. */
@@ -174,9 +186,9 @@ export class DenoKvAdapter implements CacheAdapter {
     if (!(value instanceof Uint8Array)) {
       throw new TypeError(`DenoKvAdapter.set: value must be a Uint8Array, got ${typeof value}`);
     }
-    const kv = await this.#open();
     const id = entryId(key);
-    await this.#wrap("write", async () => {
+    const kv = this.#db ?? (await this.#open());
+    try {
       let head: Head;
       if (value.length + key.length * 3 <= INLINE_LIMIT) {
         head = { k: key, v: value.slice() };
@@ -186,65 +198,80 @@ export class DenoKvAdapter implements CacheAdapter {
         const count = Math.ceil(value.length / CHUNK_BYTES);
         head = { k: key, g: generation, n: count, l: value.length, c: checksum(value) };
       }
-      const committed = await kv.atomic().set(this.#headKey(id), head).commit();
+      // Once the head is in, every chunk of the entry but the new generation's is garbage: the
+      // replaced value's, and those of writers that died before committing their head. Listed
+      // while the head commits (a set costs one round trip, not two), deleted after it.
+      const prefix = this.#chunkPrefix(id);
+      const [committed, stale] = await Promise.all([
+        kv.atomic().set(this.#headKey(id), head).commit(),
+        listKeys(kv, prefix, (chunk) => chunk[prefix.length] !== head.g),
+      ]);
       if (!committed.ok) throw new Error("the commit of the entry's head failed");
-      // Everything but the new generation is garbage now: the replaced value's chunks, and
-      // those of writers that died before committing their head.
-      await this.#deleteChunks(kv, id, head.g);
-    });
+      await deleteKeys(kv, stale);
+    } catch (error) {
+      throw storageError(error, "write");
+    }
   }
 
   /** Removes the entry for `key`; resolves to whether there was one. */
   async delete(key: string): Promise<boolean> {
-    const kv = await this.#open();
     const id = entryId(key);
-    return await this.#wrap("write", async () => {
+    const kv = this.#db ?? (await this.#open());
+    try {
       const head = await kv.get<Head>(this.#headKey(id));
       await kv.atomic().delete(this.#headKey(id)).commit();
-      await this.#deleteChunks(kv, id, undefined);
+      await deleteKeys(kv, await listKeys(kv, this.#chunkPrefix(id)));
       return isHead(head.value) && head.value.k === key;
-    });
+    } catch (error) {
+      throw storageError(error, "write");
+    }
   }
 
   /** Removes every entry under the adapter's prefix, and nothing else. */
   async clear(): Promise<void> {
-    const kv = await this.#open();
-    await this.#wrap("write", async () => {
-      for (const part of ["h", "c"]) await deleteAll(kv, [...this.#prefix, part]);
-    });
+    const kv = this.#db ?? (await this.#open());
+    try {
+      for (const part of ["h", "c"]) {
+        await deleteKeys(kv, await listKeys(kv, [...this.#prefix, part]));
+      }
+    } catch (error) {
+      throw storageError(error, "clear");
+    }
   }
 
   /** Closes the database if the adapter opened it (`path`); later calls fail with `CLOSED`. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const kv = this.#kv;
-    this.#kv = undefined;
-    if (this.#owned && kv !== undefined) (await kv.catch(() => undefined))?.close();
+    const db = this.#db ?? (await this.#opening?.catch(() => undefined));
+    this.#db = this.#opening = undefined;
+    if (this.#owned) db?.close();
   }
 
-  #open(): Promise<KvLike> {
-    if (this.#closed) {
-      return Promise.reject(new CacheError("CLOSED", "DenoKvAdapter is closed: open a new one"));
+  async #open(): Promise<KvLike> {
+    if (this.#closed) throw new CacheError("CLOSED", "DenoKvAdapter is closed: open a new one");
+    this.#opening ??= openKv(this.#path!);
+    try {
+      const db = await this.#opening;
+      if (this.#closed) throw new CacheError("CLOSED", "DenoKvAdapter is closed: open a new one");
+      return (this.#db = db);
+    } catch (error) {
+      this.#opening = undefined;
+      throw error instanceof CacheError ? error : storageError(error, "open");
     }
-    this.#kv ??= openKv(this.#path!).catch((error: unknown) => {
-      this.#kv = undefined;
-      throw error;
-    });
-    return this.#kv;
   }
 
-  #headKey(id: string): KvKey {
-    return [...this.#prefix, "h", id];
+  #headKey(id: KvKey): KvKey {
+    return [...this.#prefix, "h", ...id];
   }
 
-  #chunkPrefix(id: string, generation?: string): KvKey {
+  #chunkPrefix(id: KvKey, generation?: string): KvKey {
     return generation === undefined
-      ? [...this.#prefix, "c", id]
-      : [...this.#prefix, "c", id, generation];
+      ? [...this.#prefix, "c", ...id]
+      : [...this.#prefix, "c", ...id, generation];
   }
 
-  async #writeChunks(kv: KvLike, id: string, generation: string, value: Uint8Array) {
+  async #writeChunks(kv: KvLike, id: KvKey, generation: string, value: Uint8Array) {
     const prefix = this.#chunkPrefix(id, generation);
     const count = Math.ceil(value.length / CHUNK_BYTES);
     for (let first = 0; first < count; first += CHUNKS_PER_COMMIT) {
@@ -258,7 +285,7 @@ export class DenoKvAdapter implements CacheAdapter {
   }
 
   /** The value the head's chunks hold, or `undefined` if they are not all there and intact. */
-  async #readChunks(kv: KvLike, id: string, head: Head): Promise<Uint8Array | undefined> {
+  async #readChunks(kv: KvLike, id: KvKey, head: Head): Promise<Uint8Array | undefined> {
     const { g, n, l, c } = head;
     if (g === undefined || n === undefined || l === undefined || c === undefined) return undefined;
     const value = new Uint8Array(l);
@@ -284,26 +311,14 @@ export class DenoKvAdapter implements CacheAdapter {
     const [low, high] = checksum(value);
     return low === c[0] && high === c[1] ? value : undefined;
   }
+}
 
-  /** Deletes the chunks of every generation of entry `id` but `keep`. */
-  async #deleteChunks(kv: KvLike, id: string, keep: string | undefined): Promise<void> {
-    const prefix = this.#chunkPrefix(id);
-    await deleteAll(kv, prefix, (key) => key[prefix.length] !== keep);
-  }
-
-  /** Runs `work`, turning what the database throws into a `CacheError`. */
-  async #wrap<T>(action: "read" | "write", work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      if (error instanceof CacheError || error instanceof TypeError) throw error;
-      const message = error instanceof Error ? error.message : String(error);
-      const code = /closed/i.test(message) ? "CLOSED" : "IO";
-      throw new CacheError(code, `DenoKvAdapter: cannot ${action} the entry: ${message}`, {
-        cause: error,
-      });
-    }
-  }
+/** What the database threw, as a `CacheError` (argument errors stay `TypeError`s). */
+function storageError(error: unknown, action: string): Error {
+  if (error instanceof CacheError || error instanceof TypeError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const code = /closed/i.test(message) ? "CLOSED" : "IO";
+  return new CacheError(code, `DenoKvAdapter: cannot ${action}: ${message}`, { cause: error });
 }
 
 /** Opens a database with `Deno.openKv`, where the runtime has it. */
@@ -321,39 +336,54 @@ function openKv(path: string): Promise<KvLike> {
   return deno.openKv(path);
 }
 
-/** Deletes every key under `prefix` (that `select` picks), in batches of atomic commits. */
-async function deleteAll(
+/** The keys under `prefix` that `select` picks. */
+async function listKeys(
   kv: KvLike,
   prefix: KvKey,
   select: (key: KvKey) => boolean = () => true,
-): Promise<void> {
-  let batch: KvKey[] = [];
-  const flush = async () => {
-    const atomic = kv.atomic();
-    for (const key of batch) atomic.delete(key);
-    await atomic.commit();
-    batch = [];
-  };
+): Promise<KvKey[]> {
+  const keys: KvKey[] = [];
   for await (const entry of kv.list({ prefix }, { batchSize: DELETES_PER_COMMIT })) {
-    if (!select(entry.key)) continue;
-    batch.push(entry.key);
-    if (batch.length === DELETES_PER_COMMIT) await flush();
+    if (select(entry.key)) keys.push(entry.key);
   }
-  if (batch.length > 0) await flush();
+  return keys;
 }
 
-/** A short, fixed-size id for a key of any length: SHA-256 of its UTF-16 code units. */
-function entryId(key: string): string {
+/** Deletes `keys`, in atomic commits of up to `DELETES_PER_COMMIT`. */
+async function deleteKeys(kv: KvLike, keys: KvKey[]): Promise<void> {
+  for (let first = 0; first < keys.length; first += DELETES_PER_COMMIT) {
+    const atomic = kv.atomic();
+    for (const key of keys.slice(first, first + DELETES_PER_COMMIT)) atomic.delete(key);
+    await atomic.commit();
+  }
+}
+
+/** Keys up to this many UTF-16 units are KV key parts as they are (at most 1500 UTF-8 bytes). */
+const DIRECT_KEY_LIMIT = 500;
+
+/**
+ * The KV key parts naming entry `key`: `["k", key]` for a short key (no hashing), else
+ * `["s", SHA-256 of its UTF-16 code units]`, short whatever the key's length. Keys with an
+ * unpaired surrogate are always hashed: KV would store them as UTF-8, replacing it.
+ */
+function entryId(key: string): KvKey {
   if (typeof key !== "string") {
     throw new TypeError(`DenoKvAdapter: a key must be a string, got ${typeof key}`);
   }
+  if (key.length <= DIRECT_KEY_LIMIT && isWellFormed(key)) return ["k", key];
   const units = new Uint8Array(key.length * 2);
   for (let i = 0; i < key.length; i++) {
     const unit = key.charCodeAt(i);
     units[2 * i] = unit & 0xff;
     units[2 * i + 1] = unit >>> 8;
   }
-  return bytesToHex(sha256(units));
+  return ["s", bytesToHex(sha256(units))];
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function isWellFormed(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
 }
 
 function isHead(value: unknown): value is Head {
