@@ -120,4 +120,10 @@ if (Deno.args.includes("--json")) {
       );
     }
   }
+  const small = results[0]!.sides;
+  const goal = (op: "set" | "get") => {
+    const times = small["TaskCache + DenoKvAdapter"]![op] / small["raw Deno.Kv"]![op];
+    return `${op} ${times.toPrecision(3)}x raw (${times <= 1.2 ? "met" : "NOT met"})`;
+  };
+  console.log(`\nGoal, at 1 KiB within 1.2x of raw Deno KV: ${goal("set")}, ${goal("get")}.`);
 }

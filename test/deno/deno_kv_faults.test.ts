@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { DenoKvAdapter } from "../../src/adapters/deno_kv.ts";
 import { stampProblem } from "../support/stamped.ts";
-import { killedLength, mixedLength } from "./workers/kv_workload.ts";
+import { killedLength } from "./workers/kv_workload.ts";
 
 const WORKER = new URL("./workers/kv_worker.ts", import.meta.url).pathname;
 
