@@ -361,7 +361,9 @@ function compileMap(field: DescField & { fieldKind: "map" }): ValueWriter {
         writer.tag(fieldNo, WireType.LengthDelimited).fork();
         // Python writes key and value of every entry, defaults included.
         writer.tag(1, keyWireType);
-        writeKey(writer, isString ? name : toKey(name));
+        // Object keys are strings: a string key needs no type check.
+        if (isString) writeString(writer, name);
+        else writeKey(writer, toKey(name));
         writeValue(writer, record[name]);
         writer.join();
       } catch (error) {
@@ -376,10 +378,8 @@ function compileMap(field: DescField & { fieldKind: "map" }): ValueWriter {
  * compares UTF-16 code units; the two agree unless a surrogate meets a unit of U+E000..U+FFFF.
  */
 function sortCodePoints(names: string[]): string[] {
-  for (let i = 0; i < names.length; i++) {
-    if (HIGH_UNITS.test(names[i]!)) return names.sort(compareCodePoints);
-  }
-  return names.sort();
+  // One scan of all the names at once: much cheaper than a test per name.
+  return HIGH_UNITS.test(names.join("")) ? names.sort(compareCodePoints) : names.sort();
 }
 
 const HIGH_UNITS = /[\uD800-\uFFFF]/;
