@@ -1,20 +1,25 @@
 /**
- * The runtime defaults for browsers (window and worker). Chosen through the `#runtime` import.
+ * The runtime defaults for browsers (window and worker): IndexedDB, and the portable MD5.
+ * Chosen through the `#runtime` import (the `browser` condition of package.json `imports`).
  *
  * @module
  */
-import { CacheError } from "../errors.ts";
 import type { Md5Hex, OpenDefaultAdapter } from "./types.ts";
 
 /** Browsers have no synchronous native MD5 (Web Crypto has none): keys use `@noble/hashes`. */
 export const nativeMd5Hex: Md5Hex | undefined = undefined;
 
-/** There is no default browser storage yet: pass `{ adapter }` to `LocalTaskCache.initialize`. */
-export const openDefaultAdapter: OpenDefaultAdapter = () =>
-  Promise.reject(
-    new CacheError(
-      "IO",
-      "LocalTaskCache has no default storage in a browser yet: call " +
-        "LocalTaskCache.initialize({ adapter }) with an adapter, e.g. new MemoryAdapter()",
-    ),
-  );
+/**
+ * An `IndexedDbAdapter` on the database `local-task-cache` of the page's origin. A browser has
+ * no directories: `options.directory` is refused.
+ */
+export const openDefaultAdapter: OpenDefaultAdapter = async (options) => {
+  if (options.directory !== undefined) {
+    throw new TypeError(
+      "LocalTaskCache.initialize: a browser has no directories; pass " +
+        "{ adapter: new IndexedDbAdapter({ databaseName }) } to choose another database",
+    );
+  }
+  const { IndexedDbAdapter } = await import("../adapters/indexeddb.ts");
+  return new IndexedDbAdapter();
+};

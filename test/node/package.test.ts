@@ -114,9 +114,11 @@ test("a browser bundle of the entry has no node: module and no Node global", () 
     `
 import { create } from "@bufbuild/protobuf";
 import { calculateCacheKey, LiteralMapSchema, LocalTaskCache } from "local-task-cache";
+import { IndexedDbAdapter } from "local-task-cache/adapters/indexeddb";
 import { MemoryAdapter } from "local-task-cache/adapters/memory";
 await LocalTaskCache.initialize({ adapter: new MemoryAdapter() });
 globalThis.key = calculateCacheKey("t.produce_dc", "1", create(LiteralMapSchema));
+globalThis.adapter = typeof IndexedDbAdapter;
 `,
   );
   const bundle = join(project, "bundle.js");
@@ -139,9 +141,9 @@ globalThis.key = calculateCacheKey("t.produce_dc", "1", create(LiteralMapSchema)
     "-e",
     `delete globalThis.process; delete globalThis.Buffer; await import(${
       JSON.stringify(bundle)
-    }); console.log(globalThis.key);`,
+    }); console.log(globalThis.key, globalThis.adapter);`,
   ], project);
-  assert.equal(out, "t.produce_dc-1-ea65cfadb0079394a8be1f4aa1e96e2b\n");
+  assert.equal(out, "t.produce_dc-1-ea65cfadb0079394a8be1f4aa1e96e2b function\n");
 });
 
 test("publint reports nothing", () => {

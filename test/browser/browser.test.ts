@@ -1,0 +1,132 @@
+/**
+ * The library in a real Chromium (Debian's, driven by playwright-core): IndexedDbAdapter through
+ * the conformance suite, LocalTaskCache with its IndexedDB default, persistence across a reload,
+ * two pages on the same keys at once, and keys equal to flytekit's and to Node's, in a page and
+ * in a dedicated worker.
+ */
+import assert from "node:assert/strict";
+import { after, before, test, type TestContext } from "node:test";
+import { calculateCacheKey } from "../../src/key.ts";
+import { arbitraryLiteralMap, Random } from "../support/arbitrary.ts";
+import {
+  type Browser,
+  type BrowserResult,
+  launch,
+  requireChromium,
+  serve,
+  type Site,
+} from "./harness.ts";
+
+let site: Site | undefined;
+let browser: Browser | undefined;
+
+before(async () => {
+  site = await serve({
+    page: "test/browser/page.ts",
+    worker: "test/browser/worker.ts",
+    persist: "test/browser/persist.ts",
+  });
+});
+after(async () => {
+  await browser?.close();
+  await site?.close();
+});
+
+async function open(t: TestContext, name = "page") {
+  if (!requireChromium(t)) return undefined;
+  browser ??= await launch();
+  const page = await browser.context.newPage();
+  await page.goto(`${site!.url}/${name}.html`);
+  await page.waitForFunction(() => (globalThis as { ready?: boolean }).ready === true);
+  return page;
+}
+
+async function report(t: TestContext, results: BrowserResult[]) {
+  assert.ok(results.length > 10, `${results.length} tests ran in the browser`);
+  for (const result of results) {
+    await t.test(result.name, () => {
+      if (!result.ok) assert.fail(result.error);
+    });
+  }
+}
+
+test("in a page: conformance suite, LocalTaskCache default, flytekit's vectors", async (t) => {
+  const page = await open(t);
+  if (!page) return;
+  await report(
+    t,
+    await page.evaluate(() =>
+      (globalThis as never as { runSuite(): Promise<BrowserResult[]> }).runSuite()
+    ),
+  );
+  await page.close();
+});
+
+test("in a dedicated worker: the same tests", async (t) => {
+  const page = await open(t);
+  if (!page) return;
+  await report(
+    t,
+    await page.evaluate(() =>
+      (globalThis as never as { runSuiteInWorker(): Promise<BrowserResult[]> }).runSuiteInWorker()
+    ),
+  );
+  await page.close();
+});
+
+test("keys computed in a page and in a worker equal Node's, for 100 generated inputs", async (t) => {
+  const page = await open(t);
+  if (!page) return;
+  const node = Array.from(
+    { length: 100 },
+    (_, i) => calculateCacheKey(`task ${i}`, "1", arbitraryLiteralMap(new Random(i + 1))),
+  );
+  const inPage = await page.evaluate(
+    (n) => (globalThis as never as { sharedKeys(n: number): string[] }).sharedKeys(n),
+    100,
+  );
+  const inWorker = await page.evaluate(
+    (n) =>
+      (globalThis as never as { sharedKeysInWorker(n: number): Promise<string[]> })
+        .sharedKeysInWorker(n),
+    100,
+  );
+  assert.deepEqual(inPage, node);
+  assert.deepEqual(inWorker, node);
+  await page.close();
+});
+
+test("entries persist across a page reload", async (t) => {
+  const page = await open(t, "persist");
+  if (!page) return;
+  const call = (action: string) =>
+    page.evaluate(
+      (a) => (globalThis as never as { persist(a: string): Promise<string> }).persist(a),
+      action,
+    );
+  assert.equal(await call("get"), "miss");
+  assert.equal(await call("set"), "stored");
+  await page.reload();
+  await page.waitForFunction(() => (globalThis as { ready?: boolean }).ready === true);
+  assert.equal(await call("get"), "hit");
+  await page.close();
+});
+
+test("two pages of one origin on the same keys at once: every read is a miss or exact", async (t) => {
+  const first = await open(t, "persist");
+  if (!first) return;
+  const second = await open(t, "persist");
+  const run = (page: NonNullable<typeof first>, writer: number) =>
+    page.evaluate(
+      (w) =>
+        (globalThis as never as {
+          mixed(w: number): Promise<{ reads: number; hits: number; problems: string[] }>;
+        }).mixed(w),
+      writer,
+    );
+  const reports = await Promise.all([run(first, 1), run(second!, 2)]);
+  assert.deepEqual(reports.flatMap((r) => r.problems), []);
+  assert.ok(reports.reduce((sum, r) => sum + r.hits, 0) > 0, "reads hit");
+  await first.close();
+  await second!.close();
+});

@@ -1,0 +1,23 @@
+/** The page entry of the browser tests: the suite in the page, and in a dedicated worker. */
+import { runSuite, sharedKeys } from "./suite.ts";
+import type { BrowserResult } from "./harness.ts";
+
+function inWorker(message: { run: "suite" } | { run: "keys"; count: number }): Promise<unknown> {
+  const worker = new Worker("/worker.js", { type: "module" });
+  return new Promise((resolve, reject) => {
+    worker.onmessage = (event) => {
+      worker.terminate();
+      resolve(event.data);
+    };
+    worker.onerror = (event) => reject(new Error(event.message));
+    worker.postMessage(message);
+  });
+}
+
+Object.assign(globalThis, {
+  runSuite,
+  sharedKeys,
+  runSuiteInWorker: () => inWorker({ run: "suite" }) as Promise<BrowserResult[]>,
+  sharedKeysInWorker: (count: number) => inWorker({ run: "keys", count }) as Promise<string[]>,
+  ready: true,
+});
