@@ -149,17 +149,41 @@ export class IndexedDbAdapter implements CacheAdapter {
     return this.#db;
   }
 
-  #connect(): Promise<IDBPDatabase> {
+  async #connect(): Promise<IDBPDatabase> {
+    try {
+      return await this.#openAt(VERSION);
+    } catch (error) {
+      // A newer version of the library upgraded the database: use it at its own version, as
+      // long as it still has the entries store (later versions only add to the schema).
+      if ((error as { name?: unknown } | null)?.name !== "VersionError") {
+        throw storageError(error, "open");
+      }
+    }
+    const db = await this.#openAt(undefined).catch((error: unknown) => {
+      throw storageError(error, "open");
+    });
+    if (!db.objectStoreNames.contains(STORE)) {
+      db.close();
+      throw new CacheError(
+        "IO",
+        `IndexedDbAdapter: the database "${this.databaseName}" (version ${db.version}) has no ` +
+          `"${STORE}" store: it was made by something else; pick another databaseName`,
+      );
+    }
+    return db;
+  }
+
+  /** Opens the database at `version` (or its current one), stepping aside for upgrades. */
+  #openAt(version: number | undefined): Promise<IDBPDatabase> {
     return new Promise((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const forget = () => {
         // The connection is gone: the next call opens a new one.
         this.#db = undefined;
       };
-      openDB(this.databaseName, VERSION, {
+      openDB(this.databaseName, version, {
         upgrade(db, oldVersion) {
-          // Each version adds to the one before it; a database made by a newer version of the
-          // library is opened at its own version by that version, never downgraded here.
+          // Each version adds to the one before it.
           if (oldVersion < 1) db.createObjectStore(STORE);
         },
         blocked: () => {
@@ -186,7 +210,7 @@ export class IndexedDbAdapter implements CacheAdapter {
         },
         (error: unknown) => {
           clearTimeout(timer);
-          reject(storageError(error, "open"));
+          reject(error);
         },
       );
     });

@@ -130,3 +130,41 @@ test("two pages of one origin on the same keys at once: every read is a miss or 
   await first.close();
   await second!.close();
 });
+
+test("another tab's upgrade: the adapter steps aside, then reopens at the new version", async (t) => {
+  const first = await open(t, "persist");
+  if (!first) return;
+  const second = await open(t, "persist");
+  type Api = {
+    keepOpen(n: string): Promise<string>;
+    keptGet(): Promise<number[] | undefined>;
+    rawUpgrade(n: string, v: number): Promise<string>;
+  };
+  assert.equal(
+    await first.evaluate(() => (globalThis as never as Api).keepOpen("upgrade-db")),
+    "open",
+  );
+  const upgraded = await second!.evaluate(() =>
+    (globalThis as never as Api).rawUpgrade("upgrade-db", 2)
+  );
+  assert.equal(upgraded, "upgraded to 2", "the upgrade was not blocked by the open adapter");
+  assert.deepEqual(await first.evaluate(() => (globalThis as never as Api).keptGet()), [1, 2, 3]);
+  await first.close();
+  await second!.close();
+});
+
+test("a full quota: NO_SPACE, and the entries already there are intact", async (t) => {
+  const page = await open(t, "persist");
+  if (!page) return;
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Storage.overrideQuotaForOrigin", {
+    origin: site!.url,
+    quotaSize: 2 * 1024 * 1024,
+  });
+  const seen = await page.evaluate(() =>
+    (globalThis as never as { quota(n: string): Promise<string[]> }).quota("quota-db")
+  );
+  await cdp.send("Storage.overrideQuotaForOrigin", { origin: site!.url });
+  assert.deepEqual(seen, ["CacheError:NO_SPACE", "small=7", "huge=absent"]);
+  await page.close();
+});

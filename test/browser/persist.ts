@@ -45,3 +45,54 @@ async function mixed(writer: number) {
 }
 
 Object.assign(globalThis, { persist, mixed, ready: true });
+
+/** For the upgrade test: an adapter kept open in this page, and a raw upgrade from another. */
+let kept: IndexedDbAdapter | undefined;
+async function keepOpen(name: string): Promise<string> {
+  kept = new IndexedDbAdapter({ databaseName: name });
+  await kept.set("k", Uint8Array.of(1, 2, 3));
+  return "open";
+}
+async function keptGet(): Promise<number[] | undefined> {
+  const value = await kept!.get("k");
+  return value && [...value];
+}
+function rawUpgrade(name: string, version: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.open(name, version);
+    request.onupgradeneeded = () => request.result.createObjectStore(`added-in-${version}`);
+    request.onblocked = () => resolve("blocked");
+    request.onsuccess = () => {
+      request.result.close();
+      resolve(`upgraded to ${request.result.version}`);
+    };
+    request.onerror = () => reject(request.error);
+  });
+}
+
+/** For the quota test: sets that must fail with NO_SPACE, and what is left afterwards. */
+async function quota(name: string): Promise<string[]> {
+  const adapter = new IndexedDbAdapter({ databaseName: name });
+  const seen: string[] = [];
+  await adapter.set("small", Uint8Array.of(7));
+  try {
+    // Random bytes: Chromium compresses what it stores, so a run of ones would fit anywhere.
+    const huge = new Uint8Array(8 * 1024 * 1024);
+    for (let i = 0; i < huge.length; i += 65536) {
+      crypto.getRandomValues(huge.subarray(i, i + 65536));
+    }
+    await adapter.set("huge", huge);
+    seen.push("stored");
+  } catch (error) {
+    seen.push(`${(error as { name?: string }).name}:${(error as { code?: string }).code}`);
+  }
+  const small = await adapter.get("small");
+  seen.push(
+    `small=${small ? [...small].join() : "gone"}`,
+    `huge=${await adapter.get("huge") ? "there" : "absent"}`,
+  );
+  await adapter.close();
+  return seen;
+}
+
+Object.assign(globalThis, { keepOpen, keptGet, rawUpgrade, quota });
