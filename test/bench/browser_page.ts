@@ -1,0 +1,88 @@
+/**
+ * The page of the browser benchmark (test/bench/browser.ts): TaskCache over IndexedDbAdapter,
+ * idb-keyval and localforage storing the same bytes under the same keys, taking turns.
+ */
+import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { createStore, get as kvGet, set as kvSet } from "idb-keyval";
+import localforage from "localforage";
+import { LiteralMapSchema } from "../../gen/flyteidl/core/literals_pb.ts";
+import { IndexedDbAdapter } from "../../src/adapters/indexeddb.ts";
+import { calculateCacheKey } from "../../src/key.ts";
+import { TaskCache } from "../../src/task_cache.ts";
+import { patternBytes } from "../conformance/adapter_suite.ts";
+import { binary, integer, literalMap } from "../support/literals.ts";
+
+const TASK = "bench.browser";
+const ROUNDS = 7;
+
+async function measure(size: number, count: number) {
+  const values = Array.from(
+    { length: count },
+    (_, i) => literalMap({ o: binary(patternBytes(size, i + 1)) }),
+  );
+  const inputs = (round: number, i: number) =>
+    literalMap({
+      n: integer(BigInt(i)),
+      round: integer(BigInt(round)),
+      size: integer(BigInt(size)),
+    });
+  const key = (round: number, i: number) => calculateCacheKey(TASK, "1", inputs(round, i));
+  const ours = new TaskCache(new IndexedDbAdapter({ databaseName: `bench-ours-${size}` }));
+  const keyval = createStore(`bench-keyval-${size}`, "entries");
+  const forage = localforage.createInstance({ name: `bench-forage-${size}` });
+  const sides = [
+    {
+      name: "TaskCache + IndexedDbAdapter",
+      set: (r: number, i: number) => ours.set(TASK, "1", inputs(r, i), [], values[i]!),
+      get: (r: number, i: number) => ours.get(TASK, "1", inputs(r, i), []),
+    },
+    {
+      name: "idb-keyval",
+      set: (r: number, i: number) =>
+        kvSet(key(r, i), toBinary(LiteralMapSchema, values[i]!), keyval),
+      get: async (r: number, i: number) => {
+        const bytes = await kvGet<Uint8Array>(key(r, i), keyval);
+        return bytes && fromBinary(LiteralMapSchema, bytes);
+      },
+    },
+    {
+      name: "localforage",
+      set: (r: number, i: number) =>
+        forage.setItem(key(r, i), toBinary(LiteralMapSchema, values[i]!)),
+      get: async (r: number, i: number) => {
+        const bytes = await forage.getItem<Uint8Array>(key(r, i));
+        return bytes && fromBinary(LiteralMapSchema, bytes);
+      },
+    },
+  ];
+  const times: Record<string, { set: number[]; get: number[] }> = {};
+  for (const side of sides) times[side.name] = { set: [], get: [] };
+  for (let round = 0; round <= ROUNDS; round++) {
+    const order = [...sides.slice(round % 3), ...sides.slice(0, round % 3)];
+    for (const side of order) {
+      let started = performance.now();
+      for (let i = 0; i < count; i++) await side.set(round, i);
+      const set = ((performance.now() - started) * 1000) / count;
+      started = performance.now();
+      for (let i = 0; i < count; i++) {
+        if ((await side.get(round, i)) == null) throw new Error(`${side.name}: a miss`);
+      }
+      const get = ((performance.now() - started) * 1000) / count;
+      if (round > 0) {
+        times[side.name]!.set.push(set);
+        times[side.name]!.get.push(get);
+      }
+    }
+  }
+  await ours.close();
+  const median = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1]!;
+  return Object.fromEntries(
+    Object.entries(times).map(([name, t]) => [name, { set: median(t.set), get: median(t.get) }]),
+  );
+}
+
+async function bench() {
+  return { "1 KiB": await measure(1024, 200), "1 MiB": await measure(1024 * 1024, 30) };
+}
+
+Object.assign(globalThis, { bench, ready: true });
