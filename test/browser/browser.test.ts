@@ -154,17 +154,25 @@ test("another tab's upgrade: the adapter steps aside, then reopens at the new ve
 });
 
 test("a full quota: NO_SPACE, and the entries already there are intact", async (t) => {
-  const page = await open(t, "persist");
-  if (!page) return;
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send("Storage.overrideQuotaForOrigin", {
-    origin: site!.url,
-    quotaSize: 2 * 1024 * 1024,
-  });
-  const seen = await page.evaluate(() =>
-    (globalThis as never as { quota(n: string): Promise<string[]> }).quota("quota-db")
-  );
-  await cdp.send("Storage.overrideQuotaForOrigin", { origin: site!.url });
-  assert.deepEqual(seen, ["CacheError:NO_SPACE", "small=7", "huge=absent"]);
-  await page.close();
+  if (!requireChromium(t)) return;
+  // A browser and an origin of its own: the quota is set before the origin stores anything.
+  const own = await launch();
+  const ownSite = await serve({ persist: "test/browser/persist.ts" });
+  try {
+    const page = await own.context.newPage();
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Storage.overrideQuotaForOrigin", {
+      origin: ownSite.url,
+      quotaSize: 2 * 1024 * 1024,
+    });
+    await page.goto(`${ownSite.url}/persist.html`);
+    await page.waitForFunction(() => (globalThis as { ready?: boolean }).ready === true);
+    const seen = await page.evaluate(() =>
+      (globalThis as never as { quota(n: string): Promise<string[]> }).quota("quota-db")
+    );
+    assert.deepEqual(seen, ["CacheError:NO_SPACE", "small=7", "huge=absent"]);
+  } finally {
+    await own.close();
+    await ownSite.close();
+  }
 });
