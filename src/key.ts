@@ -74,7 +74,7 @@ function placeHashes(literal: Literal): Literal {
       const placed = create(LiteralMapSchema);
       const literals = value.value.literals;
       for (const name of Object.keys(literals)) {
-        placed.literals[name] = placeHashes(literals[name]!);
+        setEntry(placed.literals, name, placeHashes(literals[name]!));
       }
       return create(LiteralSchema, { value: { case: "map", value: placed } });
     }
@@ -147,9 +147,11 @@ export function calculateCacheKey(
     const replacement = skip ? undefined : placeHashes(literal);
     if (placed === undefined && replacement !== literal) {
       placed = create(LiteralMapSchema);
-      for (let j = 0; j < i; j++) placed.literals[names[j]!] = source[names[j]!]!;
+      for (let j = 0; j < i; j++) setEntry(placed.literals, names[j]!, source[names[j]!]!);
     }
-    if (placed !== undefined && replacement !== undefined) placed.literals[name] = replacement;
+    if (placed !== undefined && replacement !== undefined) {
+      setEntry(placed.literals, name, replacement);
+    }
   }
   // Hashed in place: the pickle framing goes into the room left around the bytes.
   const hash = withDeterministicBytes(
@@ -160,6 +162,14 @@ export function calculateCacheKey(
     PICKLE_HEADROOM,
   );
   return `${taskName}-${cacheVersion}-${hash}`;
+}
+
+/**
+ * Adds an entry to a protobuf-es map (a plain object). `map[name] = value` would, for the name
+ * `__proto__` (a valid input name), set the object's prototype and lose the entry.
+ */
+function setEntry(map: Record<string, Literal>, name: string, value: Literal): void {
+  Object.defineProperty(map, name, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** `isMessage(value, LiteralSchema)`, inlined: it runs for every literal of every key. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { clone, create, equals, toBinary } from "@bufbuild/protobuf";
+import { clone, create, equals, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { LiteralMapSchema, LiteralSchema } from "../../gen/flyteidl/core/literals_pb.ts";
 import { toBinaryDeterministic } from "../../src/deterministic.ts";
 import { calculateCacheKey, recursiveHashPlacement } from "../../src/key.ts";
@@ -289,4 +289,24 @@ test("a non-message inside a collection or map is refused, not hashed as empty",
     message:
       /literals\["m"\]\.map\.literals\["bad"\]: expected a flyteidl.core.Literal message, got "text"/,
   });
+});
+
+test("an input or map entry named __proto__ is an entry like any other", () => {
+  // protobuf-es parses such a name as an ordinary entry; Python keys on it.
+  const parsed = (hex: string) =>
+    fromBinary(LiteralMapSchema, Uint8Array.from(hex.match(/../g)!, (b) => parseInt(b, 16)));
+  // {"__proto__": collection[integer 1]}: Python gives t-1-2247390c73a6360c85436b2d1e665d92.
+  const top = create(LiteralMapSchema);
+  Object.defineProperty(top.literals, "__proto__", {
+    value: collection(integer(1n)),
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+  assert.equal(calculateCacheKey("t", "1", top), "t-1-2247390c73a6360c85436b2d1e665d92");
+  // A nested map {"x": {"__proto__": integer 5}}, as bytes: Python's key.
+  const nested = parsed("0a1c0a017812171a150a130a095f5f70726f746f5f5f12060a040a020805");
+  assert.equal(calculateCacheKey("t", "1", nested), "t-1-d95aa8408456e97479dcb2f67e45cad1");
+  const placed = recursiveHashPlacement(nested.literals.x!);
+  assert.equal(placed.value.case === "map" && Object.keys(placed.value.value.literals).length, 1);
 });

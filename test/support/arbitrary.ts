@@ -1,12 +1,25 @@
 /**
  * Random LiteralMaps from a seed, covering every kind of literal flytekit can key on: nested
  * collections and maps, hashes and metadata, every scalar kind, offloaded metadata, literal
- * types, and the edge values where encoders disagree (int64 extremes, -0.0, infinities, NaN,
- * keys whose UTF-8 order differs from their UTF-16 order, bytes of 0, 255, 256 and > 64 KiB).
+ * types (inside unions, offloaded metadata and structured dataset columns), and the edge values
+ * where encoders disagree: int64 extremes, -0.0, infinities, NaN, out-of-range enum values,
+ * negative timestamps and durations, empty and default-valued oneof members and messages, map
+ * keys whose UTF-8 order differs from their UTF-16 or JavaScript object order (integer-like,
+ * empty, U+E000..U+FFFF against astral, `__proto__`), bytes of 0, 1, 255, 256 and > 64 KiB, and
+ * optionally fields unknown to the schema.
+ *
+ * Strings are always well formed (no lone surrogates: those are refused by design).
  *
  * @module
  */
-import { create, type JsonObject, type JsonValue, type MessageInitShape } from "@bufbuild/protobuf";
+import {
+  create,
+  type JsonObject,
+  type JsonValue,
+  type Message,
+  type MessageInitShape,
+} from "@bufbuild/protobuf";
+import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { DurationSchema, TimestampSchema } from "@bufbuild/protobuf/wkt";
 import {
   type Literal,
@@ -15,6 +28,8 @@ import {
   LiteralMapSchema,
   LiteralOffloadedMetadataSchema,
   LiteralSchema,
+  type Primitive,
+  PrimitiveSchema,
   type Scalar,
   ScalarSchema,
 } from "../../gen/flyteidl/core/literals_pb.ts";
@@ -22,25 +37,35 @@ import {
   BlobType_BlobDimensionality,
   type LiteralType,
   LiteralTypeSchema,
-  type SchemaType_SchemaColumn_SchemaColumnType,
+  SchemaType_SchemaColumn_SchemaColumnType,
   SimpleType,
+  type StructuredDatasetType,
+  StructuredDatasetTypeSchema,
 } from "../../gen/flyteidl/core/types_pb.ts";
+
+/** The mulberry32 generator: a function of a 32-bit seed giving floats in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
 
 /** A seeded pseudo-random generator (mulberry32): the same seed, the same sequence. */
 export class Random {
-  #state: number;
+  readonly #next: () => number;
 
   constructor(seed: number) {
-    this.#state = seed >>> 0;
+    this.#next = mulberry32(seed);
   }
 
   /** A float in [0, 1). */
   next(): number {
-    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
-    let t = this.#state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+    return this.#next();
   }
 
   /** An integer in [0, n). */
@@ -67,7 +92,47 @@ export class Random {
   }
 }
 
-/** Map keys where encoders go wrong: integer-like, empty, and above U+FFFF vs U+E000..U+FFFF. */
+/** How {@link arbitraryLiteralMap} generates. */
+export interface ArbitraryOptions {
+  /** At most this many inputs (default 8). */
+  maxInputs?: number;
+  /** How deep collections, maps and unions nest (default 3). */
+  maxDepth?: number;
+  /** The chance that a binary value is over 64 KiB (default 0.05). */
+  largeBinaryChance?: number;
+  /**
+   * The chance that a message (a literal, a scalar, a literal type, a timestamp...) carries
+   * fields unknown to the schema, as from a newer flyteidl (default 0: none). protobuf-es holds
+   * them in `$unknown`; `google.protobuf.Struct` values cannot carry them (protobuf-es holds
+   * those as plain JSON).
+   */
+  unknownFieldChance?: number;
+}
+
+interface Context {
+  random: Random;
+  maxDepth: number;
+  largeBinaryChance: number;
+}
+
+/**
+ * Sets an entry of a map field (or JSON object) as an own property, as protobuf-es's parser
+ * does: plain assignment of `__proto__` would set the object's prototype instead.
+ */
+export function setEntry<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+}
+
+/**
+ * Map keys where encoders go wrong: integer-like (JavaScript lists those first, in numeric
+ * order), empty, U+E000..U+FFFF against astral characters (UTF-16 order differs from UTF-8
+ * order), and names that are special on JavaScript objects.
+ */
 export const TRICKY_KEYS: readonly string[] = [
   "0",
   "1",
@@ -75,7 +140,10 @@ export const TRICKY_KEYS: readonly string[] = [
   "9",
   "-1",
   "01",
+  "4294967294",
   "4294967295",
+  "9007199254740993",
+  "1.5",
   "",
   " ",
   "a",
@@ -85,16 +153,24 @@ export const TRICKY_KEYS: readonly string[] = [
   "\uE000",
   "\uFFFF",
   "\uFF21",
+  "\uFFFD",
   "😀",
+  "\u{1F600}a",
   "𝄞",
+  "\u{10FFFF}",
   "a😀",
   "a\uFFFD",
+  "a\uE000",
+  "\u0000",
   "key with spaces",
   "constructor",
+  "toString",
+  "__proto__",
 ];
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
 
 const STRINGS: readonly string[] = [
   "",
@@ -103,18 +179,21 @@ const STRINGS: readonly string[] = [
   "ünïcödé",
   "😀 astral",
   "\u0000nul",
+  "\uFEFFbom",
   "x".repeat(300),
 ];
 
-function randomString(random: Random): string {
+/** A well-formed random string: 1-, 2-, 3-byte UTF-8 (either side of the surrogates), 4-byte. */
+export function randomString(random: Random): string {
   if (random.chance(0.5)) return random.pick(STRINGS);
   const length = random.below(12);
   let text = "";
   for (let i = 0; i < length; i++) {
     const range = random.pick(
       [
+        [0x00, 0x7f],
         [0x20, 0x7e],
-        [0xa0, 0x7ff],
+        [0x80, 0x7ff],
         [0x800, 0xd7ff],
         [0xe000, 0xffff],
         [0x10000, 0x10ffff],
@@ -142,16 +221,55 @@ function randomInt64(random: Random): bigint {
   }
 }
 
-function randomDouble(random: Random): number {
-  return random.chance(0.5)
-    ? random.pick([0, -0, 1, -1, 0.1, 3.14, 1e300, -1e-300, 5e-324, Infinity, -Infinity, NaN])
-    : (random.next() - 0.5) * 10 ** random.below(20);
+/**
+ * Doubles from all 64 bits at random: subnormals, huge exponents, now and then a NaN payload.
+ * NaNs are made quiet: V8 may quiet a signalling NaN whenever it stores one (it does in Deno's
+ * optimized code), so one could change between the two sides of a comparison.
+ */
+function randomBitsDouble(random: Random): number {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setUint32(0, random.below(2 ** 32));
+  view.setUint32(4, random.below(2 ** 32));
+  if ((view.getUint32(0) & 0x7ff00000) === 0x7ff00000) {
+    view.setUint32(0, view.getUint32(0) | 0x00080000);
+  }
+  return view.getFloat64(0);
 }
 
-function randomBytes(random: Random): Uint8Array {
-  const length = random.chance(0.05)
+function randomDouble(random: Random): number {
+  switch (random.below(4)) {
+    case 0:
+    case 1:
+      return random.pick([
+        0,
+        -0,
+        1,
+        -1,
+        0.1,
+        3.14,
+        1e300,
+        -1e-300,
+        5e-324,
+        -5e-324,
+        Number.MAX_VALUE,
+        Number.MIN_VALUE,
+        2 ** 53 + 2,
+        Infinity,
+        -Infinity,
+        NaN,
+      ]);
+    case 2:
+      return randomBitsDouble(random);
+    default:
+      return (random.next() - 0.5) * 10 ** random.below(20);
+  }
+}
+
+function randomBytes(context: Context): Uint8Array {
+  const random = context.random;
+  const length = random.chance(context.largeBinaryChance)
     ? 65_536 + random.below(10_000)
-    : random.pick([0, 1, 2, 127, 128, 255, 256, 257, 1000]);
+    : random.pick([0, 0, 1, 1, 2, 127, 128, 255, 255, 256, 256, 257, 1000]);
   const bytes = new Uint8Array(length);
   for (let i = 0; i < length; i++) bytes[i] = random.below(256);
   return bytes;
@@ -162,7 +280,9 @@ function randomJson(random: Random, depth: number): JsonValue {
     case 0:
       return null;
     case 1:
-      return random.chance(0.3) ? random.pick([0, -0, 1.5, -2, 1e21]) : random.next() * 1000;
+      return random.chance(0.4)
+        ? random.pick([0, -0, 1.5, -2, 1e21, 2 ** 64, Infinity, -Infinity, NaN, 5e-324])
+        : (random.next() - 0.5) * 10 ** random.below(12);
     case 2:
       return randomString(random);
     case 3:
@@ -174,25 +294,58 @@ function randomJson(random: Random, depth: number): JsonValue {
   }
 }
 
-function randomStruct(random: Random, depth: number): JsonObject {
+/** A google.protobuf.Struct as protobuf-es holds it: nested values, lists, nulls, any keys. */
+export function randomStruct(random: Random, depth = 0): JsonObject {
   const struct: JsonObject = {};
-  for (let i = random.below(5); i > 0; i--) struct[randomKey(random)] = randomJson(random, depth);
+  for (let i = random.below(5); i > 0; i--) {
+    setEntry(struct, randomKey(random), randomJson(random, depth));
+  }
   return struct;
 }
 
-function randomLiteralType(random: Random, depth: number): LiteralType {
+/** An enum value: mostly named, now and then unnamed or negative (proto3 keeps those). */
+function randomEnum(random: Random, values: object): number {
+  if (random.chance(0.1)) return random.pick([-1, 42, 2 ** 31 - 1, -(2 ** 31)]);
+  return random.pick(Object.values(values).filter(isNumber));
+}
+
+function isNumber(value: unknown): value is number {
+  return typeof value === "number";
+}
+
+function randomStructuredDatasetType(random: Random, depth: number): StructuredDatasetType {
+  return create(StructuredDatasetTypeSchema, {
+    format: random.pick(["", "parquet", "csv", randomString(random)]),
+    externalSchemaType: random.pick(["", "arrow"]),
+    externalSchemaBytes: random.chance(0.3)
+      ? Uint8Array.from({ length: random.below(40) }, () => random.below(256))
+      : new Uint8Array(0),
+    columns: Array.from({ length: random.below(3) }, () => ({
+      name: randomString(random),
+      literalType: random.chance(0.7) ? randomLiteralType(random, depth + 1) : undefined,
+    })),
+  });
+}
+
+/**
+ * A random LiteralType: every case of its `type` oneof (simple, schema, collection_type,
+ * map_value_type, blob, enum_type, structured_dataset_type, union_type) or none, with
+ * `metadata`, `annotation` and `structure` now and then.
+ */
+export function randomLiteralType(random: Random, depth = 0): LiteralType {
   const type: MessageInitShape<typeof LiteralTypeSchema> = {};
-  switch (random.below(depth > 1 ? 3 : 6)) {
+  const leaf = depth > 2;
+  switch (random.below(leaf ? 5 : 9)) {
     case 0:
-      type.type = {
-        case: "simple",
-        value: random.pick(Object.values(SimpleType).filter(isNumber)),
-      };
+      type.type = { case: "simple", value: randomEnum(random, SimpleType) };
       break;
     case 1:
       type.type = {
         case: "blob",
-        value: { format: randomString(random), dimensionality: random.below(2) },
+        value: {
+          format: random.pick(["", "csv", randomString(random)]),
+          dimensionality: randomEnum(random, BlobType_BlobDimensionality),
+        },
       };
       break;
     case 2:
@@ -202,72 +355,111 @@ function randomLiteralType(random: Random, depth: number): LiteralType {
       };
       break;
     case 3:
-      type.type = { case: "collectionType", value: randomLiteralType(random, depth + 1) };
+      type.type = {
+        case: "schema",
+        value: {
+          columns: Array.from({ length: random.below(3) }, () => ({
+            name: randomString(random),
+            type: randomEnum(random, SchemaType_SchemaColumn_SchemaColumnType),
+          })),
+        },
+      };
       break;
     case 4:
+      // No type at all: an empty LiteralType is a valid message too.
+      break;
+    case 5:
+      type.type = { case: "collectionType", value: randomLiteralType(random, depth + 1) };
+      break;
+    case 6:
       type.type = { case: "mapValueType", value: randomLiteralType(random, depth + 1) };
+      break;
+    case 7:
+      type.type = {
+        case: "structuredDatasetType",
+        value: randomStructuredDatasetType(random, depth),
+      };
       break;
     default:
       type.type = {
         case: "unionType",
         value: {
           variants: Array.from(
-            { length: 1 + random.below(2) },
+            { length: random.below(3) },
             () => randomLiteralType(random, depth + 1),
           ),
         },
       };
   }
-  if (random.chance(0.3)) type.metadata = randomStruct(random, 2);
-  if (random.chance(0.2)) type.annotation = { annotations: randomStruct(random, 2) };
+  if (random.chance(0.3)) type.metadata = randomStruct(random, 1);
+  if (random.chance(0.2)) type.annotation = { annotations: randomStruct(random, 1) };
   if (random.chance(0.2)) {
-    type.structure = {
-      tag: randomString(random),
-      dataclassType: random.chance(0.5) && depth < 2
-        ? { [randomKey(random)]: randomLiteralType(random, depth + 1) }
-        : {},
-    };
+    const dataclassType: Record<string, LiteralType> = {};
+    if (random.chance(0.5) && depth < 2) {
+      for (let i = 1 + random.below(3); i > 0; i--) {
+        setEntry(dataclassType, randomKey(random), randomLiteralType(random, depth + 1));
+      }
+    }
+    type.structure = { tag: randomString(random), dataclassType };
   }
   return create(LiteralTypeSchema, type);
 }
 
-function isNumber(value: unknown): value is number {
-  return typeof value === "number";
+function randomPrimitive(random: Random): Primitive {
+  const primitive = create(PrimitiveSchema);
+  switch (random.below(7)) {
+    case 0:
+      primitive.value = { case: "integer", value: randomInt64(random) };
+      break;
+    case 1:
+      primitive.value = { case: "floatValue", value: randomDouble(random) };
+      break;
+    case 2:
+      primitive.value = { case: "stringValue", value: randomString(random) };
+      break;
+    case 3:
+      primitive.value = { case: "boolean", value: random.chance(0.5) };
+      break;
+    case 4:
+      primitive.value = {
+        case: "datetime",
+        value: create(TimestampSchema, {
+          seconds: random.pick([
+            0n,
+            -1n,
+            1_700_000_000n,
+            -62135596800n,
+            253402300799n,
+            randomInt64(random),
+          ]),
+          nanos: random.pick([0, 1, 999_999_999, 500_000_000, -1, -999_999_999]),
+        }),
+      };
+      break;
+    case 5:
+      primitive.value = {
+        case: "duration",
+        value: create(DurationSchema, {
+          seconds: random.pick([0n, 1n, -1n, 315576000000n, -315576000000n, randomInt64(random)]),
+          nanos: random.pick([0, 1, -1, 999_999_999, -999_999_999, 2 ** 31 - 1, -(2 ** 31)]),
+        }),
+      };
+      break;
+    default:
+      // No value: an empty Primitive.
+  }
+  return primitive;
 }
 
-function randomScalar(random: Random, depth: number): Scalar {
+function randomScalar(context: Context, depth: number): Scalar {
+  const random = context.random;
   const scalar: MessageInitShape<typeof ScalarSchema> = {};
-  // Primitives (case 0) come up four times as often as each other kind.
-  const which = random.below(12);
-  switch (which >= 9 ? 0 : which) {
-    case 0: {
-      const kind = random.below(6);
-      const value = kind === 0
-        ? { case: "integer" as const, value: randomInt64(random) }
-        : kind === 1
-        ? { case: "floatValue" as const, value: randomDouble(random) }
-        : kind === 2
-        ? { case: "stringValue" as const, value: randomString(random) }
-        : kind === 3
-        ? { case: "boolean" as const, value: random.chance(0.5) }
-        : kind === 4
-        ? {
-          case: "datetime" as const,
-          value: create(TimestampSchema, {
-            seconds: random.pick([0n, -1n, 1_700_000_000n, -62135596800n, 253402300799n]),
-            nanos: random.pick([0, 1, 999_999_999, 500_000_000]),
-          }),
-        }
-        : {
-          case: "duration" as const,
-          value: create(DurationSchema, {
-            seconds: random.pick([0n, 1n, -1n, 315576000000n, -315576000000n]),
-            nanos: random.pick([0, 1, -1, 999_999_999, -999_999_999]),
-          }),
-        };
-      scalar.value = { case: "primitive", value: { value } };
+  // Primitives (case 0) come up four times as often as each other kind; 10 is an empty Scalar.
+  const which = random.below(14);
+  switch (which >= 11 ? 0 : which) {
+    case 0:
+      scalar.value = { case: "primitive", value: randomPrimitive(random) };
       break;
-    }
     case 1:
       scalar.value = {
         case: "blob",
@@ -275,13 +467,12 @@ function randomScalar(random: Random, depth: number): Scalar {
           uri: randomString(random),
           metadata: random.chance(0.8)
             ? {
-              type: {
-                format: random.pick(["", "csv", "parquet", randomString(random)]),
-                dimensionality: random.pick([
-                  BlobType_BlobDimensionality.SINGLE,
-                  BlobType_BlobDimensionality.MULTIPART,
-                ]),
-              },
+              type: random.chance(0.9)
+                ? {
+                  format: random.pick(["", "csv", "parquet", randomString(random)]),
+                  dimensionality: randomEnum(random, BlobType_BlobDimensionality),
+                }
+                : undefined,
             }
             : undefined,
         },
@@ -291,7 +482,7 @@ function randomScalar(random: Random, depth: number): Scalar {
       scalar.value = {
         case: "binary",
         value: {
-          value: randomBytes(random),
+          value: randomBytes(context),
           tag: random.pick(["", "msgpack", randomString(random)]),
         },
       };
@@ -301,12 +492,14 @@ function randomScalar(random: Random, depth: number): Scalar {
         case: "schema",
         value: {
           uri: randomString(random),
-          type: {
-            columns: Array.from({ length: random.below(4) }, () => ({
-              name: randomString(random),
-              type: random.below(6) as SchemaType_SchemaColumn_SchemaColumnType,
-            })),
-          },
+          type: random.chance(0.9)
+            ? {
+              columns: Array.from({ length: random.below(4) }, () => ({
+                name: randomString(random),
+                type: randomEnum(random, SchemaType_SchemaColumn_SchemaColumnType),
+              })),
+            }
+            : undefined,
         },
       };
       break;
@@ -320,7 +513,7 @@ function randomScalar(random: Random, depth: number): Scalar {
       };
       break;
     case 6:
-      scalar.value = { case: "generic", value: randomStruct(random, 0) };
+      scalar.value = { case: "generic", value: randomStruct(random) };
       break;
     case 7:
       scalar.value = {
@@ -329,92 +522,164 @@ function randomScalar(random: Random, depth: number): Scalar {
           uri: randomString(random),
           metadata: random.chance(0.8)
             ? {
-              structuredDatasetType: {
-                format: random.pick(["", "parquet", randomString(random)]),
-                externalSchemaType: random.pick(["", "arrow"]),
-                externalSchemaBytes: random.chance(0.3) ? randomBytes(random) : new Uint8Array(0),
-                columns: Array.from({ length: random.below(3) }, () => ({
-                  name: randomString(random),
-                  literalType: random.chance(0.7) ? randomLiteralType(random, 1) : undefined,
-                })),
-              },
+              structuredDatasetType: random.chance(0.9)
+                ? randomStructuredDatasetType(random, 1)
+                : undefined,
             }
             : undefined,
         },
       };
       break;
-    default:
+    case 8:
+    case 9:
       scalar.value = {
         case: "union",
         value: {
-          value: depth < 3 ? randomLiteral(random, depth + 1) : undefined,
-          type: random.chance(0.8) ? randomLiteralType(random, 0) : undefined,
+          value: depth < context.maxDepth && random.chance(0.9)
+            ? randomLiteral(context, depth + 1)
+            : undefined,
+          type: random.chance(0.8) ? randomLiteralType(random) : undefined,
         },
       };
+      break;
+    default:
+      // No value: an empty Scalar.
   }
   return create(ScalarSchema, scalar);
 }
 
-/** A random Literal; `depth` bounds the nesting. */
-export function randomLiteral(random: Random, depth = 0): Literal {
+function randomLiteral(context: Context, depth: number): Literal {
+  const random = context.random;
   const literal = create(LiteralSchema);
   // Plain objects assigned to a message's fields are not messages: every value below is one.
-  const kind = random.below(depth < 3 ? 10 : 7);
-  if (kind < 6) literal.value = { case: "scalar", value: randomScalar(random, depth) };
+  const nests = depth < context.maxDepth;
+  const kind = random.below(nests ? 11 : 8);
+  if (kind < 6) literal.value = { case: "scalar", value: randomScalar(context, depth) };
   else if (kind === 6) {
     literal.value = {
       case: "offloadedMetadata",
       value: create(LiteralOffloadedMetadataSchema, {
         uri: randomString(random),
-        sizeBytes: random.pick([0n, 1n, 2n ** 64n - 1n, 123456789n]),
-        inferredType: random.chance(0.7) ? randomLiteralType(random, 0) : undefined,
+        sizeBytes: random.pick([0n, 1n, UINT64_MAX, 2n ** 63n, 123456789n]),
+        inferredType: random.chance(0.7) ? randomLiteralType(random) : undefined,
       }),
     };
-  } else if (kind < 9) {
+  } else if (kind === 7) {
+    // No value at all: an empty Literal (with a hash and metadata now and then, below).
+  } else if (kind < 10) {
     literal.value = {
       case: "collection",
       value: create(LiteralCollectionSchema, {
-        literals: Array.from({ length: random.below(4) }, () => randomLiteral(random, depth + 1)),
+        literals: Array.from({ length: random.below(4) }, () => randomLiteral(context, depth + 1)),
       }),
     };
   } else {
-    const literals: Record<string, Literal> = {};
-    for (let i = random.below(4); i > 0; i--) {
-      literals[randomKey(random)] = randomLiteral(random, depth + 1);
+    const map = create(LiteralMapSchema);
+    for (let i = random.below(random.chance(0.1) ? 20 : 4); i > 0; i--) {
+      setEntry(map.literals, randomKey(random), randomLiteral(context, depth + 1));
     }
-    literal.value = { case: "map", value: create(LiteralMapSchema, { literals }) };
+    literal.value = { case: "map", value: map };
   }
   if (random.chance(0.15)) literal.hash = random.chance(0.9) ? randomString(random) || "h" : "";
   if (random.chance(0.2)) {
     for (let i = 1 + random.below(3); i > 0; i--) {
-      literal.metadata[randomKey(random)] = randomString(random);
+      setEntry(literal.metadata, randomKey(random), randomString(random));
     }
   }
   return literal;
 }
 
-/** A random input LiteralMap of up to `maxInputs` inputs. */
-export function arbitraryLiteralMap(random: Random, maxInputs = 8): LiteralMap {
+function contextOf(random: Random, options: ArbitraryOptions): Context {
+  return {
+    random,
+    maxDepth: options.maxDepth ?? 3,
+    largeBinaryChance: options.largeBinaryChance ?? 0.05,
+  };
+}
+
+/** A random Literal, nested at most `options.maxDepth` deep. */
+export function arbitraryLiteral(random: Random, options: ArbitraryOptions = {}): Literal {
+  const literal = randomLiteral(contextOf(random, options), 0);
+  if (options.unknownFieldChance) addUnknownFields(literal, random, options.unknownFieldChance);
+  return literal;
+}
+
+/** A random input LiteralMap of up to `options.maxInputs` inputs (see {@link ArbitraryOptions}). */
+export function arbitraryLiteralMap(random: Random, options: ArbitraryOptions = {}): LiteralMap {
+  const context = contextOf(random, options);
   const inputs = create(LiteralMapSchema);
-  for (let i = random.below(maxInputs + 1); i > 0; i--) {
-    inputs.literals[randomKey(random)] = randomLiteral(random);
+  for (let i = random.below((options.maxInputs ?? 8) + 1); i > 0; i--) {
+    setEntry(inputs.literals, randomKey(random), randomLiteral(context, 0));
   }
+  if (options.unknownFieldChance) addUnknownFields(inputs, random, options.unknownFieldChance);
   return inputs;
 }
 
+/** An unknown field as protobuf-es holds it after parsing: `data` is what follows the tag. */
+export interface UnknownField {
+  no: number;
+  wireType: WireType;
+  data: Uint8Array;
+}
+
 /**
- * The same message with every map (at every depth, Struct fields included) built again in a
- * random insertion order: equal content, different object key order where JS allows it.
+ * Unknown fields of one message: field numbers no flyteidl message uses (1000 and up), of every
+ * wire type but groups.
+ */
+export function randomUnknownFields(random: Random): UnknownField[] {
+  return Array.from({ length: 1 + random.below(3) }, () => {
+    const no = 1000 + random.below(3) * 1000 + random.below(3);
+    const writer = new BinaryWriter();
+    switch (random.below(4)) {
+      case 0:
+        writer.uint64(random.pick([0n, 1n, 300n, UINT64_MAX]));
+        return { no, wireType: WireType.Varint, data: writer.finish() };
+      case 1:
+        writer.fixed64(BigInt(random.below(2 ** 32)) << 20n);
+        return { no, wireType: WireType.Bit64, data: writer.finish() };
+      case 2:
+        writer.fixed32(random.below(2 ** 32));
+        return { no, wireType: WireType.Bit32, data: writer.finish() };
+      default:
+        writer.string(randomString(random));
+        return { no, wireType: WireType.LengthDelimited, data: writer.finish() };
+    }
+  });
+}
+
+/** Adds fields unknown to the schema to messages at random, anywhere in `root`. */
+function addUnknownFields(root: Message, random: Random, chance: number): void {
+  const visit = (value: unknown): void => {
+    if (value === null || typeof value !== "object" || value instanceof Uint8Array) return;
+    if (Array.isArray(value)) {
+      value.forEach(visit);
+      return;
+    }
+    const record = value as Record<string, unknown>;
+    if (typeof record.$typeName === "string" && random.chance(chance)) {
+      (record as Message).$unknown = randomUnknownFields(random);
+    }
+    for (const name of Object.keys(record)) {
+      if (name !== "$unknown") visit(record[name]);
+    }
+  };
+  visit(root);
+}
+
+/**
+ * The same message with every map (at every depth, Struct fields and metadata included) built
+ * again in a random insertion order: equal content, different object key order where JS allows
+ * it (integer-like keys come first whatever the order).
  */
 export function reordered<T>(value: T, random: Random): T {
   if (value === null || typeof value !== "object" || value instanceof Uint8Array) return value;
   if (Array.isArray(value)) return value.map((item) => reordered(item, random)) as T;
   const source = value as Record<string, unknown>;
-  const isMap = !("$typeName" in source);
-  const names = isMap ? random.shuffle(Object.keys(source)) : Object.keys(source);
-  const copy: Record<string, unknown> = isMap ? {} : Object.create(Object.getPrototypeOf(source));
+  const isMessage = typeof source.$typeName === "string";
+  const names = isMessage ? Object.keys(source) : random.shuffle(Object.keys(source));
+  const copy: Record<string, unknown> = Object.create(Object.getPrototypeOf(source));
   for (const name of names) {
-    copy[name] = name === "$typeName" ? source[name] : reordered(source[name], random);
+    setEntry(copy, name, name === "$typeName" ? source[name] : reordered(source[name], random));
   }
   return copy as T;
 }
