@@ -41,3 +41,55 @@ export function stampProblem(
   }
   return undefined;
 }
+
+/** What a mixed workload saw: reads, reads that hit, and every read that was not exact. */
+export interface MixedReport {
+  reads: number;
+  hits: number;
+  problems: string[];
+}
+
+/**
+ * `ops` random gets and sets (half each, from a seeded xorshift) of keys `key-0` ..
+ * `key-<keys - 1>` shared with other writers, checking that every read is a miss or exactly a
+ * value some writer stored for that key (values of `lengthOf(writer, seq)` bytes).
+ */
+export async function mixedWorkload(
+  adapter: {
+    get(key: string): Promise<Uint8Array | unknown>;
+    set(key: string, value: Uint8Array): Promise<void>;
+  },
+  options: {
+    writer: number;
+    ops: number;
+    keys: number;
+    seed: number;
+    lengthOf: (writer: number, seq: number) => number;
+  },
+): Promise<MixedReport> {
+  const { writer, ops, keys, lengthOf } = options;
+  let state = options.seed >>> 0 || 1;
+  const random = () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 2 ** 32;
+  };
+  const report: MixedReport = { reads: 0, hits: 0, problems: [] };
+  for (let seq = 0; seq < ops; seq++) {
+    const key = Math.floor(random() * keys);
+    if (random() < 0.5) {
+      await adapter.set(`key-${key}`, stampedValue(key, writer, seq, lengthOf(writer, seq)));
+      continue;
+    }
+    report.reads++;
+    const value = await adapter.get(`key-${key}`);
+    if (value === undefined) continue;
+    report.hits++;
+    const problem = value instanceof Uint8Array
+      ? stampProblem(value, key, lengthOf)
+      : "not a Uint8Array";
+    if (problem !== undefined) report.problems.push(problem);
+  }
+  return report;
+}

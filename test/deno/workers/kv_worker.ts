@@ -8,7 +8,7 @@
  * JSON line: { reads, hits, problems }.
  */
 import { DenoKvAdapter } from "../../../src/adapters/deno_kv.ts";
-import { stampedValue, stampProblem } from "../../support/stamped.ts";
+import { mixedWorkload, stampedValue } from "../../support/stamped.ts";
 import { killedLength, mixedLength } from "./kv_workload.ts";
 
 const [mode, path, writerText, ...rest] = Deno.args;
@@ -23,30 +23,9 @@ if (mode === "writer") {
   }
 } else if (mode === "mixed") {
   const [ops, keys, seed] = rest.map(Number) as [number, number, number];
-  let state = seed >>> 0 || 1;
-  const random = () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 2 ** 32;
-  };
-  let reads = 0, hits = 0;
-  const problems: string[] = [];
-  for (let seq = 0; seq < ops; seq++) {
-    const key = Math.floor(random() * keys);
-    if (random() < 0.5) {
-      await adapter.set(`key-${key}`, stampedValue(key, writer, seq, mixedLength(writer, seq)));
-    } else {
-      reads++;
-      const value = await adapter.get(`key-${key}`);
-      if (value === undefined) continue;
-      hits++;
-      const problem = stampProblem(value, key, mixedLength);
-      if (problem !== undefined) problems.push(problem);
-    }
-  }
+  const report = await mixedWorkload(adapter, { writer, ops, keys, seed, lengthOf: mixedLength });
   await adapter.close();
-  print(JSON.stringify({ reads, hits, problems }));
+  print(JSON.stringify(report));
 } else {
   throw new Error(`unknown mode ${mode}`);
 }
