@@ -118,15 +118,7 @@ export function calculateCacheKey(
   inputLiteralMap: LiteralMap,
   cacheIgnoreInputVars: readonly string[] = [],
 ): string {
-  checkString(taskName, "taskName");
-  checkString(cacheVersion, "cacheVersion");
-  if (!isMessage(inputLiteralMap, LiteralMapSchema)) {
-    throw new TypeError(
-      `calculateCacheKey: inputLiteralMap must be a flyteidl.core.LiteralMap message ` +
-        `(create(LiteralMapSchema, ...)), got ${describeArgument(inputLiteralMap)}`,
-    );
-  }
-  const ignored = ignoreSet(cacheIgnoreInputVars);
+  const ignored = checkKeyArguments(taskName, cacheVersion, inputLiteralMap, cacheIgnoreInputVars);
   const source = inputLiteralMap.literals;
   const names = Object.keys(source);
   // A new map, as flytekit builds one (unknown fields of the argument's own are not carried),
@@ -179,6 +171,27 @@ function isLiteral(value: unknown): value is Literal {
 }
 
 const LITERAL_TYPE_NAME = LiteralSchema.typeName;
+
+/**
+ * Checks the types of `calculateCacheKey`'s arguments (not the inputs' contents), throwing the
+ * same `TypeError`s; returns the ignore list as a set. For callers that check before any I/O.
+ */
+export function checkKeyArguments(
+  taskName: unknown,
+  cacheVersion: unknown,
+  inputLiteralMap: unknown,
+  cacheIgnoreInputVars: unknown,
+): Set<string> {
+  checkString(taskName, "taskName");
+  checkString(cacheVersion, "cacheVersion");
+  if (!isMessage(inputLiteralMap, LiteralMapSchema)) {
+    throw new TypeError(
+      `calculateCacheKey: inputLiteralMap must be a flyteidl.core.LiteralMap message ` +
+        `(create(LiteralMapSchema, ...)), got ${describeArgument(inputLiteralMap)}`,
+    );
+  }
+  return ignoreSet(cacheIgnoreInputVars);
+}
 
 function checkString(value: unknown, name: string): void {
   if (typeof value !== "string") {

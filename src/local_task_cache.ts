@@ -5,8 +5,8 @@
  */
 import type { LiteralMap } from "../gen/flyteidl/core/literals_pb.ts";
 import type { CacheAdapter } from "./adapter.ts";
-import { describeArgument } from "./key.ts";
-import { TaskCache } from "./task_cache.ts";
+import { checkKeyArguments, describeArgument } from "./key.ts";
+import { checkOutputs, TaskCache } from "./task_cache.ts";
 import { openDefaultAdapter } from "#runtime";
 
 /** Options of {@link LocalTaskCache.initialize}. */
@@ -82,6 +82,8 @@ export class LocalTaskCache {
     inputLiteralMap: LiteralMap,
     cacheIgnoreInputVars: readonly string[] = [],
   ): Promise<LiteralMap | undefined> {
+    // Wrong arguments are refused before the storage is opened.
+    checkKeyArguments(taskName, cacheVersion, inputLiteralMap, cacheIgnoreInputVars);
     return (await LocalTaskCache.#current()).get(
       taskName,
       cacheVersion,
@@ -98,6 +100,8 @@ export class LocalTaskCache {
     cacheIgnoreInputVars: readonly string[],
     value: LiteralMap,
   ): Promise<void> {
+    checkKeyArguments(taskName, cacheVersion, inputLiteralMap, cacheIgnoreInputVars ?? []);
+    checkOutputs(value);
     return (await LocalTaskCache.#current()).set(
       taskName,
       cacheVersion,

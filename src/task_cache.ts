@@ -81,12 +81,7 @@ export class TaskCache {
       inputLiteralMap,
       cacheIgnoreInputVars ?? [],
     );
-    if (!isMessage(value, LiteralMapSchema)) {
-      throw new TypeError(
-        `TaskCache.set: value must be a flyteidl.core.LiteralMap message ` +
-          `(create(LiteralMapSchema, ...)), got ${describeArgument(value)}`,
-      );
-    }
+    checkOutputs(value);
     // Deterministic bytes parse like any protobuf bytes, and refuse what Python refuses
     // (unpaired surrogates, out-of-range integers) instead of storing a changed value.
     await this.adapter.set(
@@ -113,6 +108,16 @@ export class TaskCache {
       await this.adapter.delete(key).catch(() => false);
       return undefined;
     }
+  }
+}
+
+/** Refuses outputs that are not a LiteralMap message, with a `TypeError`. */
+export function checkOutputs(value: unknown): asserts value is LiteralMap {
+  if (!isMessage(value, LiteralMapSchema)) {
+    throw new TypeError(
+      `TaskCache.set: value must be a flyteidl.core.LiteralMap message ` +
+        `(create(LiteralMapSchema, ...)), got ${describeArgument(value)}`,
+    );
   }
 }
 

@@ -81,6 +81,15 @@ test("initialize refuses bad options", async () => {
   assert.equal(LocalTaskCache.initialized, false, "a failed initialize leaves nothing half set up");
 });
 
+test("wrong argument types are TypeErrors before the storage is even opened", async () => {
+  await LocalTaskCache.close();
+  await assert.rejects(LocalTaskCache.get("t", 1 as never, inputs, []), /cacheVersion/);
+  await assert.rejects(LocalTaskCache.get("t", "v1", {} as never, []), /inputLiteralMap/);
+  await assert.rejects(LocalTaskCache.set("t", "v1", inputs, [], "x" as never), /value must be/);
+  await assert.rejects(LocalTaskCache.set("t", "v1", inputs, [1] as never, outputs), /\[0\]/);
+  assert.equal(LocalTaskCache.initialized, false, "no storage was opened");
+});
+
 test("a second Node process sees the first one's entries", async () => {
   await LocalTaskCache.set("t", "v1", inputs, [], outputs);
   await LocalTaskCache.close();
