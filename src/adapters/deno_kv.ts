@@ -7,8 +7,9 @@
  * `["s", SHA-256 of the key]` for a longer one (or one with an unpaired surrogate); under the
  * adapter's prefix:
  *
- * - `[...prefix, "h", ...id]`, the head: `{ k: key, v: value }` for a value that fits in one
- *   record, or `{ k: key, g: generation, n: chunks, l: length, c: checksum }` for a larger one;
+ * - `[...prefix, "h", ...id]`, the head: for a value that fits in one record, the value itself
+ *   (short keys) or `{ k: key, v: value }` (hashed keys); for a larger one
+ *   `{ k: key, g: generation, n: chunks, l: length, c: checksum }`;
  * - `[...prefix, "c", ...id, generation, i]`, the chunks of a large value (63 KiB each).
  *
  * A large value's chunks are written first, under a fresh random generation, in commits of up to
@@ -158,7 +159,9 @@ export class DenoKvAdapter implements CacheAdapter {
     const id = entryId(key);
     const kv = this.#db ?? (await this.#open());
     try {
-      const head = (await kv.get<Head>(this.#headKey(id))).value;
+      const head = (await kv.get<Head | Uint8Array>(this.#headKey(id))).value;
+      // A short key's small value is the head itself: the KV key already holds the whole key.
+      if (head instanceof Uint8Array) return id[0] === "k" ? plain(head) : undefined;
       if (!isHead(head) || head.k !== key) return undefined;
       if (head.v !== undefined) return plain(head.v);
       return await this.#getChunked(kv, id, key, head);
@@ -173,7 +176,8 @@ export class DenoKvAdapter implements CacheAdapter {
       const value = await this.#readChunks(kv, id, head);
       if (value !== undefined) return value;
       // The chunks were replaced under us (or are damaged): look at the head again.
-      const again = (await kv.get<Head>(this.#headKey(id))).value;
+      const again = (await kv.get<Head | Uint8Array>(this.#headKey(id))).value;
+      if (again instanceof Uint8Array) return id[0] === "k" ? plain(again) : undefined;
       if (!isHead(again) || again.k !== key || again.g === head.g) return undefined;
       if (again.v !== undefined) return plain(again.v);
       head = again;
@@ -189,9 +193,10 @@ export class DenoKvAdapter implements CacheAdapter {
     const id = entryId(key);
     const kv = this.#db ?? (await this.#open());
     try {
-      let head: Head;
+      let head: Head | Uint8Array;
       if (value.length + key.length * 3 <= INLINE_LIMIT) {
-        head = { k: key, v: value.slice() };
+        // Bytes alone where the KV key holds the whole key (read back without an object).
+        head = id[0] === "k" ? value.slice() : { k: key, v: value.slice() };
       } else {
         const generation = bytesToHex(randomBytes(16));
         await this.#writeChunks(kv, id, generation, value);
@@ -204,7 +209,7 @@ export class DenoKvAdapter implements CacheAdapter {
       const prefix = this.#chunkPrefix(id);
       const [committed, stale] = await Promise.all([
         kv.atomic().set(this.#headKey(id), head).commit(),
-        listKeys(kv, prefix, (chunk) => chunk[prefix.length] !== head.g),
+        listKeys(kv, prefix, (chunk) => chunk[prefix.length] !== generationOf(head)),
       ]);
       if (!committed.ok) throw new Error("the commit of the entry's head failed");
       await deleteKeys(kv, stale);
@@ -218,10 +223,10 @@ export class DenoKvAdapter implements CacheAdapter {
     const id = entryId(key);
     const kv = this.#db ?? (await this.#open());
     try {
-      const head = await kv.get<Head>(this.#headKey(id));
+      const head = (await kv.get<Head | Uint8Array>(this.#headKey(id))).value;
       await kv.atomic().delete(this.#headKey(id)).commit();
       await deleteKeys(kv, await listKeys(kv, this.#chunkPrefix(id)));
-      return isHead(head.value) && head.value.k === key;
+      return head instanceof Uint8Array ? id[0] === "k" : isHead(head) && head.k === key;
     } catch (error) {
       throw storageError(error, "write");
     }
@@ -390,7 +395,14 @@ function isHead(value: unknown): value is Head {
   return typeof value === "object" && value !== null && typeof (value as Head).k === "string";
 }
 
-/** A copy as a plain `Uint8Array` (the Node client hands back `Buffer`s). */
+function generationOf(head: Head | Uint8Array): string | undefined {
+  return head instanceof Uint8Array ? undefined : head.g;
+}
+
+/** A plain `Uint8Array` of its own: the Node client hands back `Buffer`s, copied. */
 function plain(bytes: Uint8Array): Uint8Array {
-  return new Uint8Array(bytes);
+  return bytes.constructor === Uint8Array && bytes.byteOffset === 0 &&
+      bytes.byteLength === bytes.buffer.byteLength
+    ? bytes
+    : new Uint8Array(bytes);
 }
