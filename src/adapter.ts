@@ -18,6 +18,12 @@ import type { LiteralMap } from "../gen/flyteidl/core/literals_pb.ts";
  * - `set` is atomic: a concurrent reader sees the old value or the new one, never a mix; a crash
  *   mid-write leaves the old value or nothing.
  * - `clear` removes the adapter's own entries and nothing else.
+ * - Every entry keeps its metadata (see {@link EntryInfo}): the task name and cache version
+ *   given to `set` (empty strings without them), the value's size, when it was stored, and when
+ *   it was last read. A hit updates the read time, to within {@link READ_TIME_RESOLUTION_MS}
+ *   (so that a run of hits does not cost a write each). `entries()` lists them all.
+ * - `get(key, { notBefore })` treats an entry stored before `notBefore` as expired: it reads as
+ *   `undefined` and is removed.
  * - Failures are `CacheError`s with a `code` (see `CacheErrorCode`).
  *
  * An adapter may also hand back a `LiteralMap` message from `get` (one that keeps messages in
@@ -25,17 +31,37 @@ import type { LiteralMap } from "../gen/flyteidl/core/literals_pb.ts";
  *
  * @example
  * ```ts
- * import type { CacheAdapter } from "local-task-cache";
+ * import type { CacheAdapter, EntryInfo, EntryMetadata, GetOptions } from "local-task-cache";
  *
  * class MapAdapter implements CacheAdapter {
- *   #entries = new Map<string, Uint8Array>();
- *   get(key: string) {
- *     const value = this.#entries.get(key);
- *     return Promise.resolve(value && value.slice());
+ *   #entries = new Map<string, { value: Uint8Array; info: EntryInfo }>();
+ *   get(key: string, options: GetOptions = {}) {
+ *     const entry = this.#entries.get(key);
+ *     if (entry === undefined) return Promise.resolve(undefined);
+ *     if (entry.info.createdAt < (options.notBefore ?? -Infinity)) {
+ *       this.#entries.delete(key);
+ *       return Promise.resolve(undefined);
+ *     }
+ *     entry.info.lastReadAt = Date.now();
+ *     return Promise.resolve(entry.value.slice());
  *   }
- *   set(key: string, value: Uint8Array) {
- *     this.#entries.set(key, value.slice());
+ *   set(key: string, value: Uint8Array, metadata?: EntryMetadata) {
+ *     const now = Date.now();
+ *     this.#entries.set(key, {
+ *       value: value.slice(),
+ *       info: {
+ *         key,
+ *         taskName: metadata?.taskName ?? "",
+ *         cacheVersion: metadata?.cacheVersion ?? "",
+ *         size: value.length,
+ *         createdAt: now,
+ *         lastReadAt: now,
+ *       },
+ *     });
  *     return Promise.resolve();
+ *   }
+ *   async *entries() {
+ *     for (const { info } of this.#entries.values()) yield { ...info };
  *   }
  *   delete(key: string) {
  *     return Promise.resolve(this.#entries.delete(key));
@@ -51,14 +77,61 @@ import type { LiteralMap } from "../gen/flyteidl/core/literals_pb.ts";
  * ```
  */
 export interface CacheAdapter {
-  /** The stored value for `key`, or `undefined` when there is none (or it is unreadable). */
-  get(key: string): Promise<Uint8Array | LiteralMap | undefined>;
-  /** Stores `value` under `key` atomically, replacing any previous value. */
-  set(key: string, value: Uint8Array): Promise<void>;
+  /**
+   * The stored value for `key`, or `undefined` when there is none (or it is unreadable, or
+   * stored before `options.notBefore`). A hit records the read time.
+   */
+  get(key: string, options?: GetOptions): Promise<Uint8Array | LiteralMap | undefined>;
+  /** Stores `value` under `key` atomically, with its metadata, replacing any previous entry. */
+  set(key: string, value: Uint8Array, metadata?: EntryMetadata): Promise<void>;
   /** Removes the entry for `key`; resolves to whether there was one. */
   delete(key: string): Promise<boolean>;
   /** Removes every entry of this adapter, and nothing else. */
   clear(): Promise<void>;
+  /** Every entry's metadata, in no particular order. Entries changed meanwhile may be missed. */
+  entries(): AsyncIterable<EntryInfo>;
   /** Releases what the adapter holds (handles, connections). Further calls fail with `CLOSED`. */
   close(): Promise<void>;
+}
+
+/**
+ * How fresh an entry's `lastReadAt` is kept: a hit writes the read time only when the stored one
+ * is older than this, so that repeated hits do not each cost a write.
+ */
+export const READ_TIME_RESOLUTION_MS = 1000;
+
+/** What the cache tells an adapter about an entry it stores. */
+export interface EntryMetadata {
+  /** The task whose outputs the entry holds. */
+  readonly taskName: string;
+  /** The task's cache version. */
+  readonly cacheVersion: string;
+}
+
+/** An entry as `CacheAdapter.entries()` lists it. */
+export interface EntryInfo {
+  /** The cache key. */
+  key: string;
+  /** The task name given to `set` (`""` when none was given). */
+  taskName: string;
+  /** The cache version given to `set` (`""` when none was given). */
+  cacheVersion: string;
+  /** The stored value's size in bytes. */
+  size: number;
+  /** When the entry was stored, in milliseconds since the Unix epoch. */
+  createdAt: number;
+  /**
+   * When the entry was last read (or stored), in milliseconds since the Unix epoch, to within
+   * {@link READ_TIME_RESOLUTION_MS}.
+   */
+  lastReadAt: number;
+}
+
+/** Options of `CacheAdapter.get`. */
+export interface GetOptions {
+  /**
+   * An entry stored before this time (milliseconds since the Unix epoch) has expired: it reads
+   * as `undefined`, and the adapter removes it.
+   */
+  notBefore?: number;
 }

@@ -59,7 +59,13 @@ export {
   type StructuredDatasetType,
   StructuredDatasetTypeSchema,
 } from "../gen/flyteidl/core/types_pb.ts";
-export type { CacheAdapter } from "./adapter.ts";
+export {
+  type CacheAdapter,
+  type EntryInfo,
+  type EntryMetadata,
+  type GetOptions,
+  READ_TIME_RESOLUTION_MS,
+} from "./adapter.ts";
 export { CacheError, type CacheErrorCode } from "./errors.ts";
 export { TaskCache } from "./task_cache.ts";
 export { LocalTaskCache, type LocalTaskCacheOptions } from "./local_task_cache.ts";

@@ -5,13 +5,102 @@
  */
 import { clone, fromBinary, isMessage } from "@bufbuild/protobuf";
 import { type LiteralMap, LiteralMapSchema } from "../gen/flyteidl/core/literals_pb.ts";
-import type { CacheAdapter } from "./adapter.ts";
+import type { CacheAdapter, EntryInfo, EntryMetadata } from "./adapter.ts";
 import { toBinaryDeterministic } from "./deterministic.ts";
 import { calculateCacheKey, describeArgument } from "./key.ts";
 
+/** Which entries a listing or a deletion concerns: all of them, or those of a task/version. */
+export interface EntryFilter {
+  /** Only the entries of this task. */
+  taskName?: string;
+  /** Only the entries of this cache version. */
+  cacheVersion?: string;
+}
+
+/** What {@link TaskCache.prune} removes. */
+export interface PruneOptions {
+  /** Entries stored longer ago than this many milliseconds go. */
+  olderThan?: number;
+  /** Then the least recently read entries go until the stored values total at most this. */
+  maxSize?: number;
+  /** Called as entries are removed, with how many are done out of how many will be. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** What {@link TaskCache.prune} did. */
+export interface PruneResult {
+  /** Entries removed. */
+  removed: number;
+  /** Bytes of the values removed. */
+  removedBytes: number;
+  /** Entries left. */
+  remaining: number;
+  /** Bytes of the values left. */
+  remainingBytes: number;
+}
+
+/** What {@link TaskCache.stats} reports. */
+export interface CacheStats {
+  /** Entries stored (by every process using the storage). */
+  entries: number;
+  /** Bytes of the stored values. */
+  bytes: number;
+  /** Hits of this `TaskCache` since it was made. */
+  hits: number;
+  /** Misses of this `TaskCache` since it was made. */
+  misses: number;
+  /** Values this `TaskCache` stored. */
+  stores: number;
+  /** Storage failures this `TaskCache` met. */
+  errors: number;
+}
+
+/** What a {@link CacheEvent} reports. */
+export type CacheEventType = "hit" | "miss" | "store" | "error";
+
+/** A hit, a miss, a store or a storage error, as {@link TaskCache.on} listeners get it. */
+export interface CacheEvent {
+  type: CacheEventType;
+  /** The cache key. */
+  key: string;
+  taskName: string;
+  cacheVersion: string;
+  /** How long the storage took, in milliseconds. */
+  durationMs: number;
+  /** The value's size in bytes (hits and stores). */
+  size?: number;
+  /** The storage operation that failed (errors). */
+  operation?: "get" | "set";
+  /** The failure (errors). */
+  error?: unknown;
+}
+
+/** Options of {@link TaskCache}. */
+export interface TaskCacheOptions {
+  /**
+   * Entries stored longer ago than this many milliseconds read as misses and are removed.
+   * Default: they never expire.
+   */
+  maxAge?: number;
+  /**
+   * After a store takes the stored values past this many bytes, the least recently read entries
+   * are evicted down to 90% of it. Default 1 GiB (flytekit's store has the same limit);
+   * `Infinity` for none.
+   */
+  maxSize?: number;
+}
+
+/** flytekit's default size limit of its disk cache, 1 GiB. */
+export const DEFAULT_MAX_SIZE = 1024 * 1024 * 1024;
+/** The total size is counted again (listing the entries) at least this often, in ms. */
+const RECOUNT_INTERVAL_MS = 60_000;
+/** Eviction goes down to this share of `maxSize`, so that not every store evicts. */
+const EVICTION_TARGET = 0.9;
+
 /**
  * A cache of task outputs over one adapter: flytekit's `LocalTaskCache` operations as an
- * instance, for programs that want several caches or no global state.
+ * instance, for programs that want several caches or no global state; plus listing, deletion,
+ * expiry, a size limit with least-recently-read eviction, stats and events.
  *
  * Keys are flytekit's (see `calculateCacheKey`); values are stored as Flyte IDL protobuf bytes.
  * Wrong argument types are refused with a `TypeError` before any I/O; storage failures are
@@ -23,26 +112,58 @@ import { calculateCacheKey, describeArgument } from "./key.ts";
  * import { LiteralMapSchema, TaskCache } from "local-task-cache";
  * import { MemoryAdapter } from "local-task-cache/adapters/memory";
  *
- * const cache = new TaskCache(new MemoryAdapter());
+ * const cache = new TaskCache(new MemoryAdapter(), { maxAge: 24 * 3600_000 });
+ * cache.on("hit", (event) => console.log(`hit ${event.key} in ${event.durationMs} ms`));
  * const inputs = create(LiteralMapSchema);
  * console.log(await cache.get("t", "1", inputs)); // undefined
  * await cache.set("t", "1", inputs, [], create(LiteralMapSchema));
  * console.log(await cache.get("t", "1", inputs)); // the stored (empty) LiteralMap
+ * console.log(await cache.stats()); // { entries: 1, bytes: 0, hits: 1, misses: 1, ... }
  * await cache.close();
  * ```
  */
 export class TaskCache {
   /** The adapter this cache stores its entries in. */
   readonly adapter: CacheAdapter;
+  /** Entries older than this (ms) are misses; `undefined` for no expiry. */
+  readonly maxAge: number | undefined;
+  /** The size limit in bytes (`Infinity` for none). */
+  readonly maxSize: number;
+  #hits = 0;
+  #misses = 0;
+  #stores = 0;
+  #errors = 0;
+  #listeners = new Map<CacheEventType, Set<(event: CacheEvent) => void>>();
+  /** The stored bytes as last counted, plus what this cache stored since; and when counted. */
+  #size: { bytes: number; countedAt: number } | undefined;
+  #evicting: Promise<unknown> | undefined;
 
-  constructor(adapter: CacheAdapter) {
+  constructor(adapter: CacheAdapter, options: TaskCacheOptions = {}) {
     if (!isAdapter(adapter)) {
       throw new TypeError(
-        `TaskCache: expected a CacheAdapter (an object with get, set, delete, clear and close), ` +
-          `got ${describeArgument(adapter)}`,
+        `TaskCache: expected a CacheAdapter (an object with get, set, delete, clear, entries ` +
+          `and close), got ${describeArgument(adapter)}`,
+      );
+    }
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`TaskCache: options must be an object, got ${describeArgument(options)}`);
+    }
+    const { maxAge, maxSize = DEFAULT_MAX_SIZE } = options;
+    if (maxAge !== undefined && !(typeof maxAge === "number" && maxAge >= 0)) {
+      throw new TypeError(
+        `TaskCache: options.maxAge must be a number of milliseconds >= 0, got ` +
+          describeArgument(maxAge),
+      );
+    }
+    if (!(typeof maxSize === "number" && maxSize >= 0)) {
+      throw new TypeError(
+        `TaskCache: options.maxSize must be a number of bytes >= 0 (Infinity for no limit), ` +
+          `got ${describeArgument(maxSize)}`,
       );
     }
     this.adapter = adapter;
+    this.maxAge = maxAge;
+    this.maxSize = maxSize;
   }
 
   /**
@@ -56,15 +177,7 @@ export class TaskCache {
     cacheIgnoreInputVars: readonly string[] = [],
   ): Promise<LiteralMap | undefined> {
     const key = calculateCacheKey(taskName, cacheVersion, inputLiteralMap, cacheIgnoreInputVars);
-    const stored = await this.adapter.get(key);
-    if (stored === undefined) return undefined;
-    if (stored instanceof Uint8Array) return this.#decode(key, stored);
-    if (isMessage(stored, LiteralMapSchema)) return clone(LiteralMapSchema, stored);
-    throw new TypeError(
-      `TaskCache.get: the adapter (${adapterName(this.adapter)}) returned ` +
-        `${describeArgument(stored)} for a key; an adapter's get must resolve to a Uint8Array, ` +
-        `a flyteidl.core.LiteralMap message or undefined`,
-    );
+    return await this.lookup(key, { taskName, cacheVersion });
   }
 
   /** Stores `value` as the outputs of `taskName` at `cacheVersion` for these inputs. */
@@ -81,23 +194,251 @@ export class TaskCache {
       inputLiteralMap,
       cacheIgnoreInputVars ?? [],
     );
+    await this.store(key, { taskName, cacheVersion }, value);
+  }
+
+  /**
+   * `get` by a key computed already (with `calculateCacheKey`); `metadata` names the task and
+   * version for events.
+   */
+  async lookup(key: string, metadata: EntryMetadata): Promise<LiteralMap | undefined> {
+    const started = now();
+    let stored;
+    try {
+      stored = await this.adapter.get(
+        key,
+        this.maxAge === undefined ? {} : { notBefore: Date.now() - this.maxAge },
+      );
+    } catch (error) {
+      this.#errors++;
+      this.#emit({
+        type: "error",
+        key,
+        ...metadata,
+        durationMs: now() - started,
+        error,
+        operation: "get",
+      });
+      throw error;
+    }
+    let value: LiteralMap | undefined;
+    let size = 0;
+    if (stored instanceof Uint8Array) {
+      value = await this.#decode(key, stored);
+      size = stored.length;
+    } else if (isMessage(stored, LiteralMapSchema)) {
+      value = clone(LiteralMapSchema, stored);
+    } else if (stored !== undefined) {
+      throw new TypeError(
+        `TaskCache.get: the adapter (${adapterName(this.adapter)}) returned ` +
+          `${describeArgument(stored)} for a key; an adapter's get must resolve to a Uint8Array, ` +
+          `a flyteidl.core.LiteralMap message or undefined`,
+      );
+    }
+    const durationMs = now() - started;
+    if (value === undefined) {
+      this.#misses++;
+      this.#emit({ type: "miss", key, ...metadata, durationMs });
+    } else {
+      this.#hits++;
+      this.#emit({ type: "hit", key, ...metadata, durationMs, size });
+    }
+    return value;
+  }
+
+  /** `set` by a key computed already (with `calculateCacheKey`), with the entry's metadata. */
+  async store(key: string, metadata: EntryMetadata, value: LiteralMap): Promise<void> {
     checkOutputs(value);
     // Deterministic bytes parse like any protobuf bytes, and refuse what Python refuses
     // (unpaired surrogates, out-of-range integers) instead of storing a changed value.
-    await this.adapter.set(
-      key,
-      toBinaryDeterministic(LiteralMapSchema, value, "TaskCache.set: value"),
-    );
+    const bytes = toBinaryDeterministic(LiteralMapSchema, value, "TaskCache.set: value");
+    const started = now();
+    const entry = { taskName: metadata.taskName, cacheVersion: metadata.cacheVersion };
+    try {
+      await this.adapter.set(key, bytes, entry);
+    } catch (error) {
+      this.#errors++;
+      this.#emit({
+        type: "error",
+        key,
+        ...entry,
+        durationMs: now() - started,
+        error,
+        operation: "set",
+      });
+      throw error;
+    }
+    this.#stores++;
+    this.#emit({ type: "store", key, ...entry, durationMs: now() - started, size: bytes.length });
+    await this.#enforceLimit(bytes.length);
+  }
+
+  /**
+   * Listens to `type` events (hits, misses, stores, storage errors), with the key and timings.
+   * Returns a function that stops listening. A listener that throws is ignored.
+   */
+  on(type: CacheEventType, listener: (event: CacheEvent) => void): () => void {
+    if (!["hit", "miss", "store", "error"].includes(type) || typeof listener !== "function") {
+      throw new TypeError(
+        `TaskCache.on: expected "hit", "miss", "store" or "error" and a function, got ` +
+          `${describeArgument(type)} and ${describeArgument(listener)}`,
+      );
+    }
+    let listeners = this.#listeners.get(type);
+    if (listeners === undefined) this.#listeners.set(type, listeners = new Set());
+    const own = (event: CacheEvent) => listener(event);
+    listeners.add(own);
+    return () => void listeners.delete(own);
+  }
+
+  /**
+   * Every stored entry's metadata (optionally of one task and/or version), most recently read
+   * first (then most recently stored).
+   */
+  async entries(filter: EntryFilter = {}): Promise<EntryInfo[]> {
+    const matches = entryMatcher(filter, "TaskCache.entries");
+    const entries: EntryInfo[] = [];
+    for await (const entry of this.adapter.entries()) if (matches(entry)) entries.push(entry);
+    return entries.sort((a, b) => b.lastReadAt - a.lastReadAt || b.createdAt - a.createdAt);
+  }
+
+  /**
+   * Removes the entries of a task and/or a version (at least one of them); resolves to how
+   * many were removed. `clear()` removes everything.
+   */
+  async deleteEntries(
+    filter: EntryFilter,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<number> {
+    if (filter?.taskName === undefined && filter?.cacheVersion === undefined) {
+      throw new TypeError(
+        "TaskCache.deleteEntries: name a taskName and/or a cacheVersion (clear() removes every " +
+          "entry)",
+      );
+    }
+    const doomed = await this.entries(filter);
+    return (await this.#remove(doomed, onProgress)).removed;
+  }
+
+  /**
+   * Removes entries stored longer ago than `olderThan` milliseconds, then the least recently
+   * read ones until the values total at most `maxSize` bytes.
+   */
+  async prune(options: PruneOptions): Promise<PruneResult> {
+    const { olderThan, maxSize, onProgress } = options ?? {};
+    for (const [name, value] of [["olderThan", olderThan], ["maxSize", maxSize]] as const) {
+      if (value !== undefined && !(typeof value === "number" && value >= 0)) {
+        throw new TypeError(
+          `TaskCache.prune: ${name} must be a number >= 0, got ${describeArgument(value)}`,
+        );
+      }
+    }
+    // Least recently read last.
+    const entries = await this.entries();
+    const doomed: EntryInfo[] = [];
+    const kept: EntryInfo[] = [];
+    const cutoff = olderThan === undefined ? -Infinity : Date.now() - olderThan;
+    for (const entry of entries) (entry.createdAt < cutoff ? doomed : kept).push(entry);
+    let remainingBytes = kept.reduce((sum, entry) => sum + entry.size, 0);
+    while (maxSize !== undefined && remainingBytes > maxSize && kept.length > 0) {
+      const entry = kept.pop()!;
+      doomed.push(entry);
+      remainingBytes -= entry.size;
+    }
+    const { removed, removedBytes } = await this.#remove(doomed, onProgress);
+    this.#size = { bytes: remainingBytes, countedAt: now() };
+    return { removed, removedBytes, remaining: kept.length, remainingBytes };
+  }
+
+  /** Entries and bytes stored, and this cache's hits, misses, stores and storage errors. */
+  async stats(): Promise<CacheStats> {
+    let entries = 0;
+    let bytes = 0;
+    for await (const entry of this.adapter.entries()) {
+      entries++;
+      bytes += entry.size;
+    }
+    this.#size = { bytes, countedAt: now() };
+    return {
+      entries,
+      bytes,
+      hits: this.#hits,
+      misses: this.#misses,
+      stores: this.#stores,
+      errors: this.#errors,
+    };
   }
 
   /** Removes every stored result. */
   async clear(): Promise<void> {
     await this.adapter.clear();
+    this.#size = { bytes: 0, countedAt: now() };
   }
 
   /** Releases the adapter (file handles, database connections). */
   async close(): Promise<void> {
+    await this.#evicting?.catch(() => {});
     await this.adapter.close();
+  }
+
+  /** Deletes `entries`, a batch at a time, reporting progress. */
+  async #remove(
+    entries: readonly EntryInfo[],
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<{ removed: number; removedBytes: number }> {
+    let removed = 0;
+    let removedBytes = 0;
+    onProgress?.(0, entries.length);
+    for (let i = 0; i < entries.length; i += REMOVE_BATCH) {
+      const batch = entries.slice(i, i + REMOVE_BATCH);
+      const results = await Promise.all(batch.map((entry) => this.adapter.delete(entry.key)));
+      results.forEach((existed, j) => {
+        if (!existed) return;
+        removed++;
+        removedBytes += batch[j]!.size;
+      });
+      onProgress?.(Math.min(i + REMOVE_BATCH, entries.length), entries.length);
+    }
+    return { removed, removedBytes };
+  }
+
+  /**
+   * Counts a store against the size limit, and evicts the least recently read entries when the
+   * total goes past it. The total is counted by listing the entries on the first store, when it
+   * seems past the limit, and at least every minute (other processes store too).
+   */
+  async #enforceLimit(stored: number): Promise<void> {
+    if (this.maxSize === Infinity) return;
+    if (this.#evicting !== undefined) return; // one pass at a time; it counts this store too
+    const size = this.#size;
+    if (size !== undefined && now() - size.countedAt < RECOUNT_INTERVAL_MS) {
+      size.bytes += stored;
+      if (size.bytes <= this.maxSize) return;
+    }
+    const pass = (async () => {
+      let bytes = 0;
+      for await (const entry of this.adapter.entries()) bytes += entry.size;
+      this.#size = { bytes, countedAt: now() };
+      if (bytes > this.maxSize) await this.prune({ maxSize: this.maxSize * EVICTION_TARGET });
+    })();
+    this.#evicting = pass;
+    try {
+      await pass;
+    } finally {
+      this.#evicting = undefined;
+    }
+  }
+
+  #emit(event: CacheEvent): void {
+    const listeners = this.#listeners.get(event.type);
+    if (listeners === undefined) return;
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's failure is its own: the cache goes on.
+      }
+    }
   }
 
   /** Stored bytes that do not parse as a LiteralMap read as a miss, and the entry goes. */
@@ -109,6 +450,31 @@ export class TaskCache {
       return undefined;
     }
   }
+}
+
+/** Deletions issued at once by `prune` and `deleteEntries`. */
+const REMOVE_BATCH = 32;
+
+/** A monotonic clock in milliseconds, where there is one. */
+function now(): number {
+  return globalThis.performance?.now() ?? Date.now();
+}
+
+function entryMatcher(filter: EntryFilter, what: string): (entry: EntryInfo) => boolean {
+  if (typeof filter !== "object" || filter === null) {
+    throw new TypeError(`${what}: the filter must be an object, got ${describeArgument(filter)}`);
+  }
+  const { taskName, cacheVersion } = filter;
+  for (const [name, value] of [["taskName", taskName], ["cacheVersion", cacheVersion]]) {
+    if (value !== undefined && typeof value !== "string") {
+      throw new TypeError(
+        `${what}: filter.${name} must be a string, got ${describeArgument(value)}`,
+      );
+    }
+  }
+  return (entry) =>
+    (taskName === undefined || entry.taskName === taskName) &&
+    (cacheVersion === undefined || entry.cacheVersion === cacheVersion);
 }
 
 /** Refuses outputs that are not a LiteralMap message, with a `TypeError`. */
@@ -124,7 +490,7 @@ export function checkOutputs(value: unknown): asserts value is LiteralMap {
 function isAdapter(value: unknown): value is CacheAdapter {
   if (typeof value !== "object" || value === null) return false;
   const adapter = value as Record<string, unknown>;
-  return ["get", "set", "delete", "clear", "close"].every((name) =>
+  return ["get", "set", "delete", "clear", "entries", "close"].every((name) =>
     typeof adapter[name] === "function"
   );
 }

@@ -10,7 +10,12 @@
  * - `[...prefix, "h", ...id]`, the head: for a value that fits in one record, the value itself
  *   (short keys) or `{ k: key, v: value }` (hashed keys); for a larger one
  *   `{ k: key, g: generation, n: chunks, l: length, c: checksum }`;
- * - `[...prefix, "c", ...id, generation, i]`, the chunks of a large value (63 KiB each).
+ * - `[...prefix, "c", ...id, generation, i]`, the chunks of a large value (63 KiB each);
+ * - `[...prefix, "m", ...id]`, the entry's metadata `{ t: task name, v: cache version,
+ *   s: size, c: creation time }` (and `k: key` for hashed ids), committed with the head;
+ * - `[...prefix, "r", ...id]`, the last read time (a number of milliseconds), committed with the
+ *   head and updated by a hit when older than `READ_TIME_RESOLUTION_MS` (this process remembers
+ *   what it wrote, so a run of hits costs one write, not one each).
  *
  * A large value's chunks are written first, under a fresh random generation, in commits of up to
  * 12 chunks; then one commit points the head at them, so readers see the old value or the new
@@ -23,7 +28,13 @@
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, randomBytes } from "@noble/hashes/utils.js";
-import type { CacheAdapter } from "../adapter.ts";
+import {
+  type CacheAdapter,
+  type EntryInfo,
+  type EntryMetadata,
+  type GetOptions,
+} from "../adapter.ts";
+import { RecentReads } from "../read_times.ts";
 import { checksum } from "../checksum.ts";
 import { CacheError } from "../errors.ts";
 
@@ -55,6 +66,10 @@ export interface KvLike {
   get<T = unknown>(key: KvKey, options?: { consistency?: "strong" | "eventual" }): Promise<
     KvEntryMaybe<T>
   >;
+  getMany<T extends readonly unknown[]>(
+    keys: readonly [...{ [K in keyof T]: KvKey }],
+    options?: { consistency?: "strong" | "eventual" },
+  ): Promise<{ [K in keyof T]: KvEntryMaybe<T[K]> }>;
   list<T = unknown>(
     selector: { prefix: KvKey },
     options?: { batchSize?: number; consistency?: "strong" | "eventual" },
@@ -83,6 +98,16 @@ const CHUNKS_PER_COMMIT = 12;
 const DELETES_PER_COMMIT = 500;
 /** How often a read starts again when writers keep replacing the chunks it reads. */
 const READ_ATTEMPTS = 5;
+
+/** An entry's metadata record. */
+interface Meta {
+  /** The key (hashed ids only: a short id holds it). */
+  k?: string;
+  t: string;
+  v: string;
+  s: number;
+  c: number;
+}
 
 interface Head {
   /** The cache key, to tell apart keys whose SHA-256 collide (never seen, but checked). */
@@ -121,6 +146,8 @@ export class DenoKvAdapter implements CacheAdapter {
   #db: KvLike | undefined;
   #opening: Promise<KvLike> | undefined;
   #closed = false;
+  /** Read times this adapter wrote (or stored with a `set`). */
+  #touched = new RecentReads();
 
   /**
    * An adapter over `options.kv`, or over the database `Deno.openKv(options.path)` opens on
@@ -154,19 +181,57 @@ export class DenoKvAdapter implements CacheAdapter {
     this.#db = kv;
   }
 
-  /** The stored value for `key` (a new plain `Uint8Array`), or `undefined`. */
-  async get(key: string): Promise<Uint8Array | undefined> {
+  /**
+   * The stored value for `key` (a new plain `Uint8Array`), or `undefined`; an entry stored
+   * before `options.notBefore` is removed.
+   */
+  async get(key: string, options: GetOptions = {}): Promise<Uint8Array | undefined> {
     const id = entryId(key);
     const kv = this.#db ?? (await this.#open());
     try {
-      const head = (await kv.get<Head | Uint8Array>(this.#headKey(id))).value;
-      // A short key's small value is the head itself: the KV key already holds the whole key.
-      if (head instanceof Uint8Array) return id[0] === "k" ? plain(head) : undefined;
-      if (!isHead(head) || head.k !== key) return undefined;
-      if (head.v !== undefined) return plain(head.v);
-      return await this.#getChunked(kv, id, key, head);
+      let read: KvEntryMaybe<Head | Uint8Array>;
+      if (options.notBefore === undefined) {
+        read = await kv.get<Head | Uint8Array>(this.#headKey(id));
+      } else {
+        const [head, meta] = await kv.getMany<[Head | Uint8Array, Meta]>([
+          this.#headKey(id),
+          this.#metaKey(id),
+        ]);
+        read = head;
+        if (head.value !== null && !((meta.value?.c ?? -Infinity) >= options.notBefore)) {
+          await this.#deleteEntry(kv, id);
+          return undefined;
+        }
+      }
+      const value = await this.#value(kv, id, key, read.value);
+      if (value !== undefined) await this.#touch(kv, id, key, read.versionstamp);
+      return value;
     } catch (error) {
       throw storageError(error, "read");
+    }
+  }
+
+  /** The value a head stands for. */
+  #value(kv: KvLike, id: KvKey, key: string, head: Head | Uint8Array | null) {
+    // A short key's small value is the head itself: the KV key already holds the whole key.
+    if (head instanceof Uint8Array) return id[0] === "k" ? plain(head) : undefined;
+    if (!isHead(head) || head.k !== key) return undefined;
+    if (head.v !== undefined) return plain(head.v);
+    return this.#getChunked(kv, id, key, head);
+  }
+
+  /** Records a read of the entry whose head has `versionstamp`, unless one is recent. */
+  async #touch(kv: KvLike, id: KvKey, key: string, versionstamp: string | null) {
+    const now = Date.now();
+    if (!this.#touched.due(key, now)) return;
+    try {
+      // Only while the entry is the one read: a deleted entry gets no stray record.
+      await kv.atomic().check({ key: this.#headKey(id), versionstamp })
+        .set(this.#readKey(id), now).commit();
+    } catch {
+      // Best effort: a busy database (another process writing) keeps the older read time, and
+      // the hit stands; a later hit tries again.
+      this.#touched.forget(key);
     }
   }
 
@@ -186,7 +251,7 @@ export class DenoKvAdapter implements CacheAdapter {
   }
 
   /** Stores `value` under `key`, replacing any previous value atomically for readers. */
-  async set(key: string, value: Uint8Array): Promise<void> {
+  async set(key: string, value: Uint8Array, metadata?: EntryMetadata): Promise<void> {
     if (!(value instanceof Uint8Array)) {
       throw new TypeError(`DenoKvAdapter.set: value must be a Uint8Array, got ${typeof value}`);
     }
@@ -206,12 +271,22 @@ export class DenoKvAdapter implements CacheAdapter {
       // Once the head is in, every chunk of the entry but the new generation's is garbage: the
       // replaced value's, and those of writers that died before committing their head. Listed
       // while the head commits (a set costs one round trip, not two), deleted after it.
+      const now = Date.now();
+      const meta: Meta = {
+        t: metadata?.taskName ?? "",
+        v: metadata?.cacheVersion ?? "",
+        s: value.length,
+        c: now,
+      };
+      if (id[0] !== "k") meta.k = key;
       const prefix = this.#chunkPrefix(id);
       const [committed, stale] = await Promise.all([
-        kv.atomic().set(this.#headKey(id), head).commit(),
+        kv.atomic().set(this.#headKey(id), head).set(this.#metaKey(id), meta)
+          .set(this.#readKey(id), now).commit(),
         listKeys(kv, prefix, (chunk) => chunk[prefix.length] !== generationOf(head)),
       ]);
       if (!committed.ok) throw new Error("the commit of the entry's head failed");
+      this.#touched.remember(key, now);
       await deleteKeys(kv, stale);
     } catch (error) {
       throw storageError(error, "write");
@@ -224,8 +299,7 @@ export class DenoKvAdapter implements CacheAdapter {
     const kv = this.#db ?? (await this.#open());
     try {
       const head = (await kv.get<Head | Uint8Array>(this.#headKey(id))).value;
-      await kv.atomic().delete(this.#headKey(id)).commit();
-      await deleteKeys(kv, await listKeys(kv, this.#chunkPrefix(id)));
+      await this.#deleteEntry(kv, id);
       return head instanceof Uint8Array ? id[0] === "k" : isHead(head) && head.k === key;
     } catch (error) {
       throw storageError(error, "write");
@@ -236,11 +310,43 @@ export class DenoKvAdapter implements CacheAdapter {
   async clear(): Promise<void> {
     const kv = this.#db ?? (await this.#open());
     try {
-      for (const part of ["h", "c"]) {
+      this.#touched.clear();
+      for (const part of ["h", "m", "r", "c"]) {
         await deleteKeys(kv, await listKeys(kv, [...this.#prefix, part]));
       }
     } catch (error) {
       throw storageError(error, "clear");
+    }
+  }
+
+  /** Every entry's metadata, from the metadata and read-time records under the prefix. */
+  async *entries(): AsyncIterable<EntryInfo> {
+    const kv = this.#db ?? (await this.#open());
+    const reads = new Map<string, number>();
+    const metas: { key: KvKey; value: Meta }[] = [];
+    try {
+      const at = this.#prefix.length + 1;
+      for await (const read of kv.list<number>({ prefix: [...this.#prefix, "r"] })) {
+        reads.set(idText(read.key.slice(at)), read.value);
+      }
+      for await (const meta of kv.list<Meta>({ prefix: [...this.#prefix, "m"] })) {
+        metas.push(meta);
+      }
+      for (const { key, value } of metas) {
+        const id = key.slice(at);
+        const entryKey = id[0] === "k" ? id[1] : value.k;
+        if (typeof entryKey !== "string") continue;
+        yield {
+          key: entryKey,
+          taskName: value.t,
+          cacheVersion: value.v,
+          size: value.s,
+          createdAt: value.c,
+          lastReadAt: Math.max(value.c, reads.get(idText(id)) ?? value.c),
+        };
+      }
+    } catch (error) {
+      throw storageError(error, "list the entries");
     }
   }
 
@@ -268,6 +374,21 @@ export class DenoKvAdapter implements CacheAdapter {
 
   #headKey(id: KvKey): KvKey {
     return [...this.#prefix, "h", ...id];
+  }
+
+  #metaKey(id: KvKey): KvKey {
+    return [...this.#prefix, "m", ...id];
+  }
+
+  #readKey(id: KvKey): KvKey {
+    return [...this.#prefix, "r", ...id];
+  }
+
+  /** Removes an entry's head, metadata, read time and chunks. */
+  async #deleteEntry(kv: KvLike, id: KvKey): Promise<void> {
+    await kv.atomic().delete(this.#headKey(id)).delete(this.#metaKey(id))
+      .delete(this.#readKey(id)).commit();
+    await deleteKeys(kv, await listKeys(kv, this.#chunkPrefix(id)));
   }
 
   #chunkPrefix(id: KvKey, generation?: string): KvKey {
@@ -389,6 +510,11 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 function isWellFormed(text: string): boolean {
   return !LONE_SURROGATE.test(text);
+}
+
+/** An id as a string, to match an entry's records. */
+function idText(id: KvKey): string {
+  return `${String(id[0])}\u0000${String(id[1])}`;
 }
 
 function isHead(value: unknown): value is Head {

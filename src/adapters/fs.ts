@@ -5,20 +5,29 @@
  * (`.tmp-<32 random hex digits>`) in the same directory and renamed into place: readers in any
  * process see the old value or the new one, and a crash leaves the old value or none.
  *
- * An entry file, little-endian:
+ * An entry file, little-endian (strings as UTF-16LE code units, lone surrogates kept as such):
  *
- * | offset     | size | field                                                         |
- * | ---------- | ---- | ------------------------------------------------------------- |
- * | 0          | 4    | magic `"LTC1"`                                                |
- * | 4          | 4    | key length K in bytes                                         |
- * | 8          | 8    | value length V in bytes                                       |
- * | 16         | 8    | checksum of the value (`checksum` of src/checksum.ts)          |
- * | 24         | K    | the key as UTF-16LE code units (lone surrogates kept as such) |
- * | 24 + K     | P    | zeros, so that the value starts at a multiple of 4            |
- * | 24 + K + P | V    | the value                                                     |
+ * | offset   | size | field                                                               |
+ * | -------- | ---- | ------------------------------------------------------------------- |
+ * | 0        | 4    | magic `"LTC2"`                                                      |
+ * | 4        | 4    | key length K in bytes                                               |
+ * | 8        | 8    | value length V in bytes                                             |
+ * | 16       | 8    | checksum of the value (`checksum` of src/checksum.ts)                |
+ * | 24       | 8    | checksum of the bytes from offset 32 to the value (the metadata)    |
+ * | 32       | 8    | creation time, milliseconds since the Unix epoch (float64)          |
+ * | 40       | 4    | task name length T in bytes                                         |
+ * | 44       | 4    | cache version length C in bytes                                     |
+ * | 48       | K    | the key                                                             |
+ * | 48 + K   | T    | the task name                                                       |
+ * | ...      | C    | the cache version                                                   |
+ * | ...      | P    | zeros, so that the value starts at a multiple of 4                  |
+ * | S        | V    | the value                                                           |
  *
- * A file is an entry for a key only if its magic, its size, its padding, its key and the
- * checksum of its value all match; anything else (truncated, damaged, foreign, another key's)
+ * The file's modification time is the entry's last read time: a hit sets it to the present
+ * when it is more than `READ_TIME_RESOLUTION_MS` old.
+ *
+ * A file is an entry for a key only if its magic, its size, its padding, its key and both
+ * checksums match; anything else (truncated, damaged, foreign, another key's, an older format)
  * reads as a miss and is removed.
  *
  * @module
@@ -26,6 +35,7 @@
 import {
   closeSync,
   fstatSync,
+  futimesSync,
   mkdirSync,
   openSync,
   read,
@@ -43,7 +53,13 @@ import { Buffer } from "node:buffer";
 import process from "node:process";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, randomBytes } from "@noble/hashes/utils.js";
-import type { CacheAdapter } from "../adapter.ts";
+import {
+  type CacheAdapter,
+  type EntryInfo,
+  type EntryMetadata,
+  type GetOptions,
+  READ_TIME_RESOLUTION_MS,
+} from "../adapter.ts";
 import { checksum } from "../checksum.ts";
 import { CacheError, type CacheErrorCode } from "../errors.ts";
 
@@ -56,8 +72,10 @@ export interface FsAdapterOptions {
   directory: string;
 }
 
-const MAGIC = [0x4c, 0x54, 0x43, 0x31]; // "LTC1"
-const HEADER_BYTES = 24;
+const MAGIC = [0x4c, 0x54, 0x43, 0x32]; // "LTC2"
+const HEADER_BYTES = 48;
+/** How much of a file `entries()` reads first: the header of any entry with a short key. */
+const HEAD_READ = 4096;
 const ENTRY = /^[0-9a-f]{64}\.ltc$/;
 const TEMPORARY = /^\.tmp-[0-9a-f]{32}$/;
 /**
@@ -176,7 +194,7 @@ export class FsAdapter implements CacheAdapter {
    * const value = await new FsAdapter({ directory: "/tmp/task-cache" }).get("key");
    * ```
    */
-  async get(key: string): Promise<Uint8Array | undefined> {
+  async get(key: string, options: GetOptions = {}): Promise<Uint8Array | undefined> {
     this.#checkOpen();
     const keyBytes = encodeKey(key);
     const path = this.#path(keyBytes);
@@ -191,14 +209,18 @@ export class FsAdapter implements CacheAdapter {
     try {
       const stats = fstatSync(fd);
       inode = stats.ino;
-      const value = decodeEntry(await readAll(fd, stats.size), keyBytes);
-      if (value !== undefined) return value;
+      const entry = decodeEntry(await readAll(fd, stats.size), keyBytes);
+      if (entry !== undefined && !(entry.createdAt < (options.notBefore ?? -Infinity))) {
+        const now = Date.now();
+        if (now - stats.mtimeMs > READ_TIME_RESOLUTION_MS) touch(fd, now);
+        return entry.value;
+      }
     } catch (error) {
       throw storageError(error, `cannot read the cache entry ${path}`);
     } finally {
       closeQuietly(fd);
     }
-    // Damaged: remove it, unless a writer has renamed a new entry into place since.
+    // Damaged or expired: remove it, unless a writer has renamed a new entry into place since.
     try {
       if (statSync(path).ino === inode) unlinkSync(path);
     } catch {
@@ -217,14 +239,14 @@ export class FsAdapter implements CacheAdapter {
    * await new FsAdapter({ directory: "/tmp/task-cache" }).set("key", new Uint8Array([1, 2]));
    * ```
    */
-  async set(key: string, value: Uint8Array): Promise<void> {
+  async set(key: string, value: Uint8Array, metadata?: EntryMetadata): Promise<void> {
     this.#checkOpen();
     if (!(value instanceof Uint8Array)) {
       throw new TypeError(`FsAdapter.set: value must be a Uint8Array, got ${typeof value}`);
     }
     const keyBytes = encodeKey(key);
     const path = this.#path(keyBytes);
-    const header = entryHeader(keyBytes, value);
+    const header = entryHeader(keyBytes, value, metadata, Date.now());
     const temporary = join(this.directory, `.tmp-${bytesToHex(randomBytes(16))}`);
     let fd: number | undefined;
     let renaming = false;
@@ -282,13 +304,7 @@ export class FsAdapter implements CacheAdapter {
    */
   async clear(): Promise<void> {
     this.#checkOpen();
-    let names: string[];
-    try {
-      names = await readdir(this.directory);
-    } catch (error) {
-      if (codeOf(error) === "ENOENT") return;
-      throw storageError(error, `cannot list the cache directory ${this.directory}`);
-    }
+    const names = await this.#names();
     const ours = names.filter((name) => ENTRY.test(name) || TEMPORARY.test(name));
     for (let i = 0; i < ours.length; i += CLEAR_BATCH) {
       await Promise.all(
@@ -299,6 +315,30 @@ export class FsAdapter implements CacheAdapter {
           });
         }),
       );
+    }
+  }
+
+  /**
+   * Every entry's metadata, read from the headers of the directory's entry files (damaged
+   * ones are left out; `get` removes them). A directory that does not exist is empty.
+   *
+   * @example
+   * ```ts
+   * import { FsAdapter } from "local-task-cache/adapters/fs";
+   *
+   * for await (const entry of new FsAdapter({ directory: "/tmp/task-cache" }).entries()) {
+   *   console.log(entry.taskName, entry.size);
+   * }
+   * ```
+   */
+  async *entries(): AsyncIterable<EntryInfo> {
+    this.#checkOpen();
+    const names = await this.#names();
+    for (const name of names) {
+      if (!ENTRY.test(name)) continue;
+      this.#checkOpen();
+      const info = readEntryInfo(join(this.directory, name));
+      if (info !== undefined) yield info;
     }
   }
 
@@ -316,6 +356,16 @@ export class FsAdapter implements CacheAdapter {
   close(): Promise<void> {
     this.#closed = true;
     return Promise.resolve();
+  }
+
+  /** The names in the directory; none when it does not exist. */
+  async #names(): Promise<string[]> {
+    try {
+      return await readdir(this.directory);
+    } catch (error) {
+      if (codeOf(error) === "ENOENT") return [];
+      throw storageError(error, `cannot list the cache directory ${this.directory}`);
+    }
   }
 
   #checkOpen(): void {
@@ -342,21 +392,44 @@ export class FsAdapter implements CacheAdapter {
 
 /** The key's UTF-16 code units, little-endian: one-to-one, lone surrogates included. */
 function encodeKey(key: string): Uint8Array {
-  if (typeof key !== "string") {
-    throw new TypeError(`FsAdapter: a key must be a string, got ${typeof key}`);
+  return encodeText(key, "a key");
+}
+
+/** A string's UTF-16 code units, little-endian. */
+function encodeText(text: string, what: string): Uint8Array {
+  if (typeof text !== "string") {
+    throw new TypeError(`FsAdapter: ${what} must be a string, got ${typeof text}`);
   }
-  const bytes = new Uint8Array(key.length * 2);
-  for (let i = 0, j = 0; i < key.length; i++, j += 2) {
-    const unit = key.charCodeAt(i);
+  const bytes = new Uint8Array(text.length * 2);
+  for (let i = 0, j = 0; i < text.length; i++, j += 2) {
+    const unit = text.charCodeAt(i);
     bytes[j] = unit & 0xff;
     bytes[j + 1] = unit >>> 8;
   }
   return bytes;
 }
 
-/** The bytes before the value: magic, lengths, checksum, key and padding. */
-function entryHeader(keyBytes: Uint8Array, value: Uint8Array): Uint8Array {
-  const header = new Uint8Array(valueOffset(keyBytes.length));
+/** The string whose UTF-16LE code units `bytes` holds. */
+function decodeText(bytes: Uint8Array): string {
+  const units = new Uint16Array(bytes.length / 2);
+  for (let i = 0; i < units.length; i++) units[i] = bytes[2 * i]! | (bytes[2 * i + 1]! << 8);
+  let text = "";
+  for (let i = 0; i < units.length; i += 8192) {
+    text += String.fromCharCode(...units.subarray(i, i + 8192));
+  }
+  return text;
+}
+
+/** The bytes before the value: magic, lengths, checksums, metadata and padding. */
+function entryHeader(
+  keyBytes: Uint8Array,
+  value: Uint8Array,
+  metadata: EntryMetadata | undefined,
+  createdAt: number,
+): Uint8Array {
+  const taskName = encodeText(metadata?.taskName ?? "", "the task name");
+  const version = encodeText(metadata?.cacheVersion ?? "", "the cache version");
+  const header = new Uint8Array(valueOffset(keyBytes.length + taskName.length + version.length));
   const view = new DataView(header.buffer);
   header.set(MAGIC, 0);
   view.setUint32(4, keyBytes.length, true);
@@ -364,32 +437,135 @@ function entryHeader(keyBytes: Uint8Array, value: Uint8Array): Uint8Array {
   const [low, high] = checksum(value);
   view.setUint32(16, low, true);
   view.setUint32(20, high, true);
+  view.setFloat64(32, createdAt, true);
+  view.setUint32(40, taskName.length, true);
+  view.setUint32(44, version.length, true);
   header.set(keyBytes, HEADER_BYTES);
+  header.set(taskName, HEADER_BYTES + keyBytes.length);
+  header.set(version, HEADER_BYTES + keyBytes.length + taskName.length);
+  const [metaLow, metaHigh] = checksum(header.subarray(32));
+  view.setUint32(24, metaLow, true);
+  view.setUint32(28, metaHigh, true);
   return header;
 }
 
-/** Where the value starts: after the header and the key, at a multiple of 4. */
-function valueOffset(keyLength: number): number {
-  return (HEADER_BYTES + keyLength + 3) & ~3;
+/** Where the value starts: after the header and its strings, at a multiple of 4. */
+function valueOffset(stringBytes: number): number {
+  return (HEADER_BYTES + stringBytes + 3) & ~3;
 }
 
-/** The value in `file` (a view of it) if it is a whole entry for the key, else `undefined`. */
-function decodeEntry(file: Uint8Array, keyBytes: Uint8Array): Uint8Array | undefined {
+interface Header {
+  /** Where the value starts. */
+  start: number;
+  keyLength: number;
+  taskNameLength: number;
+  versionLength: number;
+  createdAt: number;
+}
+
+/**
+ * The header at the start of `file` (of `fileSize` bytes), if its magic, lengths, padding and
+ * metadata checksum hold; `undefined` when `file` is too short to tell or they do not.
+ */
+function decodeHeader(file: Uint8Array, fileSize: number): Header | undefined {
   if (file.length < HEADER_BYTES) return undefined;
   for (let i = 0; i < MAGIC.length; i++) if (file[i] !== MAGIC[i]) return undefined;
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
   const keyLength = view.getUint32(4, true);
-  if (keyLength !== keyBytes.length) return undefined;
-  const start = valueOffset(keyLength);
-  if (view.getBigUint64(8, true) !== BigInt(file.length - start)) return undefined;
-  for (let i = 0; i < keyLength; i++) {
+  const taskNameLength = view.getUint32(40, true);
+  const versionLength = view.getUint32(44, true);
+  const strings = keyLength + taskNameLength + versionLength;
+  if (strings % 2 !== 0 || strings > fileSize) return undefined;
+  const start = valueOffset(strings);
+  if (start > file.length || view.getBigUint64(8, true) !== BigInt(fileSize - start)) {
+    return undefined;
+  }
+  for (let i = HEADER_BYTES + strings; i < start; i++) if (file[i] !== 0) return undefined;
+  const [low, high] = checksum(file.subarray(32, start));
+  if (view.getUint32(24, true) !== low || view.getUint32(28, true) !== high) return undefined;
+  return { start, keyLength, taskNameLength, versionLength, createdAt: view.getFloat64(32, true) };
+}
+
+/** The value in `file` (a view of it) if it is a whole entry for the key, else `undefined`. */
+function decodeEntry(
+  file: Uint8Array,
+  keyBytes: Uint8Array,
+): { value: Uint8Array; createdAt: number } | undefined {
+  const header = decodeHeader(file, file.length);
+  if (header === undefined || header.keyLength !== keyBytes.length) return undefined;
+  for (let i = 0; i < keyBytes.length; i++) {
     if (file[HEADER_BYTES + i] !== keyBytes[i]) return undefined;
   }
-  for (let i = HEADER_BYTES + keyLength; i < start; i++) if (file[i] !== 0) return undefined;
-  const value = file.subarray(start);
+  const value = file.subarray(header.start);
+  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
   const [low, high] = checksum(value);
   if (view.getUint32(16, true) !== low || view.getUint32(20, true) !== high) return undefined;
-  return value;
+  return { value, createdAt: header.createdAt };
+}
+
+/** The metadata of the entry file at `path`, or `undefined` if it is gone or damaged. */
+function readEntryInfo(path: string): EntryInfo | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (error) {
+    if (codeOf(error) === "ENOENT") return undefined; // removed meanwhile
+    throw storageError(error, `cannot read the cache entry ${path}`);
+  }
+  try {
+    const stats = fstatSync(fd);
+    let head = readPrefix(fd, Math.min(stats.size, HEAD_READ));
+    let header = decodeHeader(head, stats.size);
+    if (header === undefined && head.length >= HEADER_BYTES && stats.size > HEAD_READ) {
+      // A long key: read the whole header.
+      const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+      const strings = view.getUint32(4, true) + view.getUint32(40, true) +
+        view.getUint32(44, true);
+      if (valueOffset(strings) <= stats.size) {
+        head = readPrefix(fd, valueOffset(strings));
+        header = decodeHeader(head, stats.size);
+      }
+    }
+    if (header === undefined) return undefined;
+    let offset = HEADER_BYTES;
+    const text = (length: number) => decodeText(head.subarray(offset, offset += length));
+    const key = text(header.keyLength);
+    const taskName = text(header.taskNameLength);
+    const cacheVersion = text(header.versionLength);
+    return {
+      key,
+      taskName,
+      cacheVersion,
+      size: stats.size - header.start,
+      createdAt: header.createdAt,
+      lastReadAt: Math.max(header.createdAt, stats.mtimeMs),
+    };
+  } catch (error) {
+    throw storageError(error, `cannot read the cache entry ${path}`);
+  } finally {
+    closeQuietly(fd);
+  }
+}
+
+/** The first `length` bytes of the file open as `fd` (fewer if it is shorter). */
+function readPrefix(fd: number, length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  let done = 0;
+  while (done < length) {
+    const count = readSync(fd, bytes, done, length - done, done);
+    if (count === 0) break;
+    done += count;
+  }
+  return bytes.subarray(0, done);
+}
+
+/** Sets the modification time of `fd` (the entry's last read time) to `now`, if it can. */
+function touch(fd: number, now: number): void {
+  try {
+    futimesSync(fd, now / 1000, now / 1000);
+  } catch {
+    // Not ours to change (another user's file): the read time stays older, nothing worse.
+  }
 }
 
 /**

@@ -3,8 +3,14 @@
  *
  * @module
  */
-import { type IDBPDatabase, openDB } from "idb";
-import type { CacheAdapter } from "../adapter.ts";
+import { type IDBPDatabase, type IDBPTransaction, openDB } from "idb";
+import {
+  type CacheAdapter,
+  type EntryInfo,
+  type EntryMetadata,
+  type GetOptions,
+} from "../adapter.ts";
+import { RecentReads } from "../read_times.ts";
 import { CacheError } from "../errors.ts";
 
 /** Options of {@link IndexedDbAdapter}. */
@@ -16,13 +22,29 @@ export interface IndexedDbAdapterOptions {
 }
 
 /** The schema version this adapter writes. */
-const VERSION = 1;
+const VERSION = 2;
 const STORE = "entries";
+const META = "meta";
+/** What a read of an expired entry resolves to inside its transaction. */
+const EXPIRED = Symbol("expired");
+
+/** An entry's metadata record: task name, cache version, size, creation and read times. */
+interface Meta {
+  t: string;
+  v: string;
+  s: number;
+  c: number;
+  r: number;
+}
 
 /**
- * Stores entries in IndexedDB: one record per key in the object store `entries` (schema
- * version 1), so every `set` is atomic and a reader sees the old value or the new one. Works in a
- * window and in a dedicated worker.
+ * Stores entries in IndexedDB: one record per key in the object store `entries`, and its
+ * metadata `{ t: task name, v: cache version, s: size, c: created, r: last read }` under the
+ * same key in the store `meta` (schema version 2; opening a version 1 database adds `meta`,
+ * with empty task names and versions for the entries already there). A `set` writes both in one
+ * transaction, so it is atomic and a reader sees the old value or the new one. A hit updates
+ * the read time when it is older than `READ_TIME_RESOLUTION_MS` (this connection remembers what
+ * it wrote, so a run of hits costs one write). Works in a window and in a dedicated worker.
  *
  * - When another tab upgrades the database (a newer version of this library, say), the adapter
  *   closes its connection instead of blocking it, and opens again on next use.
@@ -45,6 +67,8 @@ export class IndexedDbAdapter implements CacheAdapter {
   readonly #blockedTimeoutMs: number;
   #db: Promise<IDBPDatabase> | undefined;
   #closed = false;
+  /** Read times this adapter wrote (or stored with a `set`). */
+  #touched = new RecentReads();
 
   constructor(options: IndexedDbAdapterOptions = {}) {
     const { databaseName = "local-task-cache", blockedTimeoutMs = 5000 } = options ?? {};
@@ -58,17 +82,57 @@ export class IndexedDbAdapter implements CacheAdapter {
     this.#blockedTimeoutMs = blockedTimeoutMs;
   }
 
-  /** The stored value for `key` (a new `Uint8Array`), or `undefined`. */
-  async get(key: string): Promise<Uint8Array | undefined> {
+  /**
+   * The stored value for `key` (a new `Uint8Array`), or `undefined`; an entry stored before
+   * `options.notBefore` is removed.
+   */
+  async get(key: string, options: GetOptions = {}): Promise<Uint8Array | undefined> {
     checkKey(key);
-    const value = await this.#run("read", (db) => db.get(STORE, key));
-    if (value instanceof Uint8Array) return value;
-    if (value instanceof ArrayBuffer) return new Uint8Array(value);
-    return undefined;
+    const { notBefore } = options;
+    const stored = await this.#run("read", async (db) => {
+      if (notBefore === undefined) return await db.get(STORE, key);
+      const transaction = db.transaction([STORE, META], "readonly");
+      const [value, meta] = await Promise.all([
+        transaction.objectStore(STORE).get(key),
+        transaction.objectStore(META).get(key) as Promise<Meta | undefined>,
+      ]);
+      if (value !== undefined && !((meta?.c ?? -Infinity) >= notBefore)) return EXPIRED;
+      return value;
+    });
+    if (stored === EXPIRED) {
+      await this.delete(key);
+      return undefined;
+    }
+    const value = stored instanceof Uint8Array
+      ? stored
+      : stored instanceof ArrayBuffer
+      ? new Uint8Array(stored)
+      : undefined;
+    if (value !== undefined) await this.#touch(key);
+    return value;
   }
 
-  /** Stores `value` under `key` (a copy), replacing any previous value atomically. */
-  async set(key: string, value: Uint8Array): Promise<void> {
+  /** Records a read of `key`, unless this connection recorded one recently. */
+  async #touch(key: string): Promise<void> {
+    const now = Date.now();
+    if (!this.#touched.due(key, now)) return;
+    try {
+      await this.#run("write", async (db) => {
+        const transaction = db.transaction(META, "readwrite");
+        const store = transaction.objectStore(META);
+        const meta = (await store.get(key)) as Meta | undefined;
+        // Only an entry that is still there: a deleted one gets no stray record.
+        if (meta !== undefined) await store.put({ ...meta, r: Math.max(meta.r, now) }, key);
+        await transaction.done;
+      });
+    } catch {
+      // Best effort: the hit stands with the older read time; a later hit tries again.
+      this.#touched.forget(key);
+    }
+  }
+
+  /** Stores `value` under `key` (a copy) with its metadata, replacing any previous entry. */
+  async set(key: string, value: Uint8Array, metadata?: EntryMetadata): Promise<void> {
     if (!(value instanceof Uint8Array)) {
       throw new TypeError(`IndexedDbAdapter.set: value must be a Uint8Array, got ${typeof value}`);
     }
@@ -78,30 +142,74 @@ export class IndexedDbAdapter implements CacheAdapter {
         value.constructor === Uint8Array
       ? value
       : new Uint8Array(value);
-    await this.#run("write", (db) => db.put(STORE, record, key));
+    const now = Date.now();
+    const meta: Meta = {
+      t: metadata?.taskName ?? "",
+      v: metadata?.cacheVersion ?? "",
+      s: value.length,
+      c: now,
+      r: now,
+    };
+    await this.#run("write", async (db) => {
+      const transaction = db.transaction([STORE, META], "readwrite");
+      await Promise.all([
+        transaction.objectStore(STORE).put(record, key),
+        transaction.objectStore(META).put(meta, key),
+        transaction.done,
+      ]);
+    });
+    this.#touched.remember(key, now);
   }
 
   /** Removes the entry for `key`; resolves to whether there was one. */
   async delete(key: string): Promise<boolean> {
     checkKey(key);
     return await this.#run("write", async (db) => {
-      const transaction = db.transaction(STORE, "readwrite");
+      const transaction = db.transaction([STORE, META], "readwrite");
       const store = transaction.objectStore(STORE);
       const existed = (await store.count(key)) > 0;
       if (existed) await store.delete(key);
+      await transaction.objectStore(META).delete(key);
       await transaction.done;
       return existed;
     });
   }
 
-  /** Removes every entry of the adapter's object store. */
+  /** Removes every entry of the adapter's object stores. */
   async clear(): Promise<void> {
-    await this.#run("write", (db) => db.clear(STORE));
+    this.#touched.clear();
+    await this.#run("write", async (db) => {
+      const transaction = db.transaction([STORE, META], "readwrite");
+      await Promise.all([
+        transaction.objectStore(STORE).clear(),
+        transaction.objectStore(META).clear(),
+        transaction.done,
+      ]);
+    });
   }
 
   /** The keys of every stored entry (for inspection, e.g. a list of cached results). */
   async keys(): Promise<string[]> {
     return (await this.#run("read", (db) => db.getAllKeys(STORE))) as string[];
+  }
+
+  /** Every entry's metadata, read in one transaction. */
+  async *entries(): AsyncIterable<EntryInfo> {
+    const [keys, metas] = await this.#run("read", async (db) => {
+      const transaction = db.transaction(META, "readonly");
+      const store = transaction.objectStore(META);
+      return await Promise.all([store.getAllKeys(), store.getAll() as Promise<Meta[]>]);
+    });
+    for (const [i, meta] of metas.entries()) {
+      yield {
+        key: keys[i] as string,
+        taskName: meta.t,
+        cacheVersion: meta.v,
+        size: meta.s,
+        createdAt: meta.c,
+        lastReadAt: meta.r,
+      };
+    }
   }
 
   /** Closes the connection; later calls fail with `CLOSED`. */
@@ -162,12 +270,13 @@ export class IndexedDbAdapter implements CacheAdapter {
     const db = await this.#openAt(undefined).catch((error: unknown) => {
       throw storageError(error, "open");
     });
-    if (!db.objectStoreNames.contains(STORE)) {
+    if (!db.objectStoreNames.contains(STORE) || !db.objectStoreNames.contains(META)) {
       db.close();
       throw new CacheError(
         "IO",
         `IndexedDbAdapter: the database "${this.databaseName}" (version ${db.version}) has no ` +
-          `"${STORE}" store: it was made by something else; pick another databaseName`,
+          `"${STORE}" and "${META}" stores: it was made by something else; pick another ` +
+          "databaseName",
       );
     }
     return db;
@@ -182,9 +291,13 @@ export class IndexedDbAdapter implements CacheAdapter {
         this.#db = undefined;
       };
       openDB(this.databaseName, version, {
-        upgrade(db, oldVersion) {
+        upgrade(db, oldVersion, _newVersion, transaction) {
           // Each version adds to the one before it.
           if (oldVersion < 1) db.createObjectStore(STORE);
+          if (oldVersion < 2) {
+            db.createObjectStore(META);
+            if (oldVersion >= 1) return addMetadata(transaction);
+          }
         },
         blocked: () => {
           timer = setTimeout(() => {
@@ -214,6 +327,19 @@ export class IndexedDbAdapter implements CacheAdapter {
         },
       );
     });
+  }
+}
+
+/** Version 1 to 2: metadata for the entries already stored (no task name or version known). */
+async function addMetadata(
+  transaction: IDBPTransaction<unknown, string[], "versionchange">,
+): Promise<void> {
+  const entries = transaction.objectStore(STORE);
+  const meta = transaction.objectStore(META);
+  const now = Date.now();
+  for (let cursor = await entries.openCursor(); cursor; cursor = await cursor.continue()) {
+    const value = cursor.value as Uint8Array | ArrayBuffer;
+    await meta.put({ t: "", v: "", s: value.byteLength, c: now, r: now }, cursor.key);
   }
 }
 

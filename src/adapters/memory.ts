@@ -3,12 +3,18 @@
  *
  * @module
  */
-import type { CacheAdapter } from "../adapter.ts";
+import type { CacheAdapter, EntryInfo, EntryMetadata, GetOptions } from "../adapter.ts";
 import { CacheError } from "../errors.ts";
+
+interface Entry {
+  value: Uint8Array;
+  info: EntryInfo;
+}
 
 /**
  * Keeps entries in a `Map` in this process (or page, or worker). Nothing survives the process.
- * Values are copied in and out, so callers can change their arrays freely.
+ * Values are copied in and out, so callers can change their arrays freely. Read times are
+ * exact.
  *
  * @example
  * ```ts
@@ -20,23 +26,47 @@ import { CacheError } from "../errors.ts";
  * ```
  */
 export class MemoryAdapter implements CacheAdapter {
-  #entries: Map<string, Uint8Array> | undefined = new Map();
+  #entries: Map<string, Entry> | undefined = new Map();
 
-  #open(): Map<string, Uint8Array> {
+  #open(): Map<string, Entry> {
     if (this.#entries === undefined) {
       throw new CacheError("CLOSED", "this MemoryAdapter is closed; create a new one");
     }
     return this.#entries;
   }
 
-  /** The stored bytes for `key` (a copy), or `undefined`. */
-  get(key: string): Promise<Uint8Array | undefined> {
-    return attempt(() => this.#open().get(key)?.slice());
+  /** The stored bytes for `key` (a copy), or `undefined`; expired entries are removed. */
+  get(key: string, options: GetOptions = {}): Promise<Uint8Array | undefined> {
+    return attempt(() => {
+      const entries = this.#open();
+      const entry = entries.get(key);
+      if (entry === undefined) return undefined;
+      if (options.notBefore !== undefined && entry.info.createdAt < options.notBefore) {
+        entries.delete(key);
+        return undefined;
+      }
+      entry.info.lastReadAt = Date.now();
+      return entry.value.slice();
+    });
   }
 
-  /** Stores a copy of `value` under `key`. */
-  set(key: string, value: Uint8Array): Promise<void> {
-    return attempt(() => void this.#open().set(key, value.slice()));
+  /** Stores a copy of `value` under `key`, with its metadata. */
+  set(key: string, value: Uint8Array, metadata?: EntryMetadata): Promise<void> {
+    return attempt(() => {
+      const entries = this.#open();
+      const now = Date.now();
+      entries.set(key, {
+        value: value.slice(),
+        info: {
+          key,
+          taskName: metadata?.taskName ?? "",
+          cacheVersion: metadata?.cacheVersion ?? "",
+          size: value.length,
+          createdAt: now,
+          lastReadAt: now,
+        },
+      });
+    });
   }
 
   /** Removes `key`; resolves to whether it was there. */
@@ -47,6 +77,12 @@ export class MemoryAdapter implements CacheAdapter {
   /** Removes every entry. */
   clear(): Promise<void> {
     return attempt(() => this.#open().clear());
+  }
+
+  /** Every entry's metadata (copies). */
+  async *entries(): AsyncIterable<EntryInfo> {
+    const entries = [...this.#open().values()];
+    for (const { info } of entries) yield { ...info };
   }
 
   /** Drops every entry; later calls fail with `CLOSED`. */

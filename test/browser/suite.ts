@@ -88,6 +88,32 @@ register(
   },
 );
 
+register("a version 1 database is upgraded in place: entries kept, with metadata", async () => {
+  const databaseName = `upgrade-${Date.now()}`;
+  // A database as version 1 of the adapter left it: one store of values, no metadata.
+  const { openDB } = await import("idb");
+  const v1 = await openDB(databaseName, 1, {
+    upgrade: (db) => void db.createObjectStore("entries"),
+  });
+  await v1.put("entries", patternBytes(300, 4), "old-task-1-0123");
+  v1.close();
+  const adapter = new IndexedDbAdapter({ databaseName });
+  try {
+    const value = await adapter.get("old-task-1-0123");
+    assert(value instanceof Uint8Array && value.length === 300, "the old entry is still read");
+    const listed = [];
+    for await (const entry of adapter.entries()) listed.push(entry);
+    assert(listed.length === 1, `one entry listed, got ${listed.length}`);
+    const [entry] = listed;
+    assert(entry!.key === "old-task-1-0123" && entry!.size === 300, JSON.stringify(entry));
+    assert(entry!.taskName === "" && entry!.cacheVersion === "", "no task name is known");
+    await adapter.set("new", patternBytes(5), { taskName: "t", cacheVersion: "2" });
+    assert((await adapter.keys()).length === 2, "a set works on the upgraded database");
+  } finally {
+    await adapter.close();
+  }
+});
+
 register("keys in the browser equal flytekit's vectors", async () => {
   const vectors: [string, string][] = [
     [

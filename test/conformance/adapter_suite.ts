@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { CacheAdapter } from "../../src/adapter.ts";
+import { type CacheAdapter, type EntryInfo, READ_TIME_RESOLUTION_MS } from "../../src/adapter.ts";
 import { CacheError } from "../../src/errors.ts";
 
 /** The one thing the suite needs from a test runner: a way to register a named async test. */
@@ -85,6 +85,15 @@ export function patternBytes(length: number, seed = 1): Uint8Array {
   }
   return bytes;
 }
+
+/** Every entry an adapter lists, sorted by key. */
+export async function listEntries(adapter: CacheAdapter): Promise<EntryInfo[]> {
+  const entries: EntryInfo[] = [];
+  for await (const entry of adapter.entries()) entries.push(entry);
+  return entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function assertRejectsWith(
   promise: Promise<unknown>,
@@ -200,6 +209,12 @@ export function adapterConformance(register: RegisterTest, options: ConformanceO
         `key ${JSON.stringify(key).slice(0, 40)}`,
       );
     }
+    const listed = (await listEntries(adapter)).map((entry) => entry.key);
+    const expected = [...AWKWARD_KEYS].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    assert(
+      JSON.stringify(listed) === JSON.stringify(expected),
+      "entries() lists exactly the awkward keys",
+    );
     for (const key of AWKWARD_KEYS) {
       assert(await adapter.delete(key), `delete ${JSON.stringify(key).slice(0, 40)}`);
     }
@@ -244,6 +259,97 @@ export function adapterConformance(register: RegisterTest, options: ConformanceO
     assertBytes(await adapter.get("k"), next, "after the write");
   });
 
+  withAdapter("entries() lists each entry's metadata", async (adapter) => {
+    assert((await listEntries(adapter)).length === 0, "a fresh adapter lists no entry");
+    const before = Date.now();
+    await adapter.set("a", patternBytes(10, 1), { taskName: "etl.load", cacheVersion: "1" });
+    await adapter.set("b", patternBytes(70_000, 2), { taskName: "t-ü🔑", cacheVersion: "v-2" });
+    await adapter.set("c", patternBytes(0, 3));
+    const after = Date.now();
+    const listed = await listEntries(adapter);
+    assert(listed.length === 3, `three entries listed, got ${listed.length}`);
+    const expected = [
+      ["a", "etl.load", "1", 10],
+      ["b", "t-ü🔑", "v-2", 70_000],
+      ["c", "", "", 0],
+    ] as const;
+    for (const [i, [key, taskName, cacheVersion, size]] of expected.entries()) {
+      const entry = listed[i]!;
+      const what = `entry ${key}: ${JSON.stringify(entry)}`;
+      assert(entry.key === key, what);
+      assert(entry.taskName === taskName, `${what}: task name`);
+      assert(entry.cacheVersion === cacheVersion, `${what}: cache version`);
+      assert(entry.size === size, `${what}: size`);
+      assert(entry.createdAt >= before - 1 && entry.createdAt <= after + 1, `${what}: createdAt`);
+      assert(entry.lastReadAt >= entry.createdAt, `${what}: lastReadAt >= createdAt`);
+      assert(entry.lastReadAt <= after + 1, `${what}: lastReadAt`);
+    }
+  });
+
+  withAdapter("an overwrite replaces the metadata; delete and clear unlist", async (adapter) => {
+    await adapter.set("k", patternBytes(100, 1), { taskName: "old", cacheVersion: "1" });
+    await adapter.set("j", patternBytes(5, 1), { taskName: "other", cacheVersion: "1" });
+    await sleep(5);
+    const before = Date.now();
+    await adapter.set("k", patternBytes(7, 2), { taskName: "new", cacheVersion: "2" });
+    let listed = await listEntries(adapter);
+    const entry = listed.find((e) => e.key === "k");
+    assert(entry !== undefined, "the overwritten entry is listed");
+    assert(entry.taskName === "new" && entry.cacheVersion === "2", "the new task and version");
+    assert(entry.size === 7, `the new size, got ${entry.size}`);
+    assert(entry.createdAt >= before - 1, "the new creation time");
+    assert(await adapter.delete("k"), "delete");
+    listed = await listEntries(adapter);
+    assert(listed.length === 1 && listed[0]!.key === "j", "a deleted entry is not listed");
+    await adapter.clear();
+    assert((await listEntries(adapter)).length === 0, "nothing is listed after clear");
+  });
+
+  withAdapter("a hit records the read time", async (adapter) => {
+    await adapter.set("k", patternBytes(10), { taskName: "t", cacheVersion: "1" });
+    const [stored] = await listEntries(adapter);
+    await sleep(READ_TIME_RESOLUTION_MS + 100);
+    const before = Date.now();
+    assertBytes(await adapter.get("k"), patternBytes(10), "the hit");
+    const [read] = await listEntries(adapter);
+    assert(read !== undefined && stored !== undefined, "the entry is listed");
+    assert(
+      read.lastReadAt >= before - 1 && read.lastReadAt <= Date.now() + 1,
+      `lastReadAt ${read.lastReadAt} is the time of the hit (${before})`,
+    );
+    assert(read.createdAt === stored.createdAt, "a hit does not change createdAt");
+    assert((await adapter.get("missing")) === undefined, "a miss");
+  });
+
+  withAdapter(
+    "an entry stored before notBefore reads as a miss and is removed",
+    async (adapter) => {
+      await adapter.set("old", patternBytes(10, 1), { taskName: "t", cacheVersion: "1" });
+      await adapter.set("kept", patternBytes(10, 2), { taskName: "t", cacheVersion: "1" });
+      assertBytes(
+        await adapter.get("old", { notBefore: Date.now() - 60_000 }),
+        patternBytes(10, 1),
+        "an entry stored after notBefore is a hit",
+      );
+      assert(
+        (await adapter.get("old", { notBefore: Date.now() + 1000 })) === undefined,
+        "an entry stored before notBefore is a miss",
+      );
+      const listed = await listEntries(adapter);
+      assert(
+        listed.length === 1 && listed[0]!.key === "kept",
+        `the expired entry is removed, the other kept: ${listed.map((e) => e.key)}`,
+      );
+      assert((await adapter.get("old")) === undefined, "the expired entry is gone");
+      await adapter.set("big", patternBytes(200_000, 3));
+      assert(
+        (await adapter.get("big", { notBefore: Date.now() + 1000 })) === undefined,
+        "a large expired entry reads as a miss",
+      );
+      assert((await adapter.get("big")) === undefined, "the large expired entry is gone");
+    },
+  );
+
   register("after close, every operation fails with CLOSED", async () => {
     const adapter = await options.open();
     await adapter.set("k", patternBytes(4));
@@ -252,6 +358,7 @@ export function adapterConformance(register: RegisterTest, options: ConformanceO
     await assertRejectsWith(adapter.set("k", patternBytes(4)), "CLOSED", "set after close");
     await assertRejectsWith(adapter.delete("k"), "CLOSED", "delete after close");
     await assertRejectsWith(adapter.clear(), "CLOSED", "clear after close");
+    await assertRejectsWith(listEntries(adapter), "CLOSED", "entries after close");
     await adapter.close(); // closing twice is harmless
   });
 }

@@ -74,6 +74,7 @@ test("an adapter that keeps messages: get returns a copy", async () => {
     set: () => Promise.resolve(),
     delete: () => Promise.resolve(false),
     clear: () => Promise.resolve(),
+    entries: async function* () {},
     close: () => Promise.resolve(),
   };
   const got = await new TaskCache(adapter).get("t", "v1", inputs);
@@ -92,6 +93,7 @@ test("an adapter handing back anything else is a clear error", async () => {
     set: () => Promise.resolve(),
     delete: () => Promise.resolve(false),
     clear: () => Promise.resolve(),
+    entries: async function* () {},
     close: () => Promise.resolve(),
   } as unknown as CacheAdapter;
   await assert.rejects(new TaskCache(adapter).get("t", "v1", inputs), {
