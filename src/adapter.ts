@@ -88,6 +88,13 @@ export interface CacheAdapter {
   delete(key: string): Promise<boolean>;
   /** Removes every entry of this adapter, and nothing else. */
   clear(): Promise<void>;
+  /**
+   * Optional: a lease on `name` shared with every process using the same storage, for running a
+   * task once across processes. Resolves to the lease, or to `undefined` while another holder's
+   * unexpired lease stands. A lease lasts `ttlMs` unless renewed, so a crashed holder blocks
+   * others for at most that long.
+   */
+  acquireLease?(name: string, ttlMs: number): Promise<Lease | undefined>;
   /** Every entry's metadata, in no particular order. Entries changed meanwhile may be missed. */
   entries(): AsyncIterable<EntryInfo>;
   /** Releases what the adapter holds (handles, connections). Further calls fail with `CLOSED`. */
@@ -134,4 +141,12 @@ export interface GetOptions {
    * as `undefined`, and the adapter removes it.
    */
   notBefore?: number;
+}
+
+/** A lease from `CacheAdapter.acquireLease`. */
+export interface Lease {
+  /** Extends the lease by its time to live; resolves to `false` if it was lost meanwhile. */
+  renew(): Promise<boolean>;
+  /** Gives the lease up (if it is still this holder's). */
+  release(): Promise<void>;
 }

@@ -6,7 +6,7 @@
 import type { LiteralMap } from "../gen/flyteidl/core/literals_pb.ts";
 import type { CacheAdapter } from "./adapter.ts";
 import { checkKeyArguments, describeArgument } from "./key.ts";
-import { checkOutputs, TaskCache } from "./task_cache.ts";
+import { checkOutputs, checkTaskCacheOptions, TaskCache } from "./task_cache.ts";
 import { openDefaultAdapter } from "#runtime";
 
 /** Options of {@link LocalTaskCache.initialize}. */
@@ -18,6 +18,10 @@ export interface LocalTaskCacheOptions {
   adapter?: CacheAdapter;
   /** The directory of the default file adapter, instead of the per-user cache directory. */
   directory?: string;
+  /** Entries older than this many milliseconds read as misses (default: no expiry). */
+  maxAge?: number;
+  /** The size limit in bytes, with least-recently-read eviction (default 1 GiB). */
+  maxSize?: number;
 }
 
 /**
@@ -54,10 +58,12 @@ export class LocalTaskCache {
         `LocalTaskCache.initialize: options must be an object, got ${describeArgument(options)}`,
       );
     }
+    // Options are checked before the storage is opened.
+    const limits = checkTaskCacheOptions({ maxAge: options.maxAge, maxSize: options.maxSize });
     const next = options.adapter !== undefined
-      ? Promise.resolve(new TaskCache(options.adapter))
+      ? Promise.resolve(new TaskCache(options.adapter, limits))
       : openDefaultAdapter({ directory: options.directory }).then((adapter) =>
-        new TaskCache(adapter)
+        new TaskCache(adapter, limits)
       );
     const previous = LocalTaskCache.#cache;
     LocalTaskCache.#cache = next;
@@ -114,6 +120,22 @@ export class LocalTaskCache {
   /** Removes every stored result. */
   static async clear(): Promise<void> {
     return (await LocalTaskCache.#current()).clear();
+  }
+
+  /**
+   * The `TaskCache` behind the facade (set up on first use), for what flytekit's API lacks:
+   * listing, deletion by task or version, pruning, stats and events.
+   *
+   * @example
+   * ```ts
+   * import { LocalTaskCache } from "local-task-cache";
+   *
+   * const cache = await LocalTaskCache.taskCache();
+   * console.log(await cache.stats());
+   * ```
+   */
+  static taskCache(): Promise<TaskCache> {
+    return LocalTaskCache.#current();
   }
 
   /** Releases the storage. The next call initializes it again. */

@@ -64,8 +64,39 @@ export {
   type EntryInfo,
   type EntryMetadata,
   type GetOptions,
+  type Lease,
   READ_TIME_RESOLUTION_MS,
 } from "./adapter.ts";
 export { CacheError, type CacheErrorCode } from "./errors.ts";
-export { TaskCache } from "./task_cache.ts";
+export {
+  type CacheEvent,
+  type CacheEventType,
+  type CacheStats,
+  DEFAULT_MAX_SIZE,
+  type EntryFilter,
+  type PruneOptions,
+  type PruneResult,
+  TaskCache,
+  type TaskCacheOptions,
+} from "./task_cache.ts";
+export {
+  type CachedTask,
+  cachedTask,
+  type CachedTaskOptions,
+  type CallOptions,
+  type OutputSpec,
+  type TaskResult,
+} from "./task.ts";
+export { decodeMsgpack, encodeMsgpack, MSGPACK_MAX_DEPTH } from "./msgpack.ts";
+export {
+  ConversionError,
+  fromLiteralMap,
+  t,
+  toLiteralMap,
+  type ValueOf,
+  type ValueSchema,
+  type ValuesOf,
+  type ValueType,
+  type ValueTypes,
+} from "./values.ts";
 export { LocalTaskCache, type LocalTaskCacheOptions } from "./local_task_cache.ts";

@@ -145,22 +145,7 @@ export class TaskCache {
           `and close), got ${describeArgument(adapter)}`,
       );
     }
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(`TaskCache: options must be an object, got ${describeArgument(options)}`);
-    }
-    const { maxAge, maxSize = DEFAULT_MAX_SIZE } = options;
-    if (maxAge !== undefined && !(typeof maxAge === "number" && maxAge >= 0)) {
-      throw new TypeError(
-        `TaskCache: options.maxAge must be a number of milliseconds >= 0, got ` +
-          describeArgument(maxAge),
-      );
-    }
-    if (!(typeof maxSize === "number" && maxSize >= 0)) {
-      throw new TypeError(
-        `TaskCache: options.maxSize must be a number of bytes >= 0 (Infinity for no limit), ` +
-          `got ${describeArgument(maxSize)}`,
-      );
-    }
+    const { maxAge, maxSize } = checkTaskCacheOptions(options);
     this.adapter = adapter;
     this.maxAge = maxAge;
     this.maxSize = maxSize;
@@ -450,6 +435,29 @@ export class TaskCache {
       return undefined;
     }
   }
+}
+
+/** `options` checked, with the default size limit filled in. */
+export function checkTaskCacheOptions(
+  options: TaskCacheOptions,
+): { maxAge: number | undefined; maxSize: number } {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`TaskCache: options must be an object, got ${describeArgument(options)}`);
+  }
+  const { maxAge, maxSize = DEFAULT_MAX_SIZE } = options;
+  if (maxAge !== undefined && !(typeof maxAge === "number" && maxAge >= 0)) {
+    throw new TypeError(
+      `TaskCache: options.maxAge must be a number of milliseconds >= 0, got ` +
+        describeArgument(maxAge),
+    );
+  }
+  if (!(typeof maxSize === "number" && maxSize >= 0)) {
+    throw new TypeError(
+      `TaskCache: options.maxSize must be a number of bytes >= 0 (Infinity for no limit), ` +
+        `got ${describeArgument(maxSize)}`,
+    );
+  }
+  return { maxAge, maxSize };
 }
 
 /** Deletions issued at once by `prune` and `deleteEntries`. */

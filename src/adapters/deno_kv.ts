@@ -13,6 +13,7 @@
  * - `[...prefix, "c", ...id, generation, i]`, the chunks of a large value (63 KiB each);
  * - `[...prefix, "m", ...id]`, the entry's metadata `{ t: task name, v: cache version,
  *   s: size, c: creation time }` (and `k: key` for hashed ids), committed with the head;
+ * - `[...prefix, "l", ...id]`, a lease `{ o: owner, e: expiry }` (see `acquireLease`);
  * - `[...prefix, "r", ...id]`, the last read time (a number of milliseconds), committed with the
  *   head and updated by a hit when older than `READ_TIME_RESOLUTION_MS` (this process remembers
  *   what it wrote, so a run of hits costs one write, not one each).
@@ -28,12 +29,7 @@
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, randomBytes } from "@noble/hashes/utils.js";
-import {
-  type CacheAdapter,
-  type EntryInfo,
-  type EntryMetadata,
-  type GetOptions,
-} from "../adapter.ts";
+import type { CacheAdapter, EntryInfo, EntryMetadata, GetOptions, Lease } from "../adapter.ts";
 import { RecentReads } from "../read_times.ts";
 import { checksum } from "../checksum.ts";
 import { CacheError } from "../errors.ts";
@@ -311,12 +307,58 @@ export class DenoKvAdapter implements CacheAdapter {
     const kv = this.#db ?? (await this.#open());
     try {
       this.#touched.clear();
-      for (const part of ["h", "m", "r", "c"]) {
+      for (const part of ["h", "m", "r", "c", "l"]) {
         await deleteKeys(kv, await listKeys(kv, [...this.#prefix, part]));
       }
     } catch (error) {
       throw storageError(error, "clear");
     }
+  }
+
+  /**
+   * A lease on `name` for single flight across processes: the record `[...prefix, "l", ...id]`
+   * holding its owner and expiry, taken (when absent or expired) and renewed by atomic commits
+   * that check its versionstamp, so two holders never both succeed.
+   */
+  async acquireLease(name: string, ttlMs: number): Promise<Lease | undefined> {
+    if (!(typeof ttlMs === "number" && ttlMs > 0)) {
+      throw new TypeError(`DenoKvAdapter.acquireLease: ttlMs must be a number > 0, got ${ttlMs}`);
+    }
+    const key = [...this.#prefix, "l", ...entryId(name)];
+    const kv = this.#db ?? (await this.#open());
+    const owner = bytesToHex(randomBytes(16));
+    /** Sets the lease if it is as `read` found it; whether it did. */
+    const claim = async (read: KvEntryMaybe<{ o: string; e: number }>) => {
+      const taken = await kv.atomic().check({ key, versionstamp: read.versionstamp })
+        .set(key, { o: owner, e: Date.now() + ttlMs }).commit();
+      return taken.ok;
+    };
+    try {
+      const held = await kv.get<{ o: string; e: number }>(key);
+      if (held.value !== null && held.value.e > Date.now()) return undefined;
+      if (!(await claim(held))) return undefined;
+    } catch (error) {
+      throw storageError(error, "take a lease");
+    }
+    return {
+      renew: async () => {
+        try {
+          const held = await kv.get<{ o: string; e: number }>(key);
+          return held.value?.o === owner && await claim(held);
+        } catch {
+          return false;
+        }
+      },
+      release: async () => {
+        try {
+          const held = await kv.get<{ o: string; e: number }>(key);
+          if (held.value?.o !== owner) return;
+          await kv.atomic().check({ key, versionstamp: held.versionstamp }).delete(key).commit();
+        } catch {
+          // The lease expires by itself.
+        }
+      },
+    };
   }
 
   /** Every entry's metadata, from the metadata and read-time records under the prefix. */

@@ -36,9 +36,11 @@ import {
   closeSync,
   fstatSync,
   futimesSync,
+  linkSync,
   mkdirSync,
   openSync,
   read,
+  readFileSync,
   readSync,
   renameSync,
   statSync,
@@ -58,6 +60,7 @@ import {
   type EntryInfo,
   type EntryMetadata,
   type GetOptions,
+  type Lease,
   READ_TIME_RESOLUTION_MS,
 } from "../adapter.ts";
 import { checksum } from "../checksum.ts";
@@ -77,6 +80,7 @@ const HEADER_BYTES = 48;
 /** How much of a file `entries()` reads first: the header of any entry with a short key. */
 const HEAD_READ = 4096;
 const ENTRY = /^[0-9a-f]{64}\.ltc$/;
+const LEASE = /^[0-9a-f]{64}\.lease$/;
 const TEMPORARY = /^\.tmp-[0-9a-f]{32}$/;
 /**
  * Files up to this size are read and written with synchronous calls: from the page cache that
@@ -305,7 +309,9 @@ export class FsAdapter implements CacheAdapter {
   async clear(): Promise<void> {
     this.#checkOpen();
     const names = await this.#names();
-    const ours = names.filter((name) => ENTRY.test(name) || TEMPORARY.test(name));
+    const ours = names.filter((name) =>
+      ENTRY.test(name) || TEMPORARY.test(name) || LEASE.test(name)
+    );
     for (let i = 0; i < ours.length; i += CLEAR_BATCH) {
       await Promise.all(
         ours.slice(i, i + CLEAR_BATCH).map(async (name) => {
@@ -316,6 +322,124 @@ export class FsAdapter implements CacheAdapter {
         }),
       );
     }
+  }
+
+  /**
+   * A lease on `name` for single flight across processes: the file `<SHA-256 of name>.lease`,
+   * holding its owner and expiry as JSON, created whole (written under a temporary name, then
+   * linked into place, which fails if a lease is there). An expired lease is taken over: moved
+   * aside, checked, and removed; one that turns out to be fresh is put back.
+   *
+   * @example
+   * ```ts
+   * import { FsAdapter } from "local-task-cache/adapters/fs";
+   *
+   * const lease = await new FsAdapter({ directory: "/tmp/task-cache" }).acquireLease("k", 10_000);
+   * if (lease) {
+   *   // ... the work only one process should do ...
+   *   await lease.release();
+   * }
+   * ```
+   */
+  acquireLease(name: string, ttlMs: number): Promise<Lease | undefined> {
+    try {
+      this.#checkOpen();
+      if (!(typeof ttlMs === "number" && ttlMs > 0)) {
+        throw new TypeError(`FsAdapter.acquireLease: ttlMs must be a number > 0, got ${ttlMs}`);
+      }
+      const path = join(
+        this.directory,
+        `${bytesToHex(sha256(encodeText(name, "a lease name")))}.lease`,
+      );
+      const owner = bytesToHex(randomBytes(16));
+      for (let attempt = 0; attempt < 3; attempt++) {
+        if (this.#placeLease(path, owner, ttlMs)) {
+          return Promise.resolve(this.#lease(path, owner, ttlMs));
+        }
+        const held = readLease(path);
+        if (held === "gone") continue;
+        if (held.expiresAt > Date.now()) return Promise.resolve(undefined);
+        // Expired: move it aside (only one taker can), and put it back if it was renewed.
+        const aside = join(this.directory, `.tmp-${bytesToHex(randomBytes(16))}`);
+        try {
+          renameSync(path, aside);
+        } catch (error) {
+          if (codeOf(error) === "ENOENT") continue;
+          throw error;
+        }
+        const moved = readLease(aside);
+        if (moved !== "gone" && moved.expiresAt > Date.now()) {
+          try {
+            linkSync(aside, path);
+          } catch {
+            // Someone else placed a lease meanwhile: theirs stands.
+          }
+          unlinkSync(aside);
+          return Promise.resolve(undefined);
+        }
+        unlinkSync(aside);
+      }
+      return Promise.resolve(undefined);
+    } catch (error) {
+      return Promise.reject(storageError(error, `cannot take the lease on ${name}`));
+    }
+  }
+
+  /** Creates the lease file if there is none; whether it did. */
+  #placeLease(path: string, owner: string, ttlMs: number): boolean {
+    const temporary = join(this.directory, `.tmp-${bytesToHex(randomBytes(16))}`);
+    const fd = this.#createTemporary(temporary);
+    try {
+      try {
+        writeSync(fd, leaseText(owner, ttlMs));
+      } finally {
+        closeSync(fd);
+      }
+      linkSync(temporary, path);
+      return true;
+    } catch (error) {
+      if (codeOf(error) === "EEXIST") return false;
+      throw error;
+    } finally {
+      try {
+        unlinkSync(temporary);
+      } catch {
+        // Gone already (a clear): nothing to do.
+      }
+    }
+  }
+
+  #lease(path: string, owner: string, ttlMs: number): Lease {
+    const ours = () => {
+      const held = readLease(path);
+      return held !== "gone" && held.owner === owner;
+    };
+    return {
+      renew: () => {
+        try {
+          if (!ours()) return Promise.resolve(false);
+          const temporary = join(this.directory, `.tmp-${bytesToHex(randomBytes(16))}`);
+          const fd = this.#createTemporary(temporary);
+          try {
+            writeSync(fd, leaseText(owner, ttlMs));
+          } finally {
+            closeSync(fd);
+          }
+          renameSync(temporary, path);
+          return Promise.resolve(true);
+        } catch {
+          return Promise.resolve(false);
+        }
+      },
+      release: () => {
+        try {
+          if (ours()) unlinkSync(path);
+        } catch {
+          // Gone already, or taken over: nothing of ours is left.
+        }
+        return Promise.resolve();
+      },
+    };
   }
 
   /**
@@ -501,6 +625,32 @@ function decodeEntry(
   const [low, high] = checksum(value);
   if (view.getUint32(16, true) !== low || view.getUint32(20, true) !== high) return undefined;
   return { value, createdAt: header.createdAt };
+}
+
+/** A lease file's text. */
+function leaseText(owner: string, ttlMs: number): string {
+  return JSON.stringify({ owner, expiresAt: Date.now() + ttlMs });
+}
+
+/**
+ * The owner and expiry of the lease file at `path`; `"gone"` if there is none. A file that
+ * cannot be parsed (damaged) counts as expired.
+ */
+function readLease(path: string): { owner: string; expiresAt: number } | "gone" {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    if (codeOf(error) === "ENOENT") return "gone";
+    throw error;
+  }
+  try {
+    const { owner, expiresAt } = JSON.parse(text);
+    if (typeof owner === "string" && typeof expiresAt === "number") return { owner, expiresAt };
+  } catch {
+    // Damaged: expired.
+  }
+  return { owner: "", expiresAt: -Infinity };
 }
 
 /** The metadata of the entry file at `path`, or `undefined` if it is gone or damaged. */

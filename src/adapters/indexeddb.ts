@@ -4,12 +4,7 @@
  * @module
  */
 import { type IDBPDatabase, type IDBPTransaction, openDB } from "idb";
-import {
-  type CacheAdapter,
-  type EntryInfo,
-  type EntryMetadata,
-  type GetOptions,
-} from "../adapter.ts";
+import type { CacheAdapter, EntryInfo, EntryMetadata, GetOptions } from "../adapter.ts";
 import { RecentReads } from "../read_times.ts";
 import { CacheError } from "../errors.ts";
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Md5Hex, OpenDefaultAdapter } from "./types.ts";
+import type { Md5Hex, OpenDefaultAdapter, ReadEnvironment } from "./types.ts";
 
 /** Browsers have no synchronous native MD5 (Web Crypto has none): keys use `@noble/hashes`. */
 export const nativeMd5Hex: Md5Hex | undefined = undefined;
@@ -23,3 +23,6 @@ export const openDefaultAdapter: OpenDefaultAdapter = async (options) => {
   const { IndexedDbAdapter } = await import("../adapters/indexeddb.ts");
   return new IndexedDbAdapter();
 };
+
+/** A browser has no environment variables. */
+export const readEnvironment: ReadEnvironment = () => undefined;

@@ -9,7 +9,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { OpenDefaultAdapter } from "./types.ts";
 
-export { nativeMd5Hex } from "./node.ts";
+export { nativeMd5Hex, readEnvironment } from "./node.ts";
 
 /**
  * `DenoKvAdapter` on `<directory>/cache.kv` with `--unstable-kv`, else `FsAdapter` on

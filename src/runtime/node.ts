@@ -6,7 +6,8 @@
  * @module
  */
 import * as crypto from "node:crypto";
-import type { Md5Hex, OpenDefaultAdapter } from "./types.ts";
+import process from "node:process";
+import type { Md5Hex, OpenDefaultAdapter, ReadEnvironment } from "./types.ts";
 
 /** `crypto.hash` (Node >= 20.12, not in every runtime): one call, no Hash object. */
 const oneShot = (crypto as {
@@ -26,4 +27,13 @@ export const openDefaultAdapter: OpenDefaultAdapter = async (options) => {
   // Loaded on first use: computing keys needs only the MD5 above.
   const { defaultCacheDirectory, FsAdapter } = await import("../adapters/fs.ts");
   return new FsAdapter({ directory: options.directory ?? defaultCacheDirectory() });
+};
+
+/** `process.env[name]`; `undefined` where reading it is not allowed (Deno without --allow-env). */
+export const readEnvironment: ReadEnvironment = (name) => {
+  try {
+    return process.env[name];
+  } catch {
+    return undefined;
+  }
 };

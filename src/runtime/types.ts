@@ -16,3 +16,6 @@ export type OpenDefaultAdapter = (options: DefaultAdapterOptions) => Promise<Cac
 
 /** The MD5 of the concatenation of `parts`, as 32 lowercase hex digits. */
 export type Md5Hex = (parts: readonly Uint8Array[]) => string;
+
+/** The value of an environment variable, or `undefined` (none, or no access to it). */
+export type ReadEnvironment = (name: string) => string | undefined;

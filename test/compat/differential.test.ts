@@ -7,7 +7,6 @@
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import process from "node:process";
 import { after, before, test, type TestContext } from "node:test";
 import { clone, create, fromBinary, toBinary, toJsonString } from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
@@ -31,7 +30,13 @@ import {
   TRICKY_KEYS,
 } from "../support/arbitrary.ts";
 import { blob, collection, integer, literalMap, map, string } from "../support/literals.ts";
-import { type Oracle, oracleAvailability, type OracleRequest, startOracle } from "./oracle.ts";
+import {
+  type Oracle,
+  oracleAvailability,
+  type OracleRequest,
+  requireOracle,
+  startOracle,
+} from "./oracle.ts";
 
 /** A request whose inputs are a message (not bytes). */
 type Request = OracleRequest & { inputs: LiteralMap };
@@ -46,17 +51,7 @@ after(() => oracle?.close());
 
 /** The oracle, or a skip outside CI / a failure in CI when the reference stack is missing. */
 function reference(t: TestContext): Oracle | undefined {
-  if (!availability.ok) {
-    if (process.env.CI) {
-      assert.fail(
-        `the reference stack is missing in CI (it must never skip): ${availability.reason}`,
-      );
-    }
-    t.skip(availability.reason);
-    return undefined;
-  }
-  assert.ok(oracle, "the oracle did not start");
-  return oracle;
+  return requireOracle(t, availability, oracle);
 }
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");

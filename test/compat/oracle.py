@@ -131,7 +131,8 @@ def answer(request):
     return reply
 
 
-def main():
+def serve(answer):
+    """Answers one JSON request per line of stdin with one JSON line on stdout, flushed."""
     for line in sys.stdin:
         if not line.strip():
             continue
@@ -144,4 +145,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    serve(answer)

@@ -17,10 +17,13 @@
  *
  * @module
  */
+import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import process from "node:process";
 import { createInterface } from "node:readline";
+import type { TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
 import { toBinary } from "@bufbuild/protobuf";
 import { type LiteralMap, LiteralMapSchema } from "../../gen/flyteidl/core/literals_pb.ts";
@@ -248,5 +251,27 @@ export async function startOracle(): Promise<Oracle | undefined> {
     await oracle.close();
     throw error;
   }
+  return oracle;
+}
+
+/**
+ * `oracle` when the reference stack is available; otherwise the test is skipped, or fails under
+ * CI (`CI` set), where a missing package must never pass as a skip.
+ */
+export function requireOracle<O>(
+  t: TestContext,
+  availability: OracleAvailability,
+  oracle: O | undefined,
+): O | undefined {
+  if (!availability.ok) {
+    if (process.env.CI) {
+      assert.fail(
+        `the reference stack is missing in CI (it must never skip): ${availability.reason}`,
+      );
+    }
+    t.skip(availability.reason);
+    return undefined;
+  }
+  assert.ok(oracle, "the oracle did not start");
   return oracle;
 }

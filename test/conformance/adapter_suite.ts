@@ -350,6 +350,37 @@ export function adapterConformance(register: RegisterTest, options: ConformanceO
     },
   );
 
+  withAdapter(
+    "leases (where the adapter has them): one holder, expiry, renewal",
+    async (adapter) => {
+      if (adapter.acquireLease === undefined) return; // single flight falls back to Web Locks
+      const first = await adapter.acquireLease("task-1-abc", 400);
+      assert(first !== undefined, "a free lease is taken");
+      assert((await adapter.acquireLease("task-1-abc", 400)) === undefined, "a held lease is not");
+      const other = await adapter.acquireLease("task-1-other", 400);
+      assert(other !== undefined, "another name's lease is independent");
+      await sleep(250);
+      assert(await first.renew(), "the holder renews its lease");
+      await sleep(250);
+      assert(
+        (await adapter.acquireLease("task-1-abc", 400)) === undefined,
+        "a renewed lease still stands after its first expiry",
+      );
+      await first.release();
+      const second = await adapter.acquireLease("task-1-abc", 300);
+      assert(second !== undefined, "a released lease is free");
+      await sleep(400);
+      const third = await adapter.acquireLease("task-1-abc", 1000);
+      assert(third !== undefined, "an expired lease is taken over (its holder crashed)");
+      assert(!(await second.renew()), "the expired holder learns it lost the lease");
+      await second.release(); // not its own any more: nothing happens
+      assert((await adapter.acquireLease("task-1-abc", 1000)) === undefined, "the new holder's");
+      await third.release();
+      await other.release();
+      await adapter.clear();
+    },
+  );
+
   register("after close, every operation fails with CLOSED", async () => {
     const adapter = await options.open();
     await adapter.set("k", patternBytes(4));

@@ -1,0 +1,132 @@
+/**
+ * Single flight: concurrent calls with one key run their work once and share the result, within
+ * a process, across the tabs of an origin (Web Locks), and across processes sharing a storage
+ * (the adapter's leases).
+ *
+ * @module
+ */
+import type { CacheAdapter, Lease } from "./adapter.ts";
+
+/** Calls in flight, by scope (a cache) and key. */
+const flights = new WeakMap<object, Map<string, Promise<unknown>>>();
+
+/**
+ * The result of `work` for `key` in `scope`: a call made while another with the same scope and
+ * key is running shares that one's result (or failure) instead of running `work` again.
+ *
+ * @example
+ * ```ts
+ * import { shareFlight } from "./single_flight.ts";
+ *
+ * const scope = {};
+ * let runs = 0;
+ * const work = async () => ++runs;
+ * const results = await Promise.all([shareFlight(scope, "k", work), shareFlight(scope, "k", work)]);
+ * console.log(results, runs); // [1, 1] 1
+ * ```
+ */
+export function shareFlight<T>(scope: object, key: string, work: () => Promise<T>): Promise<T> {
+  let running = flights.get(scope);
+  if (running === undefined) flights.set(scope, running = new Map());
+  const existing = running.get(key);
+  if (existing !== undefined) return existing as Promise<T>;
+  const flight = (async () => {
+    try {
+      return await work();
+    } finally {
+      running.delete(key);
+    }
+  })();
+  running.set(key, flight);
+  return flight;
+}
+
+/** Options of {@link runExclusively}. */
+export interface ExclusiveOptions<T> {
+  /** How long a lease lasts without renewal (ms); the holder renews it at a third of this. */
+  leaseMs: number;
+  /**
+   * Looks for the result another holder may have stored meanwhile; `undefined` when there is
+   * none and the work must run.
+   */
+  recheck: () => Promise<T | undefined>;
+  /** The work that should run once. */
+  run: () => Promise<T>;
+}
+
+/** The longest wait between two looks at a lease held by someone else. */
+const MAX_POLL_MS = 250;
+
+/**
+ * Runs `options.run` as the only holder of `key` among every process and tab sharing the
+ * storage, where the runtime or the adapter can tell:
+ *
+ * - with the adapter's leases (`FsAdapter`, `DenoKvAdapter`): waits while another process holds
+ *   the lease, looking for its result (`recheck`) as it goes, and takes over a lease that
+ *   expired (a crashed holder blocks others for at most `leaseMs`);
+ * - else with the Web Locks API (`navigator.locks`: the tabs and workers of an origin);
+ * - else it just runs.
+ *
+ * The holder looks for a result once more before it runs (another holder may have just
+ * finished). A storage failure of the lease runs the work without one: single flight saves
+ * work, it is never a reason to fail.
+ *
+ * @example
+ * ```ts
+ * import { runExclusively } from "./single_flight.ts";
+ * import { FsAdapter } from "./adapters/fs.ts";
+ *
+ * const value = await runExclusively(new FsAdapter({ directory: "/tmp/c" }), "k", {
+ *   leaseMs: 10_000,
+ *   recheck: () => Promise.resolve(undefined),
+ *   run: () => Promise.resolve(42),
+ * });
+ * ```
+ */
+export async function runExclusively<T>(
+  adapter: CacheAdapter,
+  key: string,
+  options: ExclusiveOptions<T>,
+): Promise<T> {
+  const { leaseMs, recheck, run } = options;
+  if (typeof adapter.acquireLease === "function") {
+    for (let delay = 10;; delay = Math.min(delay * 2, MAX_POLL_MS)) {
+      let lease: Lease | undefined;
+      try {
+        lease = await adapter.acquireLease(key, leaseMs);
+      } catch {
+        return await run();
+      }
+      if (lease !== undefined) return await holding(lease, leaseMs, recheck, run);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      const done = await recheck();
+      if (done !== undefined) return done;
+    }
+  }
+  const locks = (globalThis as { navigator?: { locks?: WebLocks } }).navigator?.locks;
+  if (typeof locks?.request === "function") {
+    return await locks.request(`local-task-cache:${key}`, async () => (await recheck()) ?? run());
+  }
+  return await run();
+}
+
+/** The part of the Web Locks API used here. */
+interface WebLocks {
+  request<T>(name: string, callback: () => Promise<T>): Promise<T>;
+}
+
+/** Runs the work under `lease`, renewing it, and gives it up afterwards. */
+async function holding<T>(
+  lease: Lease,
+  leaseMs: number,
+  recheck: () => Promise<T | undefined>,
+  run: () => Promise<T>,
+): Promise<T> {
+  const renewal = setInterval(() => void lease.renew().catch(() => false), leaseMs / 3);
+  try {
+    return (await recheck()) ?? (await run());
+  } finally {
+    clearInterval(renewal);
+    await lease.release().catch(() => {});
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * A process calling one cached task on a shared FsAdapter directory, for the single flight
+ * tests: `task_process.ts <directory> <log file> <run ms> [hold]`. The task appends its pid to
+ * the log file and takes `run ms`; `hold` makes the process take the task's lease and hang
+ * (to be killed), as a holder that crashes does. Prints the task's result as JSON.
+ */
+import { appendFileSync } from "node:fs";
+import process from "node:process";
+import { FsAdapter } from "../../../src/adapters/fs.ts";
+import { cachedTask } from "../../../src/task.ts";
+import { TaskCache } from "../../../src/task_cache.ts";
+import { t } from "../../../src/values.ts";
+
+const [directory, log, runMs, mode] = process.argv.slice(2);
+const adapter = new FsAdapter({ directory: directory! });
+const square = cachedTask({
+  name: "test.slow_square",
+  version: "1",
+  inputs: { n: t.int },
+  outputs: t.int,
+  cache: new TaskCache(adapter),
+  leaseMs: 1500,
+}, async ({ n }) => {
+  appendFileSync(log!, `${process.pid}\n`);
+  if (mode === "hold") await new Promise(() => {}); // never returns: killed while holding
+  await new Promise((resolve) => setTimeout(resolve, Number(runMs)));
+  return n * n;
+});
+console.log(JSON.stringify(await square({ n: 12 })));
