@@ -3,8 +3,7 @@
  * automatic versions, failures, and single flight within a process and across processes.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -16,6 +15,7 @@ import { calculateCacheKey } from "../../src/key.ts";
 import { LocalTaskCache } from "../../src/local_task_cache.ts";
 import { cachedTask } from "../../src/task.ts";
 import { type CacheEvent, TaskCache } from "../../src/task_cache.ts";
+import { runsLogged, taskProcess } from "../support/task_processes.ts";
 import { ConversionError, t, toLiteralMap } from "../../src/values.ts";
 
 const directories: string[] = [];
@@ -360,29 +360,6 @@ test("single flight: 20 concurrent calls with one key run the task once", async 
   }
 });
 
-/** Runs test/node/workers/task_process.ts; resolves to its output once it exits. */
-function taskProcess(directory: string, log: string, runMs: number, mode = "") {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "test/node/workers/task_process.ts", directory, log, String(runMs), mode],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  let output = "";
-  child.stdout.on("data", (chunk) => (output += chunk));
-  const exited = new Promise<string>((resolve, reject) => {
-    child.on(
-      "exit",
-      (code, signal) =>
-        code === 0 ? resolve(output.trim()) : reject(new Error(`exit ${code ?? signal}`)),
-    );
-  });
-  return { child, exited };
-}
-
-async function runs(log: string): Promise<string[]> {
-  return (await readFile(log, "utf8").catch(() => "")).split("\n").filter(Boolean);
-}
-
 test("single flight across processes: two processes on one directory, one run", async () => {
   const directory = await temporaryDirectory();
   const log = join(directory, "runs.log");
@@ -393,7 +370,7 @@ test("single flight across processes: two processes on one directory, one run", 
     taskProcess(directory, log, 1500).exited,
   ]);
   assert.deepEqual(outputs, ["144", "144", "144"]);
-  assert.equal((await runs(log)).length, 1, `one run: ${await runs(log)}`);
+  assert.equal((await runsLogged(log)).length, 1, `one run: ${await runsLogged(log)}`);
 });
 
 test("a holder killed mid-task blocks the others only until its lease expires", async () => {
@@ -402,12 +379,12 @@ test("a holder killed mid-task blocks the others only until its lease expires", 
   await writeFile(log, "");
   const holder = taskProcess(directory, log, 0, "hold");
   holder.exited.catch(() => {});
-  while ((await runs(log)).length === 0) await sleep(20); // it holds the lease, running
+  while ((await runsLogged(log)).length === 0) await sleep(20); // it holds the lease, running
   holder.child.kill("SIGKILL");
   const started = Date.now();
   assert.equal(await taskProcess(directory, log, 10).exited, "144");
   const waited = Date.now() - started;
-  assert.equal((await runs(log)).length, 2, "the task ran again after the holder died");
+  assert.equal((await runsLogged(log)).length, 2, "the task ran again after the holder died");
   assert.ok(waited < 10_000, `waited ${waited} ms for a 1.5 s lease`);
 });
 

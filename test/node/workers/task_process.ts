@@ -1,18 +1,21 @@
 /**
- * A process calling one cached task on a shared FsAdapter directory, for the single flight
- * tests: `task_process.ts <directory> <log file> <run ms> [hold]`. The task appends its pid to
+ * A process calling one cached task on shared storage, for the single flight tests:
+ * `task_process.ts <directory | kv:<Deno KV file>> <log file> <run ms> [hold]`. The task appends its pid to
  * the log file and takes `run ms`; `hold` makes the process take the task's lease and hang
  * (to be killed), as a holder that crashes does. Prints the task's result as JSON.
  */
 import { appendFileSync } from "node:fs";
 import process from "node:process";
+import { DenoKvAdapter } from "../../../src/adapters/deno_kv.ts";
 import { FsAdapter } from "../../../src/adapters/fs.ts";
 import { cachedTask } from "../../../src/task.ts";
 import { TaskCache } from "../../../src/task_cache.ts";
 import { t } from "../../../src/values.ts";
 
-const [directory, log, runMs, mode] = process.argv.slice(2);
-const adapter = new FsAdapter({ directory: directory! });
+const [store, log, runMs, mode] = process.argv.slice(2);
+const adapter = store!.startsWith("kv:")
+  ? new DenoKvAdapter({ path: store!.slice(3) })
+  : new FsAdapter({ directory: store! });
 const square = cachedTask({
   name: "test.slow_square",
   version: "1",
@@ -27,3 +30,4 @@ const square = cachedTask({
   return n * n;
 });
 console.log(JSON.stringify(await square({ n: 12 })));
+await adapter.close();

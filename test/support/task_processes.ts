@@ -1,0 +1,39 @@
+/**
+ * Processes running one cached task on shared storage (test/node/workers/task_process.ts), for
+ * the single flight tests in Node and in Deno.
+ *
+ * @module
+ */
+import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import process from "node:process";
+
+/**
+ * Starts a process calling the task `test.slow_square` on `store` (a directory, or `kv:<path>`
+ * for a Deno KV file under Deno), logging each run to `log`; `exited` resolves to its output.
+ * `mode` "hold" makes it hang while it holds the task's lease, to be killed.
+ */
+export function taskProcess(store: string, log: string, runMs: number, mode = "") {
+  // Under Deno the processes are Deno processes.
+  const runner = "Deno" in globalThis ? ["run", "-A", "--unstable-kv"] : ["--import", "tsx"];
+  const child = spawn(
+    process.execPath,
+    [...runner, "test/node/workers/task_process.ts", store, log, String(runMs), mode],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  let output = "";
+  child.stdout!.on("data", (chunk) => (output += chunk));
+  const exited = new Promise<string>((resolve, reject) => {
+    child.on(
+      "exit",
+      (code, signal) =>
+        code === 0 ? resolve(output.trim()) : reject(new Error(`exit ${code ?? signal}`)),
+    );
+  });
+  return { child, exited };
+}
+
+/** The runs logged so far (one pid per line). */
+export async function runsLogged(log: string): Promise<string[]> {
+  return (await readFile(log, "utf8").catch(() => "")).split("\n").filter(Boolean);
+}
