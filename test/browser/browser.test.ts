@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, test, type TestContext } from "node:test";
 import { calculateCacheKey } from "../../src/key.ts";
 import { arbitraryLiteralMap, Random } from "../support/arbitrary.ts";
+import { valueSampleKeys } from "../support/value_samples.ts";
 import {
   type Browser,
   type BrowserResult,
@@ -74,13 +75,16 @@ test("in a dedicated worker: the same tests", async (t) => {
   await page.close();
 });
 
-test("keys computed in a page and in a worker equal Node's, for 100 generated inputs", async (t) => {
+test("keys computed in a page and in a worker equal Node's: 100 generated maps, JS values", async (t) => {
   const page = await open(t);
   if (!page) return;
-  const node = Array.from(
-    { length: 100 },
-    (_, i) => calculateCacheKey(`task ${i}`, "1", arbitraryLiteralMap(new Random(i + 1))),
-  );
+  const node = [
+    ...Array.from(
+      { length: 100 },
+      (_, i) => calculateCacheKey(`task ${i}`, "1", arbitraryLiteralMap(new Random(i + 1))),
+    ),
+    ...valueSampleKeys(),
+  ];
   const inPage = await page.evaluate(
     (n) => (globalThis as never as { sharedKeys(n: number): string[] }).sharedKeys(n),
     100,
@@ -127,6 +131,18 @@ test("two pages of one origin on the same keys at once: every read is a miss or 
   const reports = await Promise.all([run(first, 1), run(second!, 2)]);
   assert.deepEqual(reports.flatMap((r) => r.problems), []);
   assert.ok(reports.reduce((sum, r) => sum + r.hits, 0) > 0, "reads hit");
+  await first.close();
+  await second!.close();
+});
+
+test("two pages call one cached task at once: Web Locks run it once", async (t) => {
+  const first = await open(t, "persist");
+  if (!first) return;
+  const second = await open(t, "persist");
+  const call = (page: NonNullable<typeof first>) =>
+    page.evaluate(() => (globalThis as never as { flight(): Promise<string> }).flight());
+  const results = await Promise.all([call(first), call(second!)]);
+  assert.deepEqual(results, ["ran 1 time: 42", "ran 1 time: 42"]);
   await first.close();
   await second!.close();
 });

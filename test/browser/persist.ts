@@ -1,6 +1,9 @@
 /** A page for the persistence and two-page tests: LocalTaskCache and a shared-key workload. */
 import { IndexedDbAdapter } from "../../src/adapters/indexeddb.ts";
 import { LocalTaskCache } from "../../src/local_task_cache.ts";
+import { cachedTask } from "../../src/task.ts";
+import { TaskCache } from "../../src/task_cache.ts";
+import { t } from "../../src/values.ts";
 import { integer, literalMap, string } from "../support/literals.ts";
 import { mixedWorkload } from "../support/stamped.ts";
 
@@ -29,7 +32,27 @@ async function mixed(writer: number) {
   return report;
 }
 
-Object.assign(globalThis, { persist, mixed, ready: true });
+/**
+ * A slow cached task shared by the pages of the origin: its runs are counted in localStorage,
+ * which every page sees; returns how many runs there were and the result.
+ */
+async function flight(): Promise<string> {
+  const task = cachedTask({
+    name: "pages.flight",
+    version: "1",
+    inputs: {},
+    outputs: t.int,
+    cache: new TaskCache(new IndexedDbAdapter({ databaseName: "flight" })),
+  }, async () => {
+    localStorage.setItem("runs", String(Number(localStorage.getItem("runs") ?? 0) + 1));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    return 42;
+  });
+  const result = await task({});
+  return `ran ${localStorage.getItem("runs")} time: ${result}`;
+}
+
+Object.assign(globalThis, { persist, mixed, flight, ready: true });
 
 /** For the upgrade test: an adapter kept open in this page, and a raw upgrade from another. */
 let kept: IndexedDbAdapter | undefined;

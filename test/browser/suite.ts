@@ -10,8 +10,12 @@ import { LiteralMapSchema, LiteralSchema } from "../../gen/flyteidl/core/literal
 import { IndexedDbAdapter } from "../../src/adapters/indexeddb.ts";
 import { calculateCacheKey } from "../../src/key.ts";
 import { LocalTaskCache } from "../../src/local_task_cache.ts";
+import { cachedTask } from "../../src/task.ts";
+import { TaskCache } from "../../src/task_cache.ts";
+import { t } from "../../src/values.ts";
 import { adapterConformance, assert, patternBytes } from "../conformance/adapter_suite.ts";
 import { arbitraryLiteralMap, Random } from "../support/arbitrary.ts";
+import { valueSampleKeys } from "../support/value_samples.ts";
 import { binary, blob, collection, integer, literalMap, map, string } from "../support/literals.ts";
 import type { BrowserResult } from "./harness.ts";
 
@@ -139,12 +143,66 @@ register("keys in the browser equal flytekit's vectors", async () => {
   await Promise.resolve();
 });
 
-/** Keys of the seeded random maps, for the Node side to compare with its own. */
-export function sharedKeys(count: number): string[] {
-  return Array.from(
-    { length: count },
-    (_, i) => calculateCacheKey(`task ${i}`, "1", arbitraryLiteralMap(new Random(i + 1))),
+register("cachedTask: miss, hit, overwrite, single flight, on IndexedDB by default", async () => {
+  await LocalTaskCache.close();
+  let runs = 0;
+  const task = cachedTask({
+    name: "browser.task",
+    version: "1",
+    inputs: { n: t.int, when: t.datetime, cfg: t.msgpack },
+    outputs: { squares: t.list(t.int), at: t.datetime },
+  }, async ({ n, when }) => {
+    runs++;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    return { squares: Array.from({ length: n }, (_, i) => i * i), at: when };
+  });
+  const inputs = { n: 4, when: new Date(0), cfg: { depth: 2, names: ["a", "b"] } };
+  const results = await Promise.all(Array.from({ length: 10 }, () => task(inputs)));
+  assert(runs === 1, `10 concurrent calls ran the task once, not ${runs} times`);
+  for (const result of results) {
+    assert(result.squares.join() === "0,1,4,9", `squares: ${result.squares}`);
+    assert(result.at instanceof Date && result.at.getTime() === 0, "a Date comes back");
+  }
+  await task(inputs);
+  assert(runs === 1, "a later call hits");
+  await task(inputs, { overwrite: true });
+  assert((runs as number) === 2, "overwrite runs it again");
+  const cache = await LocalTaskCache.taskCache();
+  const [entry] = await cache.entries({ taskName: "browser.task" });
+  assert(entry?.cacheVersion === "1" && entry.size > 0, `metadata: ${JSON.stringify(entry)}`);
+  await LocalTaskCache.clear();
+  await LocalTaskCache.close();
+});
+
+register("cachedTask with its own TaskCache: expiry and a task without outputs", async () => {
+  const adapter = new IndexedDbAdapter({ databaseName: `task-${Date.now()}` });
+  const cache = new TaskCache(adapter, { maxAge: 50 });
+  let runs = 0;
+  const touch = cachedTask(
+    { name: "browser.touch", version: "1", inputs: { path: t.string }, cache },
+    () => void runs++,
   );
+  await touch({ path: "/a" });
+  await touch({ path: "/a" });
+  assert(runs === 1, "a task without outputs is cached");
+  await new Promise((resolve) => setTimeout(resolve, 80));
+  await touch({ path: "/a" });
+  assert((runs as number) === 2, "an expired entry runs the task again");
+  await cache.close();
+});
+
+/**
+ * Keys of the seeded random maps, then of the JS value samples (`valueSamples`), for the Node
+ * side to compare with its own.
+ */
+export function sharedKeys(count: number): string[] {
+  return [
+    ...Array.from(
+      { length: count },
+      (_, i) => calculateCacheKey(`task ${i}`, "1", arbitraryLiteralMap(new Random(i + 1))),
+    ),
+    ...valueSampleKeys(),
+  ];
 }
 
 /** Runs every registered test, in order. */
