@@ -138,8 +138,8 @@ export function cachedTask<I extends ValueSchema, O extends OutputSpec = undefin
     const cacheKey = calculateCacheKey(name, cacheVersion, inputMap, ignore);
     const cache = options.cache ?? (await LocalTaskCache.taskCache());
     const metadata = { taskName: name, cacheVersion };
-    const lookup = async () => {
-      const stored = await cache.lookup(cacheKey, metadata).catch(() => undefined);
+    const lookup = async (again = false) => {
+      const stored = await cache.lookup(cacheKey, metadata, { again }).catch(() => undefined);
       return stored === undefined ? undefined : readOutputs(outputs, stored);
     };
     if (!callOptions.overwrite) {
@@ -158,7 +158,7 @@ export function cachedTask<I extends ValueSchema, O extends OutputSpec = undefin
       settings.singleFlight
         ? runExclusively<{ value: TaskResult<O>; map?: LiteralMap }>(cache.adapter, cacheKey, {
           leaseMs: settings.leaseMs,
-          recheck: callOptions.overwrite ? () => Promise.resolve(undefined) : lookup,
+          recheck: callOptions.overwrite ? () => Promise.resolve(undefined) : () => lookup(true),
           run,
         })
         : run();

@@ -184,9 +184,14 @@ export class TaskCache {
 
   /**
    * `get` by a key computed already (with `calculateCacheKey`); `metadata` names the task and
-   * version for events.
+   * version for events. With `options.again`, a second look for the same call (after waiting
+   * for another runner): a miss is not counted twice.
    */
-  async lookup(key: string, metadata: EntryMetadata): Promise<LiteralMap | undefined> {
+  async lookup(
+    key: string,
+    metadata: EntryMetadata,
+    options: { again?: boolean } = {},
+  ): Promise<LiteralMap | undefined> {
     const started = now();
     let stored;
     try {
@@ -222,6 +227,7 @@ export class TaskCache {
     }
     const durationMs = now() - started;
     if (value === undefined) {
+      if (options.again) return undefined;
       this.#misses++;
       this.#emit({ type: "miss", key, ...metadata, durationMs });
     } else {

@@ -1,76 +1,56 @@
 /**
- * The example notebook's code: one cell that counts primes through LocalTaskCache (IndexedDB by
- * default in a browser), and a panel listing the stored entries, with a clear button.
+ * The example notebook's code: one cell, a cached task that counts primes (stored in IndexedDB,
+ * the browser default of LocalTaskCache), and a panel listing the stored entries with their
+ * task, version, size and last read, with a clear button.
  */
-import { create } from "@bufbuild/protobuf";
-import { type LiteralMap, LiteralMapSchema, LiteralSchema, LocalTaskCache } from "../../src/mod.ts";
-import { IndexedDbAdapter } from "../../src/adapters/indexeddb.ts";
+import { cachedTask, type CacheEvent, LocalTaskCache, t } from "../../src/mod.ts";
 
-const TASK = "notebook.primes_below";
-const VERSION = "1";
-
-function integer(value: bigint) {
-  return create(LiteralSchema, {
-    value: {
-      case: "scalar",
-      value: { value: { case: "primitive", value: { value: { case: "integer", value } } } },
-    },
-  });
-}
-
-function readInteger(outputs: LiteralMap): bigint | undefined {
-  const literal = outputs.literals.o0?.value;
-  if (literal?.case !== "scalar" || literal.value.value.case !== "primitive") return undefined;
-  const primitive = literal.value.value.value.value;
-  return primitive.case === "integer" ? primitive.value : undefined;
-}
-
-/** The slow cell: a sieve, on purpose. */
-function primesBelow(n: number): bigint {
+/** The slow cell, as a cached task: a sieve, on purpose. */
+const primesBelow = cachedTask({
+  name: "notebook.primes_below",
+  version: "1",
+  inputs: { n: t.int },
+  outputs: t.int,
+}, ({ n }) => {
   const composite = new Uint8Array(n);
-  let count = 0n;
+  let count = 0;
   for (let i = 2; i < n; i++) {
     if (composite[i]) continue;
     count++;
     for (let j = i * i; j < n; j += i) composite[j] = 1;
   }
   return count;
-}
+});
 
 const $ = (id: string) => document.getElementById(id)!;
+const cache = await LocalTaskCache.taskCache();
+let lastLookup: CacheEvent["type"] = "miss";
+cache.on("hit", () => void (lastLookup = "hit"));
+cache.on("miss", () => void (lastLookup = "miss"));
 
 async function listEntries() {
-  // The same database LocalTaskCache uses by default.
-  const keys = await new IndexedDbAdapter().keys();
+  const entries = await cache.entries();
   $("entries").replaceChildren(
-    ...(keys.length === 0 ? ["(none)"] : keys).map((key) => {
-      const item = document.createElement("li");
-      item.textContent = key;
-      return item;
-    }),
+    ...(entries.length === 0
+      ? ["(none)"]
+      : entries.map((entry) =>
+        `${entry.key} (${entry.taskName} v${entry.cacheVersion}, ${entry.size} B, read ${
+          new Date(entry.lastReadAt).toLocaleTimeString()
+        })`
+      )).map((text) => {
+        const item = document.createElement("li");
+        item.textContent = text;
+        return item;
+      }),
   );
 }
 
 async function runCell() {
   const n = Number(($("n") as HTMLInputElement).value);
-  const inputs = create(LiteralMapSchema, { literals: { n: integer(BigInt(n)) } });
   const started = performance.now();
-  let outcome = "hit";
-  let result = readInteger(
-    (await LocalTaskCache.get(TASK, VERSION, inputs, [])) ?? create(LiteralMapSchema),
-  );
-  if (result === undefined) {
-    outcome = "miss";
-    result = primesBelow(n);
-    await LocalTaskCache.set(
-      TASK,
-      VERSION,
-      inputs,
-      [],
-      create(LiteralMapSchema, { literals: { o0: integer(result) } }),
-    );
-  }
+  const result = await primesBelow({ n });
   const ms = performance.now() - started;
+  const outcome = lastLookup;
   const line = document.createElement("div");
   line.innerHTML = `<span class="${outcome}">${outcome}</span> in ${
     ms.toFixed(1)

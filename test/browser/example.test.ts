@@ -28,7 +28,10 @@ test("the example notebook: a miss, then a hit, and the entry listed; a screensh
     assert.match(text ?? "", /148933 primes below 2000000[\s\S]*148933 primes below 2000000/);
     const entries = await page.$$eval("#entries li", (items) => items.map((i) => i.textContent));
     assert.equal(entries.length, 1);
-    assert.match(entries[0] ?? "", /^notebook\.primes_below-1-[0-9a-f]{32}$/);
+    assert.match(
+      entries[0] ?? "",
+      /^notebook\.primes_below-1-[0-9a-f]{32} \(notebook\.primes_below v1, \d+ B, read /,
+    );
     await mkdir(join(ROOT, "test-results"), { recursive: true });
     await page.screenshot({
       path: join(ROOT, "test-results", "example-notebook.png"),

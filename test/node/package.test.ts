@@ -113,10 +113,11 @@ test("a browser bundle of the entry has no node: module and no Node global", () 
     join(project, "browser.mjs"),
     `
 import { create } from "@bufbuild/protobuf";
-import { calculateCacheKey, LiteralMapSchema, LocalTaskCache } from "local-task-cache";
+import { cachedTask, calculateCacheKey, LiteralMapSchema, LocalTaskCache, t } from "local-task-cache";
 import { IndexedDbAdapter } from "local-task-cache/adapters/indexeddb";
 import { MemoryAdapter } from "local-task-cache/adapters/memory";
 await LocalTaskCache.initialize({ adapter: new MemoryAdapter() });
+globalThis.task = cachedTask({ name: "b", version: "1", inputs: { n: t.int } }, () => {});
 globalThis.key = calculateCacheKey("t.produce_dc", "1", create(LiteralMapSchema));
 globalThis.adapter = typeof IndexedDbAdapter;
 `,
@@ -153,4 +154,23 @@ test("publint reports nothing", () => {
 
 test("arethetypeswrong reports nothing (ESM-only package)", () => {
   run(bin("attw"), ["--profile", "esm-only", "--format", "table-flipped", tarball], root);
+});
+
+test("the installed bin: local-task-cache --help, and stats of a directory", () => {
+  const help = run("npx", ["--no-install", "local-task-cache", "--help"], project);
+  assert.match(help, /Usage:\s+local-task-cache \[options\] <command>/);
+  const directory = mkdtempSync(join(tmpdir(), "ltc-bin-"));
+  try {
+    const stats = JSON.parse(
+      run(
+        "npx",
+        ["--no-install", "local-task-cache", "--dir", directory, "stats", "--json"],
+        project,
+      ),
+    );
+    assert.equal(stats.entries, 0);
+    assert.equal(stats.directory, directory);
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
 });

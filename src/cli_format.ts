@@ -1,0 +1,247 @@
+/**
+ * Parsing and formatting helpers of the `local-task-cache` command line tool: durations, sizes,
+ * ages, tables and a progress bar. No I/O of their own, so they run anywhere.
+ *
+ * @module
+ */
+
+const DURATION_UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60 * 1000,
+  h: 60 * 60 * 1000,
+  d: 24 * 60 * 60 * 1000,
+  w: 7 * 24 * 60 * 60 * 1000,
+};
+
+/**
+ * A duration in milliseconds from text: a number with a unit, `ms`, `s`, `m` (minutes), `h`,
+ * `d` or `w` (weeks), several of them in a row (`1h30m`), or a plain number of milliseconds.
+ * Units are lowercase only (`M` could be read as months). Returns `undefined` for anything
+ * else, negative numbers included.
+ *
+ * @example
+ * ```ts
+ * import { parseDuration } from "./cli_format.ts";
+ *
+ * console.log(parseDuration("7d")); // 604800000
+ * console.log(parseDuration("1h30m")); // 5400000
+ * console.log(parseDuration("1500")); // 1500
+ * console.log(parseDuration("soon")); // undefined
+ * ```
+ */
+export function parseDuration(text: string): number | undefined {
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
+  if (!/^(\d+(\.\d+)?(ms|s|m|h|d|w))+$/.test(text)) return undefined;
+  let total = 0;
+  for (const [, amount, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g)) {
+    total += Number(amount) * DURATION_UNITS[unit as string]!;
+  }
+  return Number.isFinite(total) ? total : undefined;
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  tib: 1024 ** 4,
+  k: 1024,
+  m: 1024 ** 2,
+  g: 1024 ** 3,
+  t: 1024 ** 4,
+};
+
+/**
+ * A size in bytes from text: a number and an optional unit, case-insensitive. `B` is bytes;
+ * `KB`, `MB`, `GB`, `TB` are powers of 1000; `KiB`, `MiB`, `GiB`, `TiB` powers of 1024; the
+ * shorthands `k`, `m`, `g`, `t` are powers of 1024 too (as in `du -h`). Fractions are rounded
+ * down to whole bytes. Returns `undefined` for anything else, negative numbers included.
+ *
+ * @example
+ * ```ts
+ * import { parseSize } from "./cli_format.ts";
+ *
+ * console.log(parseSize("500MB")); // 500000000
+ * console.log(parseSize("1GiB")); // 1073741824
+ * console.log(parseSize("1.5k")); // 1536
+ * console.log(parseSize("lots")); // undefined
+ * ```
+ */
+export function parseSize(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text);
+  if (match === null) return undefined;
+  const unit = SIZE_UNITS[(match[2] as string).toLowerCase()];
+  if (unit === undefined) return undefined;
+  const bytes = Math.floor(Number(match[1]) * unit);
+  return Number.isSafeInteger(bytes) ? bytes : undefined;
+}
+
+const BYTE_UNITS = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+
+/**
+ * A byte count for people, in powers of 1024 with one decimal: `512 B`, `1.5 KiB`, `20.0 MiB`.
+ *
+ * @example
+ * ```ts
+ * import { formatBytes } from "./cli_format.ts";
+ *
+ * console.log(formatBytes(1536)); // "1.5 KiB"
+ * ```
+ */
+export function formatBytes(bytes: number): string {
+  if (Math.abs(bytes) < 1024) return `${bytes} B`;
+  let value = bytes;
+  let unit = "B";
+  for (const next of BYTE_UNITS) {
+    if (Math.abs(value) < 1024) break;
+    value /= 1024;
+    unit = next;
+  }
+  return `${value.toFixed(1)} ${unit}`;
+}
+
+/**
+ * How long ago `time` was, from `now` (both in milliseconds since the epoch), in the largest
+ * fitting unit: `just now`, `42s ago`, `3m ago`, `5h ago` (up to 48 hours), `12d ago`. A time
+ * in the future (clocks of other machines) reads `in the future`.
+ *
+ * @example
+ * ```ts
+ * import { formatAge } from "./cli_format.ts";
+ *
+ * console.log(formatAge(Date.now() - 180_000, Date.now())); // "3m ago"
+ * ```
+ */
+export function formatAge(time: number, now: number): string {
+  const elapsed = now - time;
+  if (elapsed < -1000) return "in the future";
+  if (elapsed < 1000) return "just now";
+  const seconds = Math.floor(elapsed / 1000);
+  if (seconds < 60) return `${seconds}s ago`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours}h ago`;
+  return `${Math.floor(hours / 24)}d ago`;
+}
+
+/**
+ * A cache key made short for a table: the start of its hash when the key is flytekit's
+ * `{task}-{version}-{hash}` for this entry's task and version, else the key cut to 24
+ * characters.
+ *
+ * @example
+ * ```ts
+ * import { shortKey } from "./cli_format.ts";
+ *
+ * console.log(shortKey("t-v1-7b8aa689be1c6dfb6c7059b9483342ec", "t", "v1")); // "7b8aa689be1c"
+ * ```
+ */
+export function shortKey(key: string, taskName: string, cacheVersion: string): string {
+  const prefix = `${taskName}-${cacheVersion}-`;
+  if (key.startsWith(prefix) && /^[0-9a-f]{32}$/.test(key.slice(prefix.length))) {
+    return key.slice(prefix.length, prefix.length + 12);
+  }
+  return key.length <= 24 ? key : `${key.slice(0, 21)}...`;
+}
+
+/** A column of {@link formatTable}. */
+export interface Column {
+  /** The heading. */
+  title: string;
+  /** Right-aligned (numbers, sizes) rather than left-aligned. */
+  right?: boolean;
+}
+
+/**
+ * Rows of cells as aligned text columns, two spaces apart, under a heading line; each line
+ * ends with a newline and has no trailing spaces.
+ *
+ * @example
+ * ```ts
+ * import { formatTable } from "./cli_format.ts";
+ *
+ * console.log(formatTable([{ title: "TASK" }, { title: "SIZE", right: true }], [["t", "1 B"]]));
+ * ```
+ */
+export function formatTable(columns: readonly Column[], rows: readonly string[][]): string {
+  const widths = columns.map((column, i) =>
+    Math.max(column.title.length, ...rows.map((row) => (row[i] ?? "").length))
+  );
+  const line = (cells: readonly string[]) =>
+    columns
+      .map((column, i) => {
+        const cell = cells[i] ?? "";
+        const width = widths[i] as number;
+        return column.right ? cell.padStart(width) : cell.padEnd(width);
+      })
+      .join("  ")
+      .trimEnd() + "\n";
+  return line(columns.map((column) => column.title)) + rows.map(line).join("");
+}
+
+/** The width of the bar of {@link ProgressBar}, in characters. */
+const BAR_WIDTH = 30;
+/** The shortest time between two redraws, in milliseconds. */
+const REDRAW_MS = 50;
+
+/**
+ * A progress bar on a terminal, redrawn in place with `\r`: `label [#####.....] 512/1024`.
+ * Redraws at most every 50 ms (always the first and the last step; nothing for 0 steps);
+ * `done()` erases it. Make one only when the stream is a terminal.
+ *
+ * @example
+ * ```ts
+ * import process from "node:process";
+ * import { ProgressBar } from "./cli_format.ts";
+ *
+ * const bar = new ProgressBar((text) => process.stderr.write(text), "pruning");
+ * bar.update(1, 2);
+ * bar.update(2, 2);
+ * bar.done();
+ * ```
+ */
+export class ProgressBar {
+  readonly #write: (text: string) => void;
+  readonly #label: string;
+  #lastDraw = -Infinity;
+  #lastLength = 0;
+
+  /**
+   * A bar writing with `write`, its lines starting with `label`.
+   *
+   * @param write Writes text to the terminal (stderr).
+   * @param label What is in progress, e.g. `pruning`.
+   */
+  constructor(write: (text: string) => void, label: string) {
+    this.#write = write;
+    this.#label = label;
+  }
+
+  /** Shows that `done` of `total` steps are done. */
+  update(done: number, total: number): void {
+    if (total <= 0) return; // nothing to do: no bar
+    const now = Date.now();
+    if (done < total && done > 0 && now - this.#lastDraw < REDRAW_MS) return;
+    this.#lastDraw = now;
+    const filled = Math.min(BAR_WIDTH, Math.floor((done / total) * BAR_WIDTH));
+    const text = `${this.#label} [${"#".repeat(filled)}${
+      ".".repeat(BAR_WIDTH - filled)
+    }] ${done}/${total}`;
+    this.#write(`\r${text.padEnd(this.#lastLength)}`);
+    this.#lastLength = text.length;
+  }
+
+  /** Erases the bar, if it was drawn, leaving the cursor at the start of the line. */
+  done(): void {
+    if (this.#lastLength === 0) return;
+    this.#write(`\r${" ".repeat(this.#lastLength)}\r`);
+    this.#lastLength = 0;
+  }
+}
