@@ -140,7 +140,8 @@ export function cachedTask<I extends ValueSchema, O extends OutputSpec = undefin
     const metadata = { taskName: name, cacheVersion };
     const lookup = async (again = false) => {
       const stored = await cache.lookup(cacheKey, metadata, { again }).catch(() => undefined);
-      return stored === undefined ? undefined : readOutputs(outputs, stored);
+      const hit = stored === undefined ? undefined : readOutputs(outputs, stored);
+      return hit && { value: hit.value, map: stored };
     };
     if (!callOptions.overwrite) {
       const hit = await lookup();
@@ -165,7 +166,8 @@ export function cachedTask<I extends ValueSchema, O extends OutputSpec = undefin
     const result = settings.singleFlight && !callOptions.overwrite
       ? await shareFlight(cache, cacheKey, flight)
       : await flight();
-    // The call that ran the task gets its own value; calls that shared it get a copy.
+    // The call that ran the task gets its own value; calls that shared a run or a hit get a
+    // copy each.
     if (ran !== undefined) return ran.value;
     return (result.map && readOutputs(outputs, result.map)?.value) ?? result.value;
   };
