@@ -80,7 +80,7 @@ test("types resolve from TypeScript (nodenext)", () => {
     join(project, "check.ts"),
     `
 import { create } from "@bufbuild/protobuf";
-import { type CacheAdapter, calculateCacheKey, type LiteralMap, LiteralMapSchema, LocalTaskCache } from "local-task-cache";
+import { type CacheAdapter, cachedTask, calculateCacheKey, type LiteralMap, LiteralMapSchema, LocalTaskCache, t } from "local-task-cache";
 import { FsAdapter } from "local-task-cache/adapters/fs";
 const inputs: LiteralMap = create(LiteralMapSchema);
 const key: string = calculateCacheKey("t", "1", inputs);
@@ -88,7 +88,24 @@ const adapter: CacheAdapter = new FsAdapter({ directory: "/tmp/x" });
 // @ts-expect-error the cache version must be a string
 calculateCacheKey("t", 1, inputs);
 void LocalTaskCache.initialize({ adapter });
-export { key };
+// Cached tasks are typed end to end: inputs and outputs keep their types.
+const add = cachedTask({
+  name: "add",
+  version: "1",
+  inputs: { a: t.int, names: t.list(t.string), when: t.datetime },
+  outputs: { sum: t.int, at: t.datetime },
+}, ({ a, names, when }) => ({ sum: a + names.length, at: when }));
+const result: Promise<{ sum: number; at: Date }> = add({ a: 1, names: ["x"], when: new Date() });
+// @ts-expect-error a string is not an int
+void add({ a: "1", names: [], when: new Date() });
+// @ts-expect-error an input is missing
+void add({ a: 1, names: [] });
+const single = cachedTask({ name: "s", version: "1", inputs: {}, outputs: t.float }, () => 1.5);
+const one: Promise<number> = single({});
+// @ts-expect-error the task must return its declared outputs
+cachedTask({ name: "b", version: "1", inputs: {}, outputs: { sum: t.int } }, () => ({ sum: "x" }));
+const none: Promise<void> = cachedTask({ name: "n", version: "1", inputs: {} }, () => {})({});
+export { key, none, one, result };
 `,
   );
   writeFileSync(
