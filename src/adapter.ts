@@ -145,7 +145,10 @@ export interface GetOptions {
 
 /** A lease from `CacheAdapter.acquireLease`. */
 export interface Lease {
-  /** Extends the lease by its time to live; resolves to `false` if it was lost meanwhile. */
+  /**
+   * Extends the lease by its time to live; resolves to `false` if it was lost meanwhile (it
+   * expired and another holder took it), rejects with a `CacheError` when the storage fails.
+   */
   renew(): Promise<boolean>;
   /** Gives the lease up (if it is still this holder's). */
   release(): Promise<void>;

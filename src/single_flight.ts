@@ -56,6 +56,8 @@ export interface ExclusiveOptions<T> {
 
 /** The longest wait between two looks at a lease held by someone else. */
 const MAX_POLL_MS = 250;
+/** Failures to take a lease (storage errors) before the work runs without one. */
+const LEASE_ATTEMPTS = 8;
 
 /**
  * Runs `options.run` as the only holder of `key` among every process and tab sharing the
@@ -68,8 +70,9 @@ const MAX_POLL_MS = 250;
  * - else it just runs.
  *
  * The holder looks for a result once more before it runs (another holder may have just
- * finished). A storage failure of the lease runs the work without one: single flight saves
- * work, it is never a reason to fail.
+ * finished). Storage failures of the lease are tried again a few times (a database busy with
+ * other processes' commits), then the work runs without one: single flight saves work, it is
+ * never a reason to fail.
  *
  * @example
  * ```ts
@@ -90,12 +93,14 @@ export async function runExclusively<T>(
 ): Promise<T> {
   const { leaseMs, recheck, run } = options;
   if (typeof adapter.acquireLease === "function") {
+    let failures = 0;
     for (let delay = 10;; delay = Math.min(delay * 2, MAX_POLL_MS)) {
       let lease: Lease | undefined;
       try {
         lease = await adapter.acquireLease(key, leaseMs);
       } catch {
-        return await run();
+        // A busy database (other processes committing) is worth a few more tries.
+        if (++failures >= LEASE_ATTEMPTS) return await run();
       }
       if (lease !== undefined) return await holding(lease, leaseMs, recheck, run);
       await new Promise((resolve) => setTimeout(resolve, delay));
@@ -115,18 +120,39 @@ interface WebLocks {
   request<T>(name: string, callback: () => Promise<T>): Promise<T>;
 }
 
-/** Runs the work under `lease`, renewing it, and gives it up afterwards. */
+/** How soon a renewal that failed (a busy storage) is tried again, in ms. */
+const RENEW_RETRY_MS = 50;
+
+/**
+ * Runs the work under `lease`, renewing it every third of its time to live (and again soon
+ * after a renewal the storage failed), and gives it up afterwards.
+ */
 async function holding<T>(
   lease: Lease,
   leaseMs: number,
   recheck: () => Promise<T | undefined>,
   run: () => Promise<T>,
 ): Promise<T> {
-  const renewal = setInterval(() => void lease.renew().catch(() => false), leaseMs / 3);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let done = false;
+  const renewIn = (ms: number) => {
+    timer = setTimeout(() => {
+      lease.renew().then(
+        (held) => {
+          if (held && !done) renewIn(leaseMs / 3);
+        },
+        () => {
+          if (!done) renewIn(RENEW_RETRY_MS);
+        },
+      );
+    }, ms);
+  };
+  renewIn(leaseMs / 3);
   try {
     return (await recheck()) ?? (await run());
   } finally {
-    clearInterval(renewal);
+    done = true;
+    clearTimeout(timer);
     await lease.release().catch(() => {});
   }
 }

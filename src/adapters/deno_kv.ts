@@ -345,8 +345,8 @@ export class DenoKvAdapter implements CacheAdapter {
         try {
           const held = await kv.get<{ o: string; e: number }>(key);
           return held.value?.o === owner && await claim(held);
-        } catch {
-          return false;
+        } catch (error) {
+          throw storageError(error, "renew a lease");
         }
       },
       release: async () => {

@@ -416,9 +416,9 @@ export class FsAdapter implements CacheAdapter {
     };
     return {
       renew: () => {
+        const temporary = join(this.directory, `.tmp-${bytesToHex(randomBytes(16))}`);
         try {
           if (!ours()) return Promise.resolve(false);
-          const temporary = join(this.directory, `.tmp-${bytesToHex(randomBytes(16))}`);
           const fd = this.#createTemporary(temporary);
           try {
             writeSync(fd, leaseText(owner, ttlMs));
@@ -427,8 +427,13 @@ export class FsAdapter implements CacheAdapter {
           }
           renameSync(temporary, path);
           return Promise.resolve(true);
-        } catch {
-          return Promise.resolve(false);
+        } catch (error) {
+          try {
+            unlinkSync(temporary);
+          } catch {
+            // Not created, or renamed already.
+          }
+          return Promise.reject(storageError(error, `cannot renew the lease ${path}`));
         }
       },
       release: () => {

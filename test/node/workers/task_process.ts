@@ -22,7 +22,7 @@ const square = cachedTask({
   inputs: { n: t.int },
   outputs: t.int,
   cache: new TaskCache(adapter),
-  leaseMs: 1500,
+  leaseMs: 3000,
 }, async ({ n }) => {
   appendFileSync(log!, `${process.pid}\n`);
   if (mode === "hold") await new Promise(() => {}); // never returns: killed while holding
