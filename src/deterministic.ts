@@ -178,12 +178,18 @@ function compileMessage(desc: DescMessage): MessageWriter {
     // set, so one lookup of its case picks the member to write (or none).
     const run: DescField[] = [];
     while (i < sorted.length && sorted[i]!.oneof === oneof) run.push(sorted[i++]!);
-    fieldWriters.push(compileOneofRun(oneof.localName, run));
+    fieldWriters.push(
+      compileOneofRun(oneof.localName, run, new Set(oneof.fields.map((f) => f.localName))),
+    );
   }
   return writeMessage;
 }
 
-function compileOneofRun(oneofName: string, members: DescField[]): MessageWriter {
+function compileOneofRun(
+  oneofName: string,
+  members: DescField[],
+  allMembers: ReadonlySet<string>,
+): MessageWriter {
   const writers = new Map<unknown, ValueWriter>();
   for (const field of members) writers.set(field.localName, compileFieldValue(field));
   return (writer, message) => {
@@ -192,7 +198,22 @@ function compileOneofRun(oneofName: string, members: DescField[]): MessageWriter
       | undefined;
     if (oneof === undefined) return;
     const write = writers.get(oneof.case);
-    if (write === undefined) return;
+    if (write === undefined) {
+      // Unset, or a member written by another run of this oneof; anything else is no oneof.
+      if (
+        typeof oneof === "object" && oneof !== null &&
+        (oneof.case === undefined || allMembers.has(oneof.case as string))
+      ) {
+        return;
+      }
+      within(
+        typeError(
+          `expected { case, value } with a case among ${[...allMembers].join(", ")}, got ` +
+            describe(oneof),
+        ),
+        "." + oneofName,
+      );
+    }
     try {
       write(writer, oneof.value);
     } catch (error) {

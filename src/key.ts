@@ -62,6 +62,8 @@ export function recursiveHashPlacement(literal: Literal): Literal {
 function placeHashes(literal: Literal): Literal {
   // Anything but a Literal goes on unchanged, for the encoder to refuse with its path.
   if (!isLiteral(literal)) return literal;
+  // A hash that is not a string goes on too: the encoder refuses it with its path.
+  if (typeof literal.hash !== "string") return literal;
   if (literal.hash !== "") return create(LiteralSchema, { hash: literal.hash });
   const value = literal.value;
   switch (value.case) {

@@ -369,15 +369,16 @@ export class DenoKvAdapter implements CacheAdapter {
     try {
       const at = this.#prefix.length + 1;
       for await (const read of kv.list<number>({ prefix: [...this.#prefix, "r"] })) {
-        reads.set(idText(read.key.slice(at)), read.value);
+        if (isTime(read.value)) reads.set(idText(read.key.slice(at)), read.value);
       }
       for await (const meta of kv.list<Meta>({ prefix: [...this.#prefix, "m"] })) {
         metas.push(meta);
       }
       for (const { key, value } of metas) {
         const id = key.slice(at);
-        const entryKey = id[0] === "k" ? id[1] : value.k;
-        if (typeof entryKey !== "string") continue;
+        const entryKey = id[0] === "k" ? id[1] : value?.k;
+        // A damaged record is left out of the listing (a read of its entry removes it).
+        if (typeof entryKey !== "string" || !isMeta(value)) continue;
         yield {
           key: entryKey,
           taskName: value.t,
@@ -552,6 +553,23 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 function isWellFormed(text: string): boolean {
   return !LONE_SURROGATE.test(text);
+}
+
+/** Whether `value` is a metadata record as `set` writes them. */
+function isMeta(value: unknown): value is Meta {
+  const meta = value as Partial<Meta> | null;
+  return typeof meta === "object" && meta !== null && typeof meta.t === "string" &&
+    typeof meta.v === "string" && isSize(meta.s) && isTime(meta.c);
+}
+
+/** A time in milliseconds since the epoch, as the adapter writes them. */
+function isTime(value: unknown): value is number {
+  return typeof value === "number" && Number.isFinite(value);
+}
+
+/** A size in bytes. */
+function isSize(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
 }
 
 /** An id as a string, to match an entry's records. */

@@ -580,7 +580,8 @@ function entryHeader(
 
 /** Where the value starts: after the header and its strings, at a multiple of 4. */
 function valueOffset(stringBytes: number): number {
-  return (HEADER_BYTES + stringBytes + 3) & ~3;
+  // Not `& ~3`: lengths read from a damaged file can pass 2^31.
+  return Math.ceil((HEADER_BYTES + stringBytes) / 4) * 4;
 }
 
 interface Header {
@@ -604,7 +605,10 @@ function decodeHeader(file: Uint8Array, fileSize: number): Header | undefined {
   const taskNameLength = view.getUint32(40, true);
   const versionLength = view.getUint32(44, true);
   const strings = keyLength + taskNameLength + versionLength;
-  if (strings % 2 !== 0 || strings > fileSize) return undefined;
+  // Each string is whole UTF-16 code units.
+  if ((keyLength | taskNameLength | versionLength) % 2 !== 0 || strings > fileSize) {
+    return undefined;
+  }
   const start = valueOffset(strings);
   if (start > file.length || view.getBigUint64(8, true) !== BigInt(fileSize - start)) {
     return undefined;

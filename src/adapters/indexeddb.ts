@@ -196,6 +196,8 @@ export class IndexedDbAdapter implements CacheAdapter {
       return await Promise.all([store.getAllKeys(), store.getAll() as Promise<Meta[]>]);
     });
     for (const [i, meta] of metas.entries()) {
+      // A damaged record is left out of the listing.
+      if (!isMeta(meta) || typeof keys[i] !== "string") continue;
       yield {
         key: keys[i] as string,
         taskName: meta.t,
@@ -336,6 +338,15 @@ async function addMetadata(
     const value = cursor.value as Uint8Array | ArrayBuffer;
     await meta.put({ t: "", v: "", s: value.byteLength, c: now, r: now }, cursor.key);
   }
+}
+
+/** Whether `value` is a metadata record as `set` writes them. */
+function isMeta(value: unknown): value is Meta {
+  const meta = value as Partial<Meta> | null;
+  const time = (t: unknown) => typeof t === "number" && Number.isFinite(t);
+  return typeof meta === "object" && meta !== null && typeof meta.t === "string" &&
+    typeof meta.v === "string" && Number.isSafeInteger(meta.s) && meta.s! >= 0 &&
+    time(meta.c) && time(meta.r);
 }
 
 function checkKey(key: string): string {

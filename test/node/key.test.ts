@@ -272,6 +272,20 @@ test("values of the wrong type inside the inputs are refused", () => {
   });
 });
 
+test("a hash or a oneof of the wrong type is refused, not keyed as an empty literal", () => {
+  const cases: [string, (literal: Record<string, unknown>) => void, RegExp][] = [
+    ["hash null", (l) => (l.hash = null), /literals\["x"\]\.hash: expected a string, got null/],
+    ["hash undefined", (l) => (l.hash = undefined), /\.hash: expected a string, got undefined/],
+    ["value true", (l) => (l.value = true), /literals\["x"\]\.value: expected \{ case, value \}/],
+    ["unknown case", (l) => (l.value = { case: "nope", value: 1 }), /case among scalar, /],
+  ];
+  for (const [what, damage, message] of cases) {
+    const inputs = literalMap({ x: integer(1n) });
+    damage(inputs.literals.x as unknown as Record<string, unknown>);
+    assert.throws(() => calculateCacheKey("t", "1", inputs), { name: "TypeError", message }, what);
+  }
+});
+
 test("a non-message inside a collection or map is refused, not hashed as empty", () => {
   const inputs = literalMap({ c: collection(integer(1n)), m: map({ k: integer(1n) }) });
   const c = inputs.literals.c!.value;
