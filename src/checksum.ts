@@ -22,7 +22,8 @@
  * ```
  */
 export function checksum(bytes: Uint8Array): [number, number] {
-  const data = (bytes.byteOffset & 3) === 0 ? bytes : bytes.slice();
+  // A copy (not `slice`, which for a Node Buffer is a view at the same offset) when unaligned.
+  const data = (bytes.byteOffset & 3) === 0 ? bytes : new Uint8Array(bytes);
   const count = data.length >>> 2;
   const words = new Uint32Array(data.buffer, data.byteOffset, count);
   // Four independent lanes keep the multiplier busy.
@@ -51,4 +52,70 @@ function mix(h: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** The size of the trailer {@link seal} appends. */
+export const SEAL_BYTES = 8;
+
+/**
+ * `value` followed by an 8-byte trailer: the checksum of the value mixed with the checksum of
+ * `key`, so that {@link unseal} finds a damaged value, and another key's value put in its
+ * place, alike.
+ *
+ * @example
+ * ```ts
+ * import { seal, unseal } from "./checksum.ts";
+ *
+ * const sealed = seal("k", new Uint8Array([1, 2, 3]));
+ * console.log(unseal("k", sealed)); // Uint8Array(3) [ 1, 2, 3 ]
+ * console.log(unseal("other", sealed)); // undefined
+ * ```
+ */
+export function seal(key: string, value: Uint8Array): Uint8Array {
+  const sealed = new Uint8Array(value.length + SEAL_BYTES);
+  sealed.set(value);
+  const [low, high] = keyedChecksum(key, value);
+  const view = new DataView(sealed.buffer);
+  view.setUint32(value.length, low, true);
+  view.setUint32(value.length + 4, high, true);
+  return sealed;
+}
+
+/** The value {@link seal} sealed for `key` (a view of `sealed`), or `undefined` if it fails. */
+export function unseal(key: string, sealed: Uint8Array): Uint8Array | undefined {
+  if (!(sealed instanceof Uint8Array) || sealed.length < SEAL_BYTES) return undefined;
+  const length = sealed.length - SEAL_BYTES;
+  const value = sealed.subarray(0, length);
+  const [low, high] = keyedChecksum(key, value);
+  const view = new DataView(sealed.buffer, sealed.byteOffset, sealed.byteLength);
+  return view.getUint32(length, true) === low && view.getUint32(length + 4, true) === high
+    ? value
+    : undefined;
+}
+
+function keyedChecksum(key: string, value: Uint8Array): [number, number] {
+  const [keyLow, keyHigh] = checksum(utf16le(key));
+  const [low, high] = checksum(value);
+  return [(low ^ keyLow) >>> 0, (high ^ keyHigh) >>> 0];
+}
+
+/**
+ * A string's UTF-16 code units, little-endian: one-to-one, lone surrogates included (unlike
+ * UTF-8, which has no room for them).
+ *
+ * @example
+ * ```ts
+ * import { utf16le } from "./checksum.ts";
+ *
+ * console.log(utf16le("A\ud800")); // Uint8Array(4) [ 65, 0, 0, 216 ]
+ * ```
+ */
+export function utf16le(text: string): Uint8Array {
+  const bytes = new Uint8Array(text.length * 2);
+  for (let i = 0, j = 0; i < text.length; i++, j += 2) {
+    const unit = text.charCodeAt(i);
+    bytes[j] = unit & 0xff;
+    bytes[j + 1] = unit >>> 8;
+  }
+  return bytes;
 }

@@ -8,7 +8,8 @@
  * adapter's prefix:
  *
  * - `[...prefix, "h", ...id]`, the head: for a value that fits in one record, the value itself
- *   (short keys) or `{ k: key, v: value }` (hashed keys); for a larger one
+ *   (short keys) or `{ k: key, v: value }` (hashed keys), sealed with a checksum of the value
+ *   and the key (`seal` of src/checksum.ts); for a larger one
  *   `{ k: key, g: generation, n: chunks, l: length, c: checksum }`;
  * - `[...prefix, "c", ...id, generation, i]`, the chunks of a large value (63 KiB each);
  * - `[...prefix, "m", ...id]`, the entry's metadata `{ t: task name, v: cache version,
@@ -31,7 +32,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, randomBytes } from "@noble/hashes/utils.js";
 import type { CacheAdapter, EntryInfo, EntryMetadata, GetOptions, Lease } from "../adapter.ts";
 import { RecentReads } from "../read_times.ts";
-import { checksum } from "../checksum.ts";
+import { checksum, seal, unseal, utf16le } from "../checksum.ts";
 import { CacheError } from "../errors.ts";
 
 /** A part of a Deno KV key. */
@@ -210,9 +211,9 @@ export class DenoKvAdapter implements CacheAdapter {
   /** The value a head stands for. */
   #value(kv: KvLike, id: KvKey, key: string, head: Head | Uint8Array | null) {
     // A short key's small value is the head itself: the KV key already holds the whole key.
-    if (head instanceof Uint8Array) return id[0] === "k" ? plain(head) : undefined;
+    if (head instanceof Uint8Array) return id[0] === "k" ? opened(key, head) : undefined;
     if (!isHead(head) || head.k !== key) return undefined;
-    if (head.v !== undefined) return plain(head.v);
+    if (head.v !== undefined) return opened(key, head.v);
     return this.#getChunked(kv, id, key, head);
   }
 
@@ -238,9 +239,9 @@ export class DenoKvAdapter implements CacheAdapter {
       if (value !== undefined) return value;
       // The chunks were replaced under us (or are damaged): look at the head again.
       const again = (await kv.get<Head | Uint8Array>(this.#headKey(id))).value;
-      if (again instanceof Uint8Array) return id[0] === "k" ? plain(again) : undefined;
+      if (again instanceof Uint8Array) return id[0] === "k" ? opened(key, again) : undefined;
       if (!isHead(again) || again.k !== key || again.g === head.g) return undefined;
-      if (again.v !== undefined) return plain(again.v);
+      if (again.v !== undefined) return opened(key, again.v);
       head = again;
     }
     return undefined;
@@ -257,7 +258,7 @@ export class DenoKvAdapter implements CacheAdapter {
       let head: Head | Uint8Array;
       if (value.length + key.length * 3 <= INLINE_LIMIT) {
         // Bytes alone where the KV key holds the whole key (read back without an object).
-        head = id[0] === "k" ? value.slice() : { k: key, v: value.slice() };
+        head = id[0] === "k" ? seal(key, value) : { k: key, v: seal(key, value) };
       } else {
         const generation = bytesToHex(randomBytes(16));
         await this.#writeChunks(kv, id, generation, value);
@@ -540,13 +541,7 @@ function entryId(key: string): KvKey {
     throw new TypeError(`DenoKvAdapter: a key must be a string, got ${typeof key}`);
   }
   if (key.length <= DIRECT_KEY_LIMIT && isWellFormed(key)) return ["k", key];
-  const units = new Uint8Array(key.length * 2);
-  for (let i = 0; i < key.length; i++) {
-    const unit = key.charCodeAt(i);
-    units[2 * i] = unit & 0xff;
-    units[2 * i + 1] = unit >>> 8;
-  }
-  return ["s", bytesToHex(sha256(units))];
+  return ["s", bytesToHex(sha256(utf16le(key)))];
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -583,6 +578,12 @@ function isHead(value: unknown): value is Head {
 
 function generationOf(head: Head | Uint8Array): string | undefined {
   return head instanceof Uint8Array ? undefined : head.g;
+}
+
+/** An inline value, checked against its seal, as a plain `Uint8Array` of its own. */
+function opened(key: string, sealed: Uint8Array): Uint8Array | undefined {
+  const value = unseal(key, sealed);
+  return value && plain(value);
 }
 
 /** A plain `Uint8Array` of its own: the Node client hands back `Buffer`s, copied. */

@@ -63,7 +63,7 @@ import {
   type Lease,
   READ_TIME_RESOLUTION_MS,
 } from "../adapter.ts";
-import { checksum } from "../checksum.ts";
+import { checksum, utf16le } from "../checksum.ts";
 import { CacheError, type CacheErrorCode } from "../errors.ts";
 
 /** Options of {@link FsAdapter}. */
@@ -529,13 +529,7 @@ function encodeText(text: string, what: string): Uint8Array {
   if (typeof text !== "string") {
     throw new TypeError(`FsAdapter: ${what} must be a string, got ${typeof text}`);
   }
-  const bytes = new Uint8Array(text.length * 2);
-  for (let i = 0, j = 0; i < text.length; i++, j += 2) {
-    const unit = text.charCodeAt(i);
-    bytes[j] = unit & 0xff;
-    bytes[j + 1] = unit >>> 8;
-  }
-  return bytes;
+  return utf16le(text);
 }
 
 /** The string whose UTF-16LE code units `bytes` holds. */

@@ -5,6 +5,7 @@
  */
 import { type IDBPDatabase, type IDBPTransaction, openDB } from "idb";
 import type { CacheAdapter, EntryInfo, EntryMetadata, GetOptions } from "../adapter.ts";
+import { seal, unseal } from "../checksum.ts";
 import { RecentReads } from "../read_times.ts";
 import { CacheError } from "../errors.ts";
 
@@ -33,7 +34,9 @@ interface Meta {
 }
 
 /**
- * Stores entries in IndexedDB: one record per key in the object store `entries`, and its
+ * Stores entries in IndexedDB: one record per key in the object store `entries` (the value
+ * sealed with a checksum of it and the key, so that a damaged record, or another key's, reads
+ * as a miss), and its
  * metadata `{ t: task name, v: cache version, s: size, c: created, r: last read }` under the
  * same key in the store `meta` (schema version 2; opening a version 1 database adds `meta`,
  * with empty task names and versions for the entries already there). A `set` writes both in one
@@ -98,11 +101,9 @@ export class IndexedDbAdapter implements CacheAdapter {
       await this.delete(key);
       return undefined;
     }
-    const value = stored instanceof Uint8Array
-      ? stored
-      : stored instanceof ArrayBuffer
-      ? new Uint8Array(stored)
-      : undefined;
+    // A record of ours carries a seal (a checksum of the value and the key): anything else,
+    // damaged or another key's, reads as a miss.
+    const value = stored instanceof Uint8Array ? unseal(key, stored) : undefined;
     if (value !== undefined) await this.#touch(key);
     return value;
   }
@@ -133,10 +134,7 @@ export class IndexedDbAdapter implements CacheAdapter {
     }
     checkKey(key);
     // A plain Uint8Array over its own buffer (structured clone copies it).
-    const record = value.byteOffset === 0 && value.byteLength === value.buffer.byteLength &&
-        value.constructor === Uint8Array
-      ? value
-      : new Uint8Array(value);
+    const record = seal(key, value);
     const now = Date.now();
     const meta: Meta = {
       t: metadata?.taskName ?? "",
@@ -327,7 +325,10 @@ export class IndexedDbAdapter implements CacheAdapter {
   }
 }
 
-/** Version 1 to 2: metadata for the entries already stored (no task name or version known). */
+/**
+ * Version 1 to 2: each value sealed, and metadata for it (no task name or version known);
+ * records that are no value are dropped.
+ */
 async function addMetadata(
   transaction: IDBPTransaction<unknown, string[], "versionchange">,
 ): Promise<void> {
@@ -335,7 +336,13 @@ async function addMetadata(
   const meta = transaction.objectStore(META);
   const now = Date.now();
   for (let cursor = await entries.openCursor(); cursor; cursor = await cursor.continue()) {
-    const value = cursor.value as Uint8Array | ArrayBuffer;
+    const stored = cursor.value as unknown;
+    const value = stored instanceof ArrayBuffer ? new Uint8Array(stored) : stored;
+    if (!(value instanceof Uint8Array) || typeof cursor.key !== "string") {
+      await cursor.delete();
+      continue;
+    }
+    await cursor.update(seal(cursor.key, value));
     await meta.put({ t: "", v: "", s: value.byteLength, c: now, r: now }, cursor.key);
   }
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { checksum } from "../../src/checksum.ts";
+import { checksum, seal, SEAL_BYTES, unseal } from "../../src/checksum.ts";
 import { patternBytes } from "../conformance/adapter_suite.ts";
 
 test("every single flipped bit, at every position and length, changes the checksum", () => {
@@ -32,4 +32,20 @@ test("truncation and zero extension change it; alignment does not", () => {
     assert.equal(checksum(shifted.subarray(offset)).join(), whole, `offset ${offset}`);
   }
   assert.equal(checksum(new Uint8Array(0)).join(), checksum(new Uint8Array(0)).join());
+});
+
+test("seal: a sealed value opens only for its key, and only undamaged", () => {
+  const value = new Uint8Array(1000).map((_, i) => (i * 31) & 0xff);
+  const sealed = seal("task-1-abc", value);
+  assert.equal(sealed.length, value.length + SEAL_BYTES);
+  assert.deepEqual(unseal("task-1-abc", sealed), value);
+  assert.equal(unseal("task-1-abd", sealed), undefined, "another key's value is refused");
+  for (let i = 0; i < sealed.length; i += 37) {
+    const damaged = sealed.slice();
+    damaged[i]! ^= 0x10;
+    assert.equal(unseal("task-1-abc", damaged), undefined, `a flipped bit at ${i}`);
+  }
+  assert.equal(unseal("task-1-abc", sealed.subarray(0, 500)), undefined, "truncated");
+  assert.equal(unseal("task-1-abc", new Uint8Array(3)), undefined, "shorter than a seal");
+  assert.deepEqual(unseal("", seal("", new Uint8Array())), new Uint8Array());
 });
