@@ -196,8 +196,7 @@ function compileOneofRun(
     const oneof = (message as Record<string, unknown>)[oneofName] as
       | { case?: unknown; value?: unknown }
       | undefined;
-    if (oneof === undefined) return;
-    const write = writers.get(oneof.case);
+    const write = writers.get(oneof?.case);
     if (write === undefined) {
       // Unset, or a member written by another run of this oneof; anything else is no oneof.
       if (
@@ -215,10 +214,10 @@ function compileOneofRun(
       );
     }
     try {
-      write(writer, oneof.value);
+      write(writer, oneof!.value);
     } catch (error) {
       // The case is the member's local name.
-      within(error, "." + String(oneof.case));
+      within(error, "." + String(oneof!.case));
     }
   };
 }

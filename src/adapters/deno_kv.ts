@@ -17,14 +17,22 @@
  * - `[...prefix, "l", ...id]`, a lease `{ o: owner, e: expiry }` (see `acquireLease`);
  * - `[...prefix, "r", ...id]`, the last read time (a number of milliseconds), committed with the
  *   head and updated by a hit when older than `READ_TIME_RESOLUTION_MS` (this process remembers
- *   what it wrote, so a run of hits costs one write, not one each).
+ *   what it wrote, so a run of hits costs one write, not one each);
+ * - `[...prefix, "e"]`, the clear epoch, which `clear` sets first.
  *
- * A large value's chunks are written first, under a fresh random generation, in commits of up to
- * 12 chunks; then one commit points the head at them, so readers see the old value or the new
- * one, never a mix. The writer that commits a head deletes every other generation of that entry
- * afterwards: the one it replaced, and chunks left by writers that died before their head
- * commit. A reader checks the chunks' count, length and checksum against the head and reads
- * again if a concurrent writer replaced them, so it never returns a mix either.
+ * A large value's chunks are written first, under a fresh generation
+ * `<head versionstamp>.<epoch versionstamp>.<random>` naming the head and the clear epoch the
+ * writer saw, in commits of up to 12 chunks; then one commit points the head at them, checking
+ * that neither changed meanwhile (else the set lost to another set, a delete or a clear, and
+ * counts as done before it). Readers see the old value or the new one, never a mix. The writer
+ * that commits a head deletes the other generations that followed an older head: the one it
+ * replaced, and chunks of writers that died (or lost) before their head commit; those of
+ * writers that started after it are theirs. `clear` sets a new epoch, then removes each entry
+ * whole (head, metadata, read time, unless a set replaced it meanwhile) and the chunks of every
+ * generation of an older epoch. Every commit is tried again for a while when the database is
+ * busy with another process's (SQLite's "database is locked"). A reader checks the chunks'
+ * count, length and checksum against the head and reads again if a concurrent writer replaced
+ * them, so it never returns a mix either.
  *
  * @module
  */
@@ -52,7 +60,7 @@ export interface KvAtomic {
   check(...checks: { key: KvKey; versionstamp: string | null }[]): KvAtomic;
   set(key: KvKey, value: unknown): KvAtomic;
   delete(key: KvKey): KvAtomic;
-  commit(): Promise<{ ok: boolean }>;
+  commit(): Promise<{ ok: boolean; versionstamp?: string }>;
 }
 
 /**
@@ -93,6 +101,8 @@ const CHUNK_BYTES = 63 * 1024;
 const CHUNKS_PER_COMMIT = 12;
 /** Deletions per commit (Deno KV allows 1000 mutations). */
 const DELETES_PER_COMMIT = 500;
+/** Entries a `clear` removes per commit, each with a check (`@deno/kv` allows 10 checks). */
+const CLEAR_BATCH = 10;
 /** How often a read starts again when writers keep replacing the chunks it reads. */
 const READ_ATTEMPTS = 5;
 
@@ -223,7 +233,7 @@ export class DenoKvAdapter implements CacheAdapter {
     if (!this.#touched.due(key, now)) return;
     try {
       // Only while the entry is the one read: a deleted entry gets no stray record.
-      await kv.atomic().check({ key: this.#headKey(id), versionstamp })
+      await atomic(kv).check({ key: this.#headKey(id), versionstamp })
         .set(this.#readKey(id), now).commit();
     } catch {
       // Best effort: a busy database (another process writing) keeps the older read time, and
@@ -256,18 +266,29 @@ export class DenoKvAdapter implements CacheAdapter {
     const kv = this.#db ?? (await this.#open());
     try {
       let head: Head | Uint8Array;
+      const commit = atomic(kv);
       if (value.length + key.length * 3 <= INLINE_LIMIT) {
         // Bytes alone where the KV key holds the whole key (read back without an object).
         head = id[0] === "k" ? seal(key, value) : { k: key, v: seal(key, value) };
       } else {
-        const generation = bytesToHex(randomBytes(16));
+        // Chunks first, under a generation named after the head and the clear epoch they
+        // follow; the head commits only if neither changed meanwhile (else this set lost the
+        // race to another set, a delete or a clear: it counts as done before them).
+        const [before, epoch] = await kv.getMany<[unknown, unknown]>([
+          this.#headKey(id),
+          this.#epochKey(),
+        ]);
+        const generation = `${before.versionstamp ?? "0"}.${epoch.versionstamp ?? "0"}.${
+          bytesToHex(randomBytes(8))
+        }`;
         await this.#writeChunks(kv, id, generation, value);
         const count = Math.ceil(value.length / CHUNK_BYTES);
         head = { k: key, g: generation, n: count, l: value.length, c: checksum(value) };
+        commit.check(before, epoch);
       }
-      // Once the head is in, every chunk of the entry but the new generation's is garbage: the
-      // replaced value's, and those of writers that died before committing their head. Listed
-      // while the head commits (a set costs one round trip, not two), deleted after it.
+      // Once the head is in, the chunks of older heads and of writers that started before it
+      // (they cannot commit now) are garbage; those of writers that started after it are not.
+      // Listed while the head commits (a set costs one round trip, not two), deleted after.
       const now = Date.now();
       const meta: Meta = {
         t: metadata?.taskName ?? "",
@@ -277,14 +298,23 @@ export class DenoKvAdapter implements CacheAdapter {
       };
       if (id[0] !== "k") meta.k = key;
       const prefix = this.#chunkPrefix(id);
-      const [committed, stale] = await Promise.all([
-        kv.atomic().set(this.#headKey(id), head).set(this.#metaKey(id), meta)
+      const ours = generationOf(head);
+      const [committed, chunks] = await Promise.all([
+        commit.set(this.#headKey(id), head).set(this.#metaKey(id), meta)
           .set(this.#readKey(id), now).commit(),
-        listKeys(kv, prefix, (chunk) => chunk[prefix.length] !== generationOf(head)),
+        listKeys(kv, prefix, (chunk) => chunk[prefix.length] !== ours),
       ]);
-      if (!committed.ok) throw new Error("the commit of the entry's head failed");
+      if (!committed.ok) {
+        if (ours === undefined) throw new Error("the commit of the entry's head failed");
+        await deleteKeys(kv, await listKeys(kv, this.#chunkPrefix(id, ours)));
+        return;
+      }
       this.#touched.remember(key, now);
-      await deleteKeys(kv, stale);
+      const base = committed.versionstamp;
+      await deleteKeys(
+        kv,
+        chunks.filter((chunk) => baseOf(chunk[prefix.length]) !== base),
+      );
     } catch (error) {
       throw storageError(error, "write");
     }
@@ -308,11 +338,68 @@ export class DenoKvAdapter implements CacheAdapter {
     const kv = this.#db ?? (await this.#open());
     try {
       this.#touched.clear();
-      for (const part of ["h", "m", "r", "c", "l"]) {
-        await deleteKeys(kv, await listKeys(kv, [...this.#prefix, part]));
+      // A new clear epoch first: chunked sets that started before it cannot commit after it.
+      const bumped = await atomic(kv).set(this.#epochKey(), Date.now()).commit();
+      // Each entry whole (head, metadata, read time), unless a set replaced it meanwhile.
+      const at = this.#prefix.length + 1;
+      const heads: KvEntryMaybe<unknown>[] = [];
+      for await (const head of kv.list({ prefix: [...this.#prefix, "h"] })) heads.push(head);
+      await this.#deleteEach(
+        kv,
+        heads.map((head) => {
+          const id = head.key.slice(at);
+          return {
+            checks: [{ key: head.key, versionstamp: head.versionstamp }],
+            deletes: [head.key, this.#metaKey(id), this.#readKey(id)],
+          };
+        }),
+      );
+      // Metadata and read times that no head goes with any more.
+      for (const part of ["m", "r"]) {
+        const orphans = await listKeys(kv, [...this.#prefix, part]);
+        await this.#deleteEach(
+          kv,
+          orphans.map((key) => ({
+            checks: [{ key: this.#headKey(key.slice(at)), versionstamp: null }],
+            deletes: [key],
+          })),
+        );
       }
+      // Chunks of every generation started before the new epoch; leases.
+      await deleteKeys(
+        kv,
+        await listKeys(kv, [...this.#prefix, "c"], (chunk) => {
+          const generation = chunk[chunk.length - 2];
+          return typeof generation !== "string" ||
+            generation.split(".")[1] !== bumped.versionstamp;
+        }),
+      );
+      await deleteKeys(kv, await listKeys(kv, [...this.#prefix, "l"]));
     } catch (error) {
       throw storageError(error, "clear");
+    }
+  }
+
+  /**
+   * Commits each deletion with its checks, many to a commit; a commit whose check fails (a set
+   * meanwhile) is redone one deletion at a time, and those whose checks fail are left alone.
+   */
+  async #deleteEach(
+    kv: KvLike,
+    items: { checks: { key: KvKey; versionstamp: string | null }[]; deletes: KvKey[] }[],
+  ): Promise<void> {
+    const commitOf = (batch: typeof items) => {
+      const operation = atomic(kv);
+      for (const { checks, deletes } of batch) {
+        operation.check(...checks);
+        for (const key of deletes) operation.delete(key);
+      }
+      return operation.commit();
+    };
+    for (let first = 0; first < items.length; first += CLEAR_BATCH) {
+      const batch = items.slice(first, first + CLEAR_BATCH);
+      if ((await commitOf(batch)).ok) continue;
+      for (const item of batch) await commitOf([item]);
     }
   }
 
@@ -330,7 +417,7 @@ export class DenoKvAdapter implements CacheAdapter {
     const owner = bytesToHex(randomBytes(16));
     /** Sets the lease if it is as `read` found it; whether it did. */
     const claim = async (read: KvEntryMaybe<{ o: string; e: number }>) => {
-      const taken = await kv.atomic().check({ key, versionstamp: read.versionstamp })
+      const taken = await atomic(kv).check({ key, versionstamp: read.versionstamp })
         .set(key, { o: owner, e: Date.now() + ttlMs }).commit();
       return taken.ok;
     };
@@ -354,7 +441,7 @@ export class DenoKvAdapter implements CacheAdapter {
         try {
           const held = await kv.get<{ o: string; e: number }>(key);
           if (held.value?.o !== owner) return;
-          await kv.atomic().check({ key, versionstamp: held.versionstamp }).delete(key).commit();
+          await atomic(kv).check({ key, versionstamp: held.versionstamp }).delete(key).commit();
         } catch {
           // The lease expires by itself.
         }
@@ -429,10 +516,22 @@ export class DenoKvAdapter implements CacheAdapter {
   }
 
   /** Removes an entry's head, metadata, read time and chunks. */
+  /**
+   * Removes an entry's head, metadata and read time (one commit), then the chunks of every
+   * generation but those of writers that started after it (they follow no head: base "0").
+   */
   async #deleteEntry(kv: KvLike, id: KvKey): Promise<void> {
-    await kv.atomic().delete(this.#headKey(id)).delete(this.#metaKey(id))
+    await atomic(kv).delete(this.#headKey(id)).delete(this.#metaKey(id))
       .delete(this.#readKey(id)).commit();
-    await deleteKeys(kv, await listKeys(kv, this.#chunkPrefix(id)));
+    const prefix = this.#chunkPrefix(id);
+    await deleteKeys(
+      kv,
+      await listKeys(kv, prefix, (chunk) => baseOf(chunk[prefix.length]) !== "0"),
+    );
+  }
+
+  #epochKey(): KvKey {
+    return [...this.#prefix, "e"];
   }
 
   #chunkPrefix(id: KvKey, generation?: string): KvKey {
@@ -445,11 +544,11 @@ export class DenoKvAdapter implements CacheAdapter {
     const prefix = this.#chunkPrefix(id, generation);
     const count = Math.ceil(value.length / CHUNK_BYTES);
     for (let first = 0; first < count; first += CHUNKS_PER_COMMIT) {
-      const atomic = kv.atomic();
+      const operation = atomic(kv);
       for (let i = first; i < Math.min(count, first + CHUNKS_PER_COMMIT); i++) {
-        atomic.set([...prefix, i], value.slice(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES));
+        operation.set([...prefix, i], value.slice(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES));
       }
-      const committed = await atomic.commit();
+      const committed = await operation.commit();
       if (!committed.ok) throw new Error("the commit of a value's chunks failed");
     }
   }
@@ -483,12 +582,45 @@ export class DenoKvAdapter implements CacheAdapter {
   }
 }
 
-/** What the database threw, as a `CacheError` (argument errors stay `TypeError`s). */
+/** What the database threw (Deno KV throws `TypeError`s too), as a `CacheError`. */
 function storageError(error: unknown, action: string): Error {
-  if (error instanceof CacheError || error instanceof TypeError) return error;
+  if (error instanceof CacheError) return error;
   const message = error instanceof Error ? error.message : String(error);
   const code = /closed/i.test(message) ? "CLOSED" : "IO";
   return new CacheError(code, `DenoKvAdapter: cannot ${action}: ${message}`, { cause: error });
+}
+
+/** Commits tried again while the database is busy with another process's (SQLite's lock). */
+const BUSY_ATTEMPTS = 12;
+const BUSY = /database is locked|busy/i;
+
+/**
+ * `kv.atomic()`, except that a commit the database refuses for being busy (another process
+ * holds SQLite's write lock: Deno KV throws "database is locked") is tried again after a short,
+ * growing wait, before it fails.
+ */
+function atomic(kv: KvLike): KvAtomic {
+  const steps: ((operation: KvAtomic) => void)[] = [];
+  const chain: KvAtomic = {
+    check: (...checks) => (steps.push((o) => o.check(...checks)), chain),
+    set: (key, value) => (steps.push((o) => o.set(key, value)), chain),
+    delete: (key) => (steps.push((o) => o.delete(key)), chain),
+    commit: async () => {
+      for (let attempt = 1;; attempt++) {
+        const operation = kv.atomic();
+        for (const step of steps) step(operation);
+        try {
+          return await operation.commit();
+        } catch (error) {
+          if (attempt >= BUSY_ATTEMPTS || !BUSY.test(String((error as Error)?.message))) {
+            throw error;
+          }
+          await new Promise((resolve) => setTimeout(resolve, Math.min(2 ** attempt, 200)));
+        }
+      }
+    },
+  };
+  return chain;
 }
 
 /** Opens a database with `Deno.openKv`, where the runtime has it. */
@@ -522,9 +654,9 @@ async function listKeys(
 /** Deletes `keys`, in atomic commits of up to `DELETES_PER_COMMIT`. */
 async function deleteKeys(kv: KvLike, keys: KvKey[]): Promise<void> {
   for (let first = 0; first < keys.length; first += DELETES_PER_COMMIT) {
-    const atomic = kv.atomic();
-    for (const key of keys.slice(first, first + DELETES_PER_COMMIT)) atomic.delete(key);
-    await atomic.commit();
+    const operation = atomic(kv);
+    for (const key of keys.slice(first, first + DELETES_PER_COMMIT)) operation.delete(key);
+    await operation.commit();
   }
 }
 
@@ -578,6 +710,14 @@ function isHead(value: unknown): value is Head {
 
 function generationOf(head: Head | Uint8Array): string | undefined {
   return head instanceof Uint8Array ? undefined : head.g;
+}
+
+/**
+ * The head versionstamp a chunk generation followed (`"0"`: none), from its name
+ * `<head versionstamp>.<epoch versionstamp>.<random>`.
+ */
+function baseOf(generation: KvKeyPart | undefined): string | undefined {
+  return typeof generation === "string" ? generation.split(".")[0] : undefined;
 }
 
 /** An inline value, checked against its seal, as a plain `Uint8Array` of its own. */

@@ -1,0 +1,120 @@
+/**
+ * Part 1: several Node processes on ONE FsAdapter directory, each a random mix of TaskCache get,
+ * set, delete, clear, prune (a small maxSize), deleteEntries and a cachedTask with single flight
+ * (test/faults/fs_child.ts), with stamped values; the parent SIGKILLs random processes at random
+ * moments and starts them again. Every read must be a miss or exactly a value written for its
+ * key; afterwards the directory holds only entries, leases and the temporary files of killed
+ * writers (which `clear` removes), every listed entry reads back at its listed size, and the cache
+ * still works.
+ *
+ * @module
+ */
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FsAdapter } from "../../src/adapters/fs.ts";
+import { toBinaryDeterministic } from "../../src/deterministic.ts";
+import { LiteralMapSchema } from "../../gen/flyteidl/core/literals_pb.ts";
+import { TaskCache } from "../../src/task_cache.ts";
+import { churn } from "./churn.ts";
+import { describeError, FAULTS, LineChild, type Part } from "./common.ts";
+import { fsLength, inputsFor, outputsFor, outputsProblem, TASK, VERSION } from "./workload.ts";
+
+const CHILD = join(FAULTS, "fs_child.ts");
+const PROCESSES = 4;
+const KEYS = 12;
+/** Temporary files a killed process can leave: a set's, and a lease renewal's. */
+const TEMPORARIES_PER_KILL = 2;
+/** What the churn leaves of the budget for stopping and checking. */
+const RESERVE_MS = 10_000;
+
+export const fsMulti: Part = async (ctx) => {
+  const directory = await mkdtemp(join(tmpdir(), "ltc-faults-fs-"));
+  ctx.undoIfKilled("rm", directory);
+  try {
+    ctx.log(`${PROCESSES} processes on ${directory}, killed at random for the budget`);
+    const { writers, kills } = await churn(ctx, {
+      processes: PROCESSES,
+      reserveMs: RESERVE_MS,
+      pause: { min: 400, spread: 1200 },
+      spawn: (writer) =>
+        new LineChild(process.execPath, [
+          "--import",
+          "tsx",
+          CHILD,
+          directory,
+          String(writer),
+          String(ctx.subSeed()),
+          String(KEYS),
+        ]),
+    });
+
+    // What is left: exact values only; every listed entry reads back at its size.
+    const cache = new TaskCache(new FsAdapter({ directory }), { maxSize: Infinity });
+    for (let key = 0; key < KEYS; key++) {
+      const stored = await cache.get(TASK, VERSION, inputsFor(key));
+      if (stored === undefined) continue;
+      ctx.count("check.values-left");
+      const problem = outputsProblem(stored, key, fsLength, (writer) => writers.has(writer));
+      if (problem !== undefined) {
+        ctx.violation("inexact-read", `after the run, key ${key}: ${problem}`);
+      }
+    }
+    try {
+      const entries = await cache.entries();
+      ctx.count("check.entries-listed", entries.length);
+      for (const entry of entries) {
+        if (entry.taskName !== TASK && entry.taskName !== "faults.task") {
+          ctx.violation("entry-metadata", `an entry of task ${JSON.stringify(entry.taskName)}`);
+        }
+        const value = await cache.lookup(entry.key, entry);
+        if (value === undefined) {
+          ctx.violation("entry-metadata", `listed entry ${entry.key} reads as a miss`);
+        } else {
+          const size = toBinaryDeterministic(LiteralMapSchema, value, "value").length;
+          if (size !== entry.size) {
+            ctx.violation(
+              "entry-metadata",
+              `${entry.key}: listed ${entry.size} bytes, read ${size}`,
+            );
+          }
+        }
+      }
+    } catch (error) {
+      ctx.violation("entries-threw", describeError(error));
+    }
+
+    const names = await readdir(directory);
+    const temporaries = names.filter((name) => /^\.tmp-[0-9a-f]{32}$/.test(name));
+    const leases = names.filter((name) => /^[0-9a-f]{64}\.lease$/.test(name));
+    const others = names.filter((name) =>
+      !/^[0-9a-f]{64}\.ltc$/.test(name) && !temporaries.includes(name) && !leases.includes(name)
+    );
+    ctx.count("check.temporaries-left", temporaries.length);
+    ctx.count("check.leases-left", leases.length);
+    if (others.length > 0) ctx.violation("stray-files", `unexpected files: ${others.join(", ")}`);
+    if (temporaries.length > kills * TEMPORARIES_PER_KILL) {
+      ctx.violation(
+        "stray-files",
+        `${temporaries.length} temporary files left, more than ${kills} killed processes leave`,
+      );
+    }
+    if (leases.length > kills) {
+      ctx.violation("stray-files", `${leases.length} leases left by ${kills} killed processes`);
+    }
+
+    // The next clear removes everything; the cache works afterwards.
+    await cache.clear();
+    const after = await readdir(directory);
+    if (after.length > 0) ctx.violation("stray-files", `after clear: ${after.join(", ")}`);
+    const outputs = outputsFor(0, 999_999, 1, fsLength);
+    await cache.set(TASK, VERSION, inputsFor(0), [], outputs);
+    const back = await cache.get(TASK, VERSION, inputsFor(0));
+    if (back === undefined || outputsProblem(back, 0, fsLength) !== undefined) {
+      ctx.violation("round-trip", "a set and get after the run did not give the value back");
+    }
+    await cache.close();
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+};
