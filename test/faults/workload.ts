@@ -8,6 +8,10 @@
  * @module
  */
 import type { LiteralMap } from "../../gen/flyteidl/core/literals_pb.ts";
+import { calculateCacheKey } from "../../src/key.ts";
+import { cachedTask } from "../../src/task.ts";
+import type { TaskCache } from "../../src/task_cache.ts";
+import { t } from "../../src/values.ts";
 import { binary, integer, literalMap } from "../support/literals.ts";
 import { stampedValue, stampProblem } from "../support/stamped.ts";
 
@@ -122,4 +126,97 @@ export type Counters = Record<string, number>;
 
 export function bump(counters: Counters, kind: string, n = 1): void {
   counters[kind] = (counters[kind] ?? 0) + n;
+}
+
+/** What {@link churn} needs from the process it runs in. */
+export interface ChurnOptions {
+  cache: TaskCache;
+  writer: number;
+  keys: number;
+  random: () => number;
+  /** The length of the value a writer stores at its `seq`th operation. */
+  lengthOf: (writer: number, seq: number) => number;
+  /** Sets of values longer than this print `begin` and `end` (to tell a kill mid-write). */
+  largeFrom: number;
+  /** What `prune` trims the cache to, in bytes. */
+  pruneTo: number;
+  /** Prints `stats` every this many operations. */
+  statsEvery: number;
+  /** Lets timers and input in between operations. */
+  pause: () => Promise<void>;
+  stopping: () => boolean;
+  print: (line: string) => void;
+  counters: Counters;
+}
+
+/**
+ * The random mix of one churning process until it is told to stop: TaskCache get, set, delete,
+ * prune, clear, deleteEntries, and a cached task with single flight; every read checked.
+ */
+export async function churn(options: ChurnOptions): Promise<void> {
+  const { cache, writer, keys, random, lengthOf, print, counters } = options;
+  const task = cachedTask({
+    name: "faults.task",
+    version: "1",
+    inputs: { n: t.int },
+    outputs: t.string,
+    cache,
+    leaseMs: 1000,
+  }, async ({ n }) => {
+    bump(counters, "task.runs");
+    await new Promise((resolve) => setTimeout(resolve, 10 + Math.floor(random() * 60)));
+    return taskResult(n);
+  });
+  for (let seq = 0; !options.stopping(); seq++) {
+    await options.pause();
+    const key = Math.floor(random() * keys);
+    const choice = random();
+    let kind = "";
+    try {
+      if (choice < 0.46) {
+        kind = "get";
+        const stored = await cache.get(TASK, VERSION, inputsFor(key));
+        if (stored !== undefined) {
+          bump(counters, "op.hit");
+          const problem = outputsProblem(stored, key, lengthOf);
+          if (problem !== undefined) {
+            print(`problem writer ${writer} op ${seq} key ${key}: ${problem}`);
+          }
+        }
+      } else if (choice < 0.86) {
+        kind = "set";
+        const large = lengthOf(writer, seq) > options.largeFrom;
+        const outputs = outputsFor(key, writer, seq, lengthOf);
+        if (large) print("begin");
+        await cache.set(TASK, VERSION, inputsFor(key), [], outputs);
+        if (large) print("end");
+      } else if (choice < 0.93) {
+        kind = "delete";
+        await cache.adapter.delete(calculateCacheKey(TASK, VERSION, inputsFor(key)));
+      } else if (choice < 0.955) {
+        kind = "prune";
+        await cache.prune({ maxSize: options.pruneTo });
+      } else if (choice < 0.96) {
+        kind = "clear";
+        await cache.clear();
+      } else if (choice < 0.965) {
+        kind = "deleteEntries";
+        await cache.deleteEntries({ taskName: "faults.task" });
+      } else {
+        kind = "task";
+        const n = key % 4;
+        const result = await task({ n });
+        if (result !== taskResult(n)) {
+          print(`problem writer ${writer} op ${seq}: task(${n}) returned ${result.slice(0, 40)}`);
+        }
+      }
+      bump(counters, `op.${kind}`);
+    } catch (error) {
+      bump(counters, "errors");
+      print(`error writer ${writer} op ${seq} ${kind}: ${String(error).split("\n")[0]}`);
+    }
+    if (seq % options.statsEvery === options.statsEvery - 1) {
+      print(`stats ${JSON.stringify(counters)}`);
+    }
+  }
 }

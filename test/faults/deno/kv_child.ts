@@ -17,19 +17,16 @@
  * a clear (made to, through a KV that runs it there) leaves its entry whole or gone.
  */
 import { DenoKvAdapter } from "../../../src/adapters/deno_kv.ts";
-import { calculateCacheKey } from "../../../src/key.ts";
-import { cachedTask } from "../../../src/task.ts";
 import { TaskCache } from "../../../src/task_cache.ts";
-import { t } from "../../../src/values.ts";
 import {
   bump,
+  churn,
   type Counters,
   inputsFor,
   kvLength,
   outputsFor,
   outputsProblem,
   TASK,
-  taskResult,
   VERSION,
   xorshift,
 } from "../workload.ts";
@@ -51,66 +48,21 @@ async function work(writer: number, seed: number, keys: number): Promise<void> {
     }
     stopping = true;
   })();
-  const task = cachedTask({
-    name: "faults.task",
-    version: "1",
-    inputs: { n: t.int },
-    outputs: t.string,
-    cache,
-    leaseMs: 1000,
-  }, async ({ n }) => {
-    bump(counters, "task.runs");
-    await new Promise((resolve) => setTimeout(resolve, 10 + Math.floor(random() * 60)));
-    return taskResult(n);
-  });
   print("ready");
-  for (let seq = 0; !stopping; seq++) {
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    const key = Math.floor(random() * keys);
-    const choice = random();
-    let kind = "";
-    try {
-      if (choice < 0.45) {
-        kind = "get";
-        const stored = await cache.get(TASK, VERSION, inputsFor(key));
-        if (stored !== undefined) {
-          bump(counters, "op.hit");
-          const problem = outputsProblem(stored, key, kvLength);
-          if (problem !== undefined) {
-            print(`problem writer ${writer} op ${seq} key ${key}: ${problem}`);
-          }
-        }
-      } else if (choice < 0.85) {
-        kind = "set";
-        const chunked = kvLength(writer, seq) > 60 * 1024;
-        const outputs = outputsFor(key, writer, seq, kvLength);
-        if (chunked) print("begin");
-        await cache.set(TASK, VERSION, inputsFor(key), [], outputs);
-        if (chunked) print("end");
-      } else if (choice < 0.93) {
-        kind = "delete";
-        await cache.adapter.delete(calculateCacheKey(TASK, VERSION, inputsFor(key)));
-      } else if (choice < 0.955) {
-        kind = "prune";
-        await cache.prune({ maxSize: 512 * 1024 });
-      } else if (choice < 0.96) {
-        kind = "clear";
-        await cache.clear();
-      } else {
-        kind = "task";
-        const n = key % 4;
-        const result = await task({ n });
-        if (result !== taskResult(n)) {
-          print(`problem writer ${writer} op ${seq}: task(${n}) returned ${result.slice(0, 40)}`);
-        }
-      }
-      bump(counters, `op.${kind}`);
-    } catch (error) {
-      bump(counters, "errors");
-      print(`error writer ${writer} op ${seq} ${kind}: ${String(error).split("\n")[0]}`);
-    }
-    if (seq % 10 === 9) print(`stats ${JSON.stringify(counters)}`);
-  }
+  await churn({
+    cache,
+    writer,
+    keys,
+    random,
+    lengthOf: kvLength,
+    largeFrom: 60 * 1024,
+    pruneTo: 512 * 1024,
+    statsEvery: 10,
+    pause: () => new Promise((resolve) => setTimeout(resolve, 0)),
+    stopping: () => stopping,
+    print,
+    counters,
+  });
   await cache.close();
   print(`done ${JSON.stringify(counters)}`);
   Deno.exit(0);
