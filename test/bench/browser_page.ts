@@ -1,6 +1,9 @@
 /**
  * The page of the browser benchmark (test/bench/browser.ts): TaskCache over IndexedDbAdapter,
- * idb-keyval and localforage storing the same bytes under the same keys, taking turns.
+ * idb-keyval and localforage storing the same bytes under the same keys, taking turns
+ * (`bench()`); and one timing round of `calculateCacheKey` on a case of test/bench/inputs.ts
+ * (`keyRound(name, iterations)`: the key and µs per call), as the bundled library computes keys
+ * in a browser (portable MD5), for the key comparison of test/bench/keys.ts.
  */
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { createStore, get as kvGet, set as kvSet } from "idb-keyval";
@@ -11,6 +14,8 @@ import { calculateCacheKey } from "../../src/key.ts";
 import { TaskCache } from "../../src/task_cache.ts";
 import { patternBytes } from "../conformance/adapter_suite.ts";
 import { binary, integer, literalMap } from "../support/literals.ts";
+import { keyCases } from "./inputs.ts";
+import { roundTime } from "./stats.ts";
 
 const TASK = "bench.browser";
 const ROUNDS = 7;
@@ -85,4 +90,15 @@ async function bench() {
   return { "1 KiB": await measure(1024, 200), "1 MiB": await measure(1024 * 1024, 30) };
 }
 
-Object.assign(globalThis, { bench, ready: true });
+const cases = new Map(keyCases().map((c) => [c.name, c]));
+
+/** One timing round of `calculateCacheKey` on the case `name`: its key, µs per call. */
+function keyRound(name: string, iterations: number): { key: string; us: number } {
+  const c = cases.get(name);
+  if (c === undefined) throw new Error(`browser_page.ts: no key case ${JSON.stringify(name)}`);
+  const call = () => calculateCacheKey(c.taskName, c.cacheVersion, c.inputs);
+  const us = roundTime(call, iterations);
+  return { key: call(), us };
+}
+
+Object.assign(globalThis, { bench, keyRound, ready: true });

@@ -1,13 +1,23 @@
 /// <reference lib="deno.ns" />
 /// <reference lib="deno.unstable" />
 /**
- * The Deno benchmark: get and set of 1 KiB and 1 MiB outputs through `TaskCache` over
- * `DenoKvAdapter` (on a KV file; key computation included), side by side with raw `Deno.Kv`
- * set/get of the same bytes (1 KiB: raw KV refuses values over 64 KiB) and with `TaskCache` over
- * `FsAdapter` in Deno. The sides take turns in every round; medians of the rounds.
+ * The Deno benchmarks:
  *
- *   npx deno run -A --unstable-kv test/bench/deno.ts          (prints a Markdown table)
- *   npx deno run -A --unstable-kv test/bench/deno.ts --json   (the figures, for run.ts)
+ * - KV: get and set of 1 KiB and 1 MiB outputs through `TaskCache` over `DenoKvAdapter` (on a
+ *   KV file; key computation included), side by side with raw `Deno.Kv` set/get of the same
+ *   bytes (1 KiB: raw KV refuses values over 64 KiB) and with `TaskCache` over `FsAdapter` in
+ *   Deno. The sides take turns in every round; medians of the rounds.
+ * - Scale: with `--scale-server DIR`, `TaskCache` over `DenoKvAdapter` (`DIR/deno-<size>.kv`)
+ *   answers the requests of test/bench/scale_core.ts on stdin, for test/bench/scale.ts.
+ * - Keys: `calculateCacheKey` in Deno on the cases of test/bench/inputs.ts. With
+ *   `--keys-server`, it answers timing rounds for test/bench/keys.ts instead (one JSON request
+ *   per line on stdin, `{ "name": case, "iterations": n }`; one answer per line on stdout,
+ *   `{ "key": the case's key, "us": µs per call over one round of n calls }`).
+ *
+ *   npx deno run -A --unstable-kv test/bench/deno.ts          (prints Markdown)
+ *   npx deno run -A --unstable-kv test/bench/deno.ts --json   (the KV figures, for run.ts)
+ *   npx deno run -A --unstable-kv test/bench/deno.ts --keys-server
+ *   npx deno run -A --unstable-kv test/bench/deno.ts --scale-server DIR
  */
 import { toBinary } from "@bufbuild/protobuf";
 import { LiteralMapSchema } from "../../gen/flyteidl/core/literals_pb.ts";
@@ -17,9 +27,13 @@ import { calculateCacheKey } from "../../src/key.ts";
 import { TaskCache } from "../../src/task_cache.ts";
 import { patternBytes } from "../conformance/adapter_suite.ts";
 import { binary, integer, literalMap } from "../support/literals.ts";
+import { keyCases } from "./inputs.ts";
+import { type ScaleRequest, ScaleServer } from "./scale_core.ts";
+import { roundTime } from "./stats.ts";
 
 const ROUNDS = 7;
 const TASK = "bench.deno";
+const DENO_KV = "TaskCache + DenoKvAdapter";
 
 interface Side {
   name: string;
@@ -27,9 +41,18 @@ interface Side {
   get(round: number, i: number): Promise<unknown>;
 }
 
+/** One output size: side -> µs per set and per get. */
+export interface KvResult {
+  label: string;
+  sides: Record<string, { set: number; get: number }>;
+}
+
 const median = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1]!;
 
-async function measure(label: string, size: number, count: number) {
+const progress = (message: string) => console.error(`[deno] ${message}`);
+
+async function measure(label: string, size: number, count: number): Promise<KvResult> {
+  progress(`KV ${label}: ${count} entries x ${ROUNDS + 1} rounds per side`);
   const directory = await Deno.makeTempDir({ prefix: "ltc-bench-deno-" });
   const values = Array.from(
     { length: count },
@@ -42,7 +65,7 @@ async function measure(label: string, size: number, count: number) {
   const raw = await Deno.openKv(`${directory}/raw.kv`);
   const sides: Side[] = [
     {
-      name: "TaskCache + DenoKvAdapter",
+      name: DENO_KV,
       set: (r, i) => kvCache.set(TASK, "1", inputs(r, i), [], values[i]!),
       get: (r, i) => kvCache.get(TASK, "1", inputs(r, i), []),
     },
@@ -86,6 +109,7 @@ async function measure(label: string, size: number, count: number) {
     }
   }
   await kvCache.close();
+  await fsCache.close();
   raw.close();
   await Deno.remove(directory, { recursive: true });
   return {
@@ -96,19 +120,64 @@ async function measure(label: string, size: number, count: number) {
   };
 }
 
-const results = [await measure("1 KiB", 1024, 200), await measure("1 MiB", 1024 * 1024, 30)];
-if (Deno.args.includes("--json")) {
-  console.log(JSON.stringify(results));
-} else {
-  const us = (value: number) =>
-    value >= 1000 ? `${(value / 1000).toPrecision(3)} ms` : `${value.toPrecision(3)} µs`;
+/** Each line of stdin, as it comes. */
+async function* stdinLines(): AsyncIterable<string> {
+  const decoder = new TextDecoder();
+  let pending = "";
+  for await (const chunk of Deno.stdin.readable) {
+    pending += decoder.decode(chunk, { stream: true });
+    let newline;
+    while ((newline = pending.indexOf("\n")) !== -1) {
+      yield pending.slice(0, newline);
+      pending = pending.slice(newline + 1);
+    }
+  }
+  if (pending !== "") yield pending;
+}
+
+/** Answers each JSON request line of stdin with one JSON line on stdout. */
+async function serve(answer: (request: unknown) => Promise<unknown> | unknown): Promise<void> {
+  const encoder = new TextEncoder();
+  for await (const line of stdinLines()) {
+    if (line.trim() === "") continue;
+    const reply = await answer(JSON.parse(line));
+    await Deno.stdout.write(encoder.encode(JSON.stringify(reply) + "\n"));
+  }
+}
+
+/** The keys server for test/bench/keys.ts: one timing round per request. */
+function keysServer(): Promise<void> {
+  const cases = new Map(keyCases().map((c) => [c.name, c]));
+  return serve((request) => {
+    const { name, iterations } = request as { name: string; iterations: number };
+    const c = cases.get(name);
+    if (c === undefined) throw new Error(`deno.ts: no key case ${JSON.stringify(name)}`);
+    const call = () => calculateCacheKey(c.taskName, c.cacheVersion, c.inputs);
+    const us = roundTime(call, iterations);
+    return { key: call(), us };
+  });
+}
+
+/** The scale server for test/bench/scale.ts: DenoKvAdapter on `directory`/deno-<size>.kv. */
+async function scaleServer(directory: string): Promise<void> {
+  const server = new ScaleServer((size) =>
+    new DenoKvAdapter({ path: `${directory}/deno-${size}.kv` })
+  );
+  await serve((request) => server.handle(request as ScaleRequest));
+  await server.close();
+}
+
+const us = (value: number) =>
+  value >= 1000 ? `${(value / 1000).toPrecision(3)} ms` : `${value.toPrecision(3)} µs`;
+
+function printMarkdown(kv: KvResult[]): void {
   console.log(
-    "| output | op | TaskCache + DenoKvAdapter | raw Deno.Kv | ratio | TaskCache + FsAdapter | ratio |",
+    "| output | op | TaskCache + DenoKvAdapter | raw Deno.Kv | raw / ours | TaskCache + FsAdapter | Fs / ours |",
   );
   console.log("| --- | --- | --- | --- | --- | --- | --- |");
-  for (const { label, sides } of results) {
+  for (const { label, sides } of kv) {
     for (const op of ["set", "get"] as const) {
-      const ours = sides["TaskCache + DenoKvAdapter"]![op];
+      const ours = sides[DENO_KV]![op];
       const raw = sides["raw Deno.Kv"]?.[op];
       const fs = sides["TaskCache + FsAdapter"]![op];
       console.log(
@@ -120,10 +189,28 @@ if (Deno.args.includes("--json")) {
       );
     }
   }
-  const small = results[0]!.sides;
+  const small = kv[0]!.sides;
   const goal = (op: "set" | "get") => {
-    const times = small["TaskCache + DenoKvAdapter"]![op] / small["raw Deno.Kv"]![op];
+    const times = small[DENO_KV]![op] / small["raw Deno.Kv"]![op];
     return `${op} ${times.toPrecision(3)}x raw (${times <= 1.2 ? "met" : "NOT met"})`;
   };
-  console.log(`\nGoal, at 1 KiB within 1.2x of raw Deno KV: ${goal("set")}, ${goal("get")}.`);
+  console.log(`\nGoal, at 1 KiB within 1.2x of raw Deno KV: ${goal("set")}, ${goal("get")}.\n`);
+  console.log("\n| key case | µs per call in Deno |\n| --- | --- |");
+  for (const c of keyCases()) {
+    const call = () => calculateCacheKey(c.taskName, c.cacheVersion, c.inputs);
+    const rounds = Array.from({ length: ROUNDS + 1 }, () => roundTime(call, c.iterations));
+    console.log(`| ${c.name} | ${us(median(rounds.slice(1)))} |`);
+  }
+}
+
+if (import.meta.main) {
+  if (Deno.args.includes("--keys-server")) {
+    await keysServer();
+  } else if (Deno.args.includes("--scale-server")) {
+    await scaleServer(Deno.args[Deno.args.indexOf("--scale-server") + 1]!);
+  } else {
+    const kv = [await measure("1 KiB", 1024, 200), await measure("1 MiB", 1024 * 1024, 30)];
+    if (Deno.args.includes("--json")) console.log(JSON.stringify({ kv }));
+    else printMarkdown(kv);
+  }
 }

@@ -59,10 +59,7 @@ export function keyCases(): KeyCase[] {
       d: primitive({ case: "boolean", value: true }),
     },
   });
-  const many = create(LiteralMapSchema);
-  for (let i = 0; i < 1000; i++) {
-    many.literals[`x${i}`] = primitive({ case: "integer", value: BigInt(i) });
-  }
+  const many = integerInputs(1000);
   const big = new Uint8Array(1024 * 1024);
   for (let i = 0; i < big.length; i++) big[i] = (i * 31) & 0xff;
   const large = create(LiteralMapSchema, {
@@ -101,6 +98,15 @@ export function keyCases(): KeyCase[] {
       pythonIterations: 5,
     },
   ];
+}
+
+/** `n` integer inputs, `x0` = 0 to `x<n-1>` = n - 1: case (b), and the keys at scale. */
+export function integerInputs(n: number): LiteralMap {
+  const inputs = create(LiteralMapSchema);
+  for (let i = 0; i < n; i++) {
+    inputs.literals[`x${i}`] = primitive({ case: "integer", value: BigInt(i) });
+  }
+  return inputs;
 }
 
 /** One output size of the disk benchmark: what is stored, under which inputs, in each round. */

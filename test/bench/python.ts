@@ -98,8 +98,8 @@ export class JsonLinesProcess {
   readonly #waiting: { resolve: (reply: unknown) => void; reject: (error: Error) => void }[] = [];
   #exited: Error | undefined;
 
-  constructor(command: string, args: string[], label: string) {
-    this.#child = spawn(command, args, { stdio: ["pipe", "pipe", "inherit"] });
+  constructor(command: string, args: string[], label: string, cwd?: string) {
+    this.#child = spawn(command, args, { cwd, stdio: ["pipe", "pipe", "inherit"] });
     createInterface({ input: this.#child.stdout! }).on("line", (line) => {
       this.#waiting.shift()?.resolve(JSON.parse(line));
     });
