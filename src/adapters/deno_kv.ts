@@ -595,30 +595,33 @@ const BUSY_ATTEMPTS = 12;
 const BUSY = /database is locked|busy/i;
 
 /**
- * `kv.atomic()`, except that a commit the database refuses for being busy (another process
- * holds SQLite's write lock: Deno KV throws "database is locked") is tried again after a short,
- * growing wait, before it fails.
+ * `work()`, tried again after a short, growing wait while the database is busy (another
+ * process holds SQLite's write lock: Deno KV throws "database is locked"), before it fails.
  */
+async function whileBusy<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= BUSY_ATTEMPTS || !BUSY.test(String((error as Error)?.message))) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2 ** attempt, 200)));
+    }
+  }
+}
+
+/** `kv.atomic()`, with commits tried again while the database is busy (`whileBusy`). */
 function atomic(kv: KvLike): KvAtomic {
   const steps: ((operation: KvAtomic) => void)[] = [];
   const chain: KvAtomic = {
     check: (...checks) => (steps.push((o) => o.check(...checks)), chain),
     set: (key, value) => (steps.push((o) => o.set(key, value)), chain),
     delete: (key) => (steps.push((o) => o.delete(key)), chain),
-    commit: async () => {
-      for (let attempt = 1;; attempt++) {
+    commit: () =>
+      whileBusy(() => {
         const operation = kv.atomic();
         for (const step of steps) step(operation);
-        try {
-          return await operation.commit();
-        } catch (error) {
-          if (attempt >= BUSY_ATTEMPTS || !BUSY.test(String((error as Error)?.message))) {
-            throw error;
-          }
-          await new Promise((resolve) => setTimeout(resolve, Math.min(2 ** attempt, 200)));
-        }
-      }
-    },
+        return operation.commit();
+      }),
   };
   return chain;
 }
@@ -635,7 +638,7 @@ function openKv(path: string): Promise<KvLike> {
       ),
     );
   }
-  return deno.openKv(path);
+  return whileBusy(() => deno.openKv!(path));
 }
 
 /** The keys under `prefix` that `select` picks. */

@@ -319,18 +319,38 @@ export function denoAvailable(): boolean {
   return existsSync(DENO);
 }
 
-/** The first line of an error, for reports. */
-export function describeError(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return `${error.name}${typeof code === "string" ? ` ${code}` : ""}: ${
-      error.message.split("\n")[0]
-    }`;
-  }
-  return `a thrown ${typeof error}: ${String(error)}`;
-}
+export { describeError } from "./workload.ts";
 
 /** `text` cut to `max` characters. */
 export function clip(text: string, max = 300): string {
   return text.length <= max ? text : `${text.slice(0, max)}... (${text.length} chars)`;
+}
+
+/**
+ * Takes in the one JSON line `{ counters, violations }` a checking process printed: its counters
+ * and violations become the part's. A process that printed no such line, or failed, is a
+ * violation of `kind`.
+ */
+export function absorbReport(
+  ctx: PartContext,
+  kind: string,
+  line: string | undefined,
+  exit: { code: number | null; signal: string | null },
+  stderr: string,
+): void {
+  if (line === undefined || !line.startsWith("{") || exit.code !== 0) {
+    ctx.violation(
+      kind,
+      `exit ${exit.code ?? exit.signal}: ${clip(line ?? "")} ${clip(stderr, 1500)}`,
+    );
+    return;
+  }
+  const report = JSON.parse(line) as {
+    counters: Record<string, number>;
+    violations: { kind: string; detail: string; count?: number }[];
+  };
+  ctx.countAll(report.counters);
+  for (const violation of report.violations) {
+    ctx.violation(violation.kind, violation.detail, violation.count);
+  }
 }

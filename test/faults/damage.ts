@@ -21,6 +21,7 @@ import { join } from "node:path";
 import { FsAdapter } from "../../src/adapters/fs.ts";
 import { TaskCache } from "../../src/task_cache.ts";
 import {
+  absorbReport,
   clip,
   DENO,
   denoAvailable,
@@ -210,21 +211,7 @@ async function kvDamage(ctx: PartContext, budgetMs: number): Promise<void> {
       "the Deno KV damage process",
     );
     const exit = await withTimeout(child.exited, 10_000, "the Deno KV damage process's exit");
-    if (line === undefined || !line.startsWith("{") || exit.code !== 0) {
-      ctx.violation(
-        "kv-process-failed",
-        `exit ${exit.code ?? exit.signal}: ${clip(line ?? "")} ${clip(child.stderr, 1500)}`,
-      );
-      return;
-    }
-    const report = JSON.parse(line) as {
-      counters: Record<string, number>;
-      violations: { kind: string; detail: string; count?: number }[];
-    };
-    ctx.countAll(report.counters);
-    for (const violation of report.violations) {
-      ctx.violation(violation.kind, violation.detail, violation.count);
-    }
+    absorbReport(ctx, "kv-process-failed", line, exit, child.stderr);
   } catch (error) {
     ctx.violation("hang", `${String(error)}: ${clip(child.stderr)}`);
   } finally {

@@ -10,7 +10,7 @@ import type { TaskCache } from "../../src/task_cache.ts";
 import { type LiteralMap, LiteralMapSchema } from "../../gen/flyteidl/core/literals_pb.ts";
 import type { Random } from "../support/arbitrary.ts";
 import { literalMap, string } from "../support/literals.ts";
-import { inputsFor, KiB, MiB, outputsFor } from "./workload.ts";
+import { describeError as describe, inputsFor, KiB, MiB, outputsFor } from "./workload.ts";
 
 /** One stored entry: its task, version, inputs and outputs, and the outputs' stored bytes. */
 export interface DamageEntry {
@@ -131,15 +131,7 @@ export function hex(bytes: Uint8Array): string {
   return [...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
-export function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return `${error.name}${typeof code === "string" ? ` ${code}` : ""}: ${
-      error.message.split("\n")[0]
-    }`;
-  }
-  return `a thrown ${typeof error}: ${String(error)}`;
-}
+export { describeError as describe } from "./workload.ts";
 
 /** `length` random bytes. */
 export function randomBytes(random: Random, length: number): Uint8Array {

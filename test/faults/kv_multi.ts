@@ -13,7 +13,15 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { churn } from "./churn.ts";
-import { clip, DENO, denoAvailable, FAULTS, LineChild, type Part, withTimeout } from "./common.ts";
+import {
+  absorbReport,
+  DENO,
+  denoAvailable,
+  FAULTS,
+  LineChild,
+  type Part,
+  withTimeout,
+} from "./common.ts";
 
 const CHILD = join(FAULTS, "deno", "kv_child.ts");
 const PROCESSES = 3;
@@ -43,21 +51,7 @@ export const kvMulti: Part = async (ctx) => {
     try {
       const line = await checker.nextLine(30_000, "the Deno KV check");
       const exit = await withTimeout(checker.exited, 10_000, "the Deno KV check's exit");
-      if (line === undefined || !line.startsWith("{") || exit.code !== 0) {
-        ctx.violation(
-          "check-failed",
-          `exit ${exit.code ?? exit.signal}: ${clip(line ?? "")} ${clip(checker.stderr, 1500)}`,
-        );
-        return;
-      }
-      const report = JSON.parse(line) as {
-        counters: Record<string, number>;
-        violations: { kind: string; detail: string; count?: number }[];
-      };
-      ctx.countAll(report.counters);
-      for (const violation of report.violations) {
-        ctx.violation(violation.kind, violation.detail, violation.count);
-      }
+      absorbReport(ctx, "check-failed", line, exit, checker.stderr);
     } finally {
       checker.kill();
       await checker.exited;

@@ -220,3 +220,14 @@ export async function churn(options: ChurnOptions): Promise<void> {
     }
   }
 }
+
+/** The first line of an error, for reports. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return `${error.name}${typeof code === "string" ? ` ${code}` : ""}: ${
+      error.message.split("\n")[0]
+    }`;
+  }
+  return `a thrown ${typeof error}: ${String(error)}`;
+}
