@@ -556,8 +556,19 @@ export class DenoKvAdapter implements CacheAdapter {
   /** The value the head's chunks hold, or `undefined` if they are not all there and intact. */
   async #readChunks(kv: KvLike, id: KvKey, head: Head): Promise<Uint8Array | undefined> {
     const { g, n, l, c } = head;
-    if (g === undefined || n === undefined || l === undefined || c === undefined) return undefined;
-    const value = new Uint8Array(l);
+    // A damaged head (its fields of the wrong type, or not agreeing) is a miss.
+    if (
+      typeof g !== "string" || typeof l !== "number" || !Number.isSafeInteger(l) || l < 0 ||
+      n !== Math.ceil(l / CHUNK_BYTES) || !Array.isArray(c) || c.length !== 2
+    ) {
+      return undefined;
+    }
+    let value: Uint8Array;
+    try {
+      value = new Uint8Array(l);
+    } catch {
+      return undefined; // a length no value of ours has
+    }
     let index = 0;
     let offset = 0;
     for await (

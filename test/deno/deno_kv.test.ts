@@ -100,6 +100,23 @@ test("damaged chunks read as a miss, never as wrong bytes", async () => {
   kv.close();
 });
 
+test("a chunked head with damaged fields reads as a miss, never as an error", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const adapter = new DenoKvAdapter({ kv });
+  await adapter.set("k", patternBytes(200_000, 4));
+  const headKey = ["local-task-cache", "h", "k", "k"];
+  const head = (await kv.get<Record<string, unknown>>(headKey)).value!;
+  for (
+    const damage of [{ l: "x" }, { l: -1 }, { l: 2 ** 60, n: 2 ** 60 / (63 * 1024) }, { n: 1 }, {
+      g: 5,
+    }, { c: null }]
+  ) {
+    await kv.set(headKey, { ...head, ...damage });
+    assert.equal(await adapter.get("k"), undefined, JSON.stringify(damage));
+  }
+  kv.close();
+});
+
 test("bad options are TypeErrors", () => {
   assert.throws(() => new DenoKvAdapter({}), TypeError);
   assert.throws(() => new DenoKvAdapter({ path: ":memory:", kv: {} as never }), TypeError);
