@@ -245,11 +245,13 @@ function presenceCheck(
   field: DescField,
 ): (value: unknown, message: Message, localName: string) => boolean {
   switch (field.fieldKind) {
+    // A list or map field is always there in a protobuf-es message: anything but an array (an
+    // object) goes on for the writer to refuse, `undefined` included.
     case "list":
-      return (value) => Array.isArray(value) ? value.length > 0 : value !== undefined;
+      return (value) => !Array.isArray(value) || value.length > 0;
     case "map":
       // An empty map writes no entries: no need to count them here.
-      return (value) => value !== undefined;
+      return () => true;
     case "message":
       return (value) => value !== undefined;
   }

@@ -705,7 +705,7 @@ function isMeta(value: unknown): value is Meta {
 
 /** A time in milliseconds since the epoch, as the adapter writes them. */
 function isTime(value: unknown): value is number {
-  return typeof value === "number" && Number.isFinite(value);
+  return typeof value === "number" && Number.isFinite(value) && value >= 0;
 }
 
 /** A size in bytes. */

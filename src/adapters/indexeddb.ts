@@ -350,7 +350,7 @@ async function addMetadata(
 /** Whether `value` is a metadata record as `set` writes them. */
 function isMeta(value: unknown): value is Meta {
   const meta = value as Partial<Meta> | null;
-  const time = (t: unknown) => typeof t === "number" && Number.isFinite(t);
+  const time = (t: unknown) => typeof t === "number" && Number.isFinite(t) && t >= 0;
   return typeof meta === "object" && meta !== null && typeof meta.t === "string" &&
     typeof meta.v === "string" && Number.isSafeInteger(meta.s) && meta.s! >= 0 &&
     time(meta.c) && time(meta.r);

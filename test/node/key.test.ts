@@ -278,6 +278,7 @@ test("a hash or a oneof of the wrong type is refused, not keyed as an empty lite
     ["hash undefined", (l) => (l.hash = undefined), /\.hash: expected a string, got undefined/],
     ["value true", (l) => (l.value = true), /literals\["x"\]\.value: expected \{ case, value \}/],
     ["unknown case", (l) => (l.value = { case: "nope", value: 1 }), /case among scalar, /],
+    ["no metadata map", (l) => (l.metadata = undefined), /\.metadata: expected an object/],
   ];
   for (const [what, damage, message] of cases) {
     const inputs = literalMap({ x: integer(1n) });
