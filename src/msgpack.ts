@@ -511,6 +511,14 @@ class Input {
     }
   }
 
+  /** Moves past `n` bytes (there must be as many); resolves to where they start. */
+  skip(n: number): number {
+    this.need(n);
+    const at = this.pos;
+    this.pos += n;
+    return at;
+  }
+
   u8(): number {
     this.need(1);
     return this.bytes[this.pos++]!;
@@ -599,13 +607,9 @@ function decodeValue(input: Input, depth: number): unknown {
     case 0xc6:
       return new Uint8Array(input.take(input.uint(4)));
     case 0xca:
-      input.need(4);
-      input.pos += 4;
-      return view.getFloat32(input.pos - 4);
+      return view.getFloat32(input.skip(4));
     case 0xcb:
-      input.need(8);
-      input.pos += 8;
-      return view.getFloat64(input.pos - 8);
+      return view.getFloat64(input.skip(8));
     case 0xcc:
       return input.uint(1);
     case 0xcd:
@@ -613,24 +617,15 @@ function decodeValue(input: Input, depth: number): unknown {
     case 0xce:
       return input.uint(4);
     case 0xcf:
-      input.need(8);
-      input.pos += 8;
-      return fromBigint(view.getBigUint64(input.pos - 8));
+      return fromBigint(view.getBigUint64(input.skip(8)));
     case 0xd0:
-      input.need(1);
-      return view.getInt8(input.pos++);
+      return view.getInt8(input.skip(1));
     case 0xd1:
-      input.need(2);
-      input.pos += 2;
-      return view.getInt16(input.pos - 2);
+      return view.getInt16(input.skip(2));
     case 0xd2:
-      input.need(4);
-      input.pos += 4;
-      return view.getInt32(input.pos - 4);
+      return view.getInt32(input.skip(4));
     case 0xd3:
-      input.need(8);
-      input.pos += 8;
-      return fromBigint(view.getBigInt64(input.pos - 8));
+      return fromBigint(view.getBigInt64(input.skip(8)));
     case 0xd9:
       return decodeString(input, input.uint(1));
     case 0xda:

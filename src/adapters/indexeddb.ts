@@ -133,7 +133,7 @@ export class IndexedDbAdapter implements CacheAdapter {
       throw new TypeError(`IndexedDbAdapter.set: value must be a Uint8Array, got ${typeof value}`);
     }
     checkKey(key);
-    // A plain Uint8Array over its own buffer (structured clone copies it).
+    // A new array: the value and its seal (structured clone copies it again).
     const record = seal(key, value);
     const now = Date.now();
     const meta: Meta = {

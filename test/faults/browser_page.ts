@@ -36,6 +36,7 @@ import {
   outputsProblem,
   TASK,
   VERSION,
+  ViolationLog,
 } from "./workload.ts";
 
 function startWorker(): Worker {
@@ -195,13 +196,8 @@ async function damageIdb(options: { seed: number; budgetMs: number }) {
   const random = new Random(options.seed);
   const until = Date.now() + options.budgetMs;
   const counters: Counters = {};
-  const violations: { kind: string; detail: string; count?: number }[] = [];
-  const seen = new Map<string, number>();
-  const violation = (kind: string, detail: string) => {
-    const count = (seen.get(kind) ?? 0) + 1;
-    seen.set(kind, count);
-    if (count <= 20) violations.push({ kind, detail });
-  };
+  const log = new ViolationLog();
+  const violation = log.add;
   const cache = new TaskCache(new IndexedDbAdapter({ databaseName: name }), { maxSize: Infinity });
   const aged = new TaskCache(new IndexedDbAdapter({ databaseName: name }), {
     maxSize: Infinity,
@@ -296,12 +292,7 @@ async function damageIdb(options: { seed: number; budgetMs: number }) {
   }
   await cache.close();
   await aged.close();
-  for (const [kind, count] of seen) {
-    if (count > 20) {
-      violations.push({ kind, detail: "more of this kind (not listed)", count: count - 20 });
-    }
-  }
-  return { counters, violations };
+  return { counters, violations: log.report() };
 }
 
 Object.assign(globalThis, { mixedTab, startStorm, verify, damageIdb, ready: true });

@@ -231,3 +231,33 @@ export function describeError(error: unknown): string {
   }
   return `a thrown ${typeof error}: ${String(error)}`;
 }
+
+/** A fault report's violation, as checking processes and pages hand them back. */
+export interface ReportedViolation {
+  kind: string;
+  detail: string;
+  count?: number;
+}
+
+/** Violations as a checker finds them: every one counts; the first 20 of a kind are kept. */
+export class ViolationLog {
+  readonly #listed: ReportedViolation[] = [];
+  readonly #seen = new Map<string, number>();
+
+  /** Records a violation of `kind`. */
+  readonly add = (kind: string, detail: string): void => {
+    const count = (this.#seen.get(kind) ?? 0) + 1;
+    this.#seen.set(kind, count);
+    if (count <= 20) this.#listed.push({ kind, detail });
+  };
+
+  /** The violations kept, then one line per kind with how many more there were. */
+  report(): ReportedViolation[] {
+    const more = [...this.#seen].filter(([, count]) => count > 20).map(([kind, count]) => ({
+      kind,
+      detail: "more of this kind (not listed)",
+      count: count - 20,
+    }));
+    return [...this.#listed, ...more];
+  }
+}

@@ -24,7 +24,7 @@ import {
   randomLength,
   randomValue,
 } from "../damage_support.ts";
-import { bump, type Counters, MiB } from "../workload.ts";
+import { bump, type Counters, MiB, ViolationLog } from "../workload.ts";
 
 const [path, seedText, budgetText] = Deno.args;
 const random = new Random(Number(seedText));
@@ -32,14 +32,8 @@ const until = Date.now() + Number(budgetText);
 const PREFIX = "local-task-cache";
 
 const counters: Counters = {};
-const violations: { kind: string; detail: string; count?: number }[] = [];
-const seen = new Map<string, number>();
-const violation = (kind: string, detail: string) => {
-  // Every violation counts; the first 20 of a kind are kept in full.
-  const count = (seen.get(kind) ?? 0) + 1;
-  seen.set(kind, count);
-  if (count <= 20) violations.push({ kind, detail });
-};
+const log = new ViolationLog();
+const violation = log.add;
 
 const kv = await Deno.openKv(path!);
 const cache = new TaskCache(new DenoKvAdapter({ kv }), { maxSize: Infinity });
@@ -216,10 +210,5 @@ for (const target of stored) {
 await cache.close();
 await aged.close();
 kv.close();
-for (const [kind, count] of seen) {
-  if (count > 20) {
-    violations.push({ kind, detail: "more of this kind (not listed)", count: count - 20 });
-  }
-}
 const print = (text: string) => Deno.stdout.writeSync(new TextEncoder().encode(text + "\n"));
-print(JSON.stringify({ counters, violations }));
+print(JSON.stringify({ counters, violations: log.report() }));
