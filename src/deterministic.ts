@@ -21,6 +21,7 @@
  * @module
  */
 import {
+  create,
   type DescField,
   type DescMessage,
   isMessage,
@@ -30,6 +31,16 @@ import {
 } from "@bufbuild/protobuf";
 import { WireType } from "@bufbuild/protobuf/wire";
 import { ByteWriter } from "./byte_writer.ts";
+import type { ModelRules } from "./flytekit_models.ts";
+
+/** No rules: messages as they are, as Python protobuf serializes them. */
+const BARE: ModelRules = {
+  materialized: new Set(),
+  jsonStructs: new Map(),
+  times: new Map(),
+  refused: new Map(),
+  dropUnknown: false,
+};
 
 /**
  * Serializes `message` deterministically, byte for byte as Python protobuf's
@@ -68,6 +79,9 @@ let scratch: Uint8Array | undefined = new Uint8Array(64 * 1024);
  * from call to call: the bytes are only valid during `use` (e.g. to hash them), which spares
  * the allocations of a fresh buffer growing to size on every call. The bytes are a view that
  * starts `headroom` bytes into that buffer; `use` may write into the buffer around them.
+ *
+ * With `rules`, messages are written as those rules change them (flytekit's models: see
+ * src/flytekit_models.ts) instead of as they are.
  */
 export function withDeterministicBytes<T>(
   schema: DescMessage,
@@ -75,13 +89,14 @@ export function withDeterministicBytes<T>(
   name: string,
   use: (bytes: Uint8Array) => T,
   headroom = 0,
+  rules: ModelRules = BARE,
 ): T {
   const buffer = scratch;
   // Taken while in use, so an encoding started during `use` gets a buffer of its own.
   scratch = undefined;
   const writer = new ByteWriter(buffer, headroom);
   try {
-    writerFor(schema)(writer, message);
+    writerFor(schema, rules)(writer, message);
     return use(writer.finish());
   } catch (error) {
     throw located(error, name);
@@ -144,34 +159,45 @@ function describe(value: unknown): string {
   return String(value);
 }
 
-const compiled = new WeakMap<DescMessage, MessageWriter>();
+/** Compiled writers, by rules and message. */
+const compiled = new WeakMap<ModelRules, WeakMap<DescMessage, MessageWriter>>();
 
-function writerFor(desc: DescMessage): MessageWriter {
-  let writer = compiled.get(desc);
-  if (writer === undefined) writer = compileMessage(desc);
-  return writer;
+function writerFor(desc: DescMessage, rules: ModelRules): MessageWriter {
+  let writers = compiled.get(rules);
+  if (writers === undefined) compiled.set(rules, writers = new WeakMap());
+  return writers.get(desc) ?? compileMessage(desc, rules, writers);
 }
 
-function compileMessage(desc: DescMessage): MessageWriter {
+function compileMessage(
+  desc: DescMessage,
+  rules: ModelRules,
+  writers: WeakMap<DescMessage, MessageWriter>,
+): MessageWriter {
   const typeName = desc.typeName;
+  const special = specialWriter(typeName, rules);
+  if (special !== undefined) {
+    writers.set(desc, special);
+    return special;
+  }
   const fieldWriters: MessageWriter[] = [];
+  const keepUnknown = !rules.dropUnknown;
   const writeMessage: MessageWriter = (writer, message) => {
     if (typeof message !== "object" || message === null || message.$typeName !== typeName) {
       throw typeError(`expected a ${typeName} message, got ${describe(message)}`);
     }
     for (let i = 0; i < fieldWriters.length; i++) fieldWriters[i]!(writer, message);
     const unknown = message.$unknown;
-    if (unknown !== undefined) {
+    if (unknown !== undefined && keepUnknown) {
       for (const { no, wireType, data } of unknown) writer.tag(no, wireType).raw(data);
     }
   };
   // Registered before the fields compile, so recursive types find it instead of looping.
-  compiled.set(desc, writeMessage);
+  writers.set(desc, writeMessage);
   const sorted = desc.fields.concat().sort((a, b) => a.number - b.number);
   for (let i = 0; i < sorted.length;) {
     const oneof = sorted[i]!.oneof;
     if (oneof === undefined) {
-      fieldWriters.push(compileField(sorted[i++]!));
+      fieldWriters.push(compileField(sorted[i++]!, rules));
       continue;
     }
     // A run of members of one oneof, next to each other in field-number order: at most one is
@@ -179,7 +205,12 @@ function compileMessage(desc: DescMessage): MessageWriter {
     const run: DescField[] = [];
     while (i < sorted.length && sorted[i]!.oneof === oneof) run.push(sorted[i++]!);
     fieldWriters.push(
-      compileOneofRun(oneof.localName, run, new Set(oneof.fields.map((f) => f.localName))),
+      compileOneofRun(
+        oneof.localName,
+        run,
+        new Set(oneof.fields.map((f) => f.localName)),
+        rules,
+      ),
     );
   }
   return writeMessage;
@@ -189,9 +220,10 @@ function compileOneofRun(
   oneofName: string,
   members: DescField[],
   allMembers: ReadonlySet<string>,
+  rules: ModelRules,
 ): MessageWriter {
   const writers = new Map<unknown, ValueWriter>();
-  for (const field of members) writers.set(field.localName, compileFieldValue(field));
+  for (const field of members) writers.set(field.localName, compileFieldValue(field, rules));
   return (writer, message) => {
     const oneof = (message as Record<string, unknown>)[oneofName] as
       | { case?: unknown; value?: unknown }
@@ -222,11 +254,29 @@ function compileOneofRun(
   };
 }
 
-function compileField(field: DescField): MessageWriter {
+function compileField(field: DescField, rules: ModelRules): MessageWriter {
   const localName = field.localName;
   const segment = "." + localName;
-  const write = compileFieldValue(field);
-  const isSet = presenceCheck(field);
+  const write = compileFieldValue(field, rules);
+  if (field.fieldKind === "message" && rules.materialized.has(ruleKey(field))) {
+    // Written when unset too, as the default message (or an empty Struct).
+    const desc = field.message;
+    let fallback: unknown;
+    return (writer, message) => {
+      let value = (message as Record<string, unknown>)[localName];
+      if (value === undefined) {
+        value = fallback ??= desc.typeName === STRUCT ? {} : create(desc);
+      }
+      try {
+        write(writer, value);
+      } catch (error) {
+        within(error, segment);
+      }
+    };
+  }
+  const isSet = field.fieldKind === "message" && rules.jsonStructs.get(ruleKey(field))?.dropEmpty
+    ? isNonEmptyStruct
+    : presenceCheck(field);
   return (writer, message) => {
     const value = (message as Record<string, unknown>)[localName];
     if (!isSet(value, message, localName)) return;
@@ -239,6 +289,20 @@ function compileField(field: DescField): MessageWriter {
 }
 
 const IMPLICIT_PRESENCE = 2;
+const STRUCT = "google.protobuf.Struct";
+
+/** How {@link ModelRules} name a field: `"<type name>.<local name>"`. */
+function ruleKey(field: DescField): string {
+  return `${field.parent.typeName}.${field.localName}`;
+}
+
+/** Set and not an empty JSON object (anything else goes on for the writer to refuse). */
+function isNonEmptyStruct(value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return true;
+  for (const _ in value) return true;
+  return false;
+}
 
 /** Whether a field outside a oneof is set, by the presence rules of its file's syntax. */
 function presenceCheck(
@@ -279,7 +343,7 @@ function presenceCheck(
 }
 
 /** Writes a field's whole value, tags included, once the field is known to be set. */
-function compileFieldValue(field: DescField): ValueWriter {
+function compileFieldValue(field: DescField, rules: ModelRules): ValueWriter {
   const fieldNo = field.number;
   switch (field.fieldKind) {
     case "scalar":
@@ -293,11 +357,11 @@ function compileFieldValue(field: DescField): ValueWriter {
       };
     }
     case "message":
-      return childWriter(field, field.message);
+      return childWriter(field, field.message, rules);
     case "list":
-      return compileList(field);
+      return compileList(field, rules);
     case "map":
-      return compileMap(field);
+      return compileMap(field, rules);
   }
 }
 
@@ -306,10 +370,10 @@ function expectArray(value: unknown): unknown[] {
   return value;
 }
 
-function compileList(field: DescField & { fieldKind: "list" }): ValueWriter {
+function compileList(field: DescField & { fieldKind: "list" }, rules: ModelRules): ValueWriter {
   const fieldNo = field.number;
   if (field.listKind === "message") {
-    const writeChild = childWriter(field, field.message);
+    const writeChild = childWriter(field, field.message, rules);
     return (writer, value) => {
       const items = expectArray(value);
       for (let i = 0; i < items.length; i++) {
@@ -345,7 +409,7 @@ function compileList(field: DescField & { fieldKind: "list" }): ValueWriter {
     eachItem(writer, expectArray(value), () => writer.tag(fieldNo, wireType));
 }
 
-function compileMap(field: DescField & { fieldKind: "map" }): ValueWriter {
+function compileMap(field: DescField & { fieldKind: "map" }, rules: ModelRules): ValueWriter {
   const fieldNo = field.number;
   const keyType = field.mapKey;
   const keyWireType = wireTypeOf(keyType);
@@ -354,7 +418,7 @@ function compileMap(field: DescField & { fieldKind: "map" }): ValueWriter {
   const toKey = mapKeyConverter(keyType);
   let writeValue: ValueWriter;
   if (field.mapKind === "message") {
-    const writeChild = messageValueWriter(field, field.message);
+    const writeChild = messageValueWriter(field, field.message, rules);
     writeValue = (writer, value) => {
       writer.tag(2, WireType.LengthDelimited).fork();
       writeChild(writer, value);
@@ -479,11 +543,10 @@ function parseIntegerKey<T>(name: string, parse: (text: string) => T): T {
  * Writes a message-typed value, whatever local form protobuf-es gives it: a message, a
  * `JsonObject` for `google.protobuf.Struct`, or an unboxed scalar for a wrapper type.
  */
-function messageValueWriter(field: DescField, desc: DescMessage): ValueWriter {
-  if (
-    desc.typeName === "google.protobuf.Struct" && field.parent.typeName !== "google.protobuf.Value"
-  ) {
-    return (writer, value) => writeJsonStruct(writer, value);
+function messageValueWriter(field: DescField, desc: DescMessage, rules: ModelRules): ValueWriter {
+  if (desc.typeName === STRUCT && field.parent.typeName !== "google.protobuf.Value") {
+    const asJson = rules.jsonStructs.has(ruleKey(field));
+    return (writer, value) => writeJsonStruct(writer, value, asJson);
   }
   if (field.fieldKind === "message" && field.oneof === undefined && isWrapper(desc)) {
     const valueField = desc.fields[0]!;
@@ -503,13 +566,13 @@ function messageValueWriter(field: DescField, desc: DescMessage): ValueWriter {
     };
   }
   // The message writer checks its argument's type itself.
-  return writerFor(desc) as ValueWriter;
+  return writerFor(desc, rules) as ValueWriter;
 }
 
 /** A message-typed value with its tag and length prefix (groups are written as groups). */
-function childWriter(field: DescField, desc: DescMessage): ValueWriter {
+function childWriter(field: DescField, desc: DescMessage, rules: ModelRules): ValueWriter {
   const fieldNo = field.number;
-  const writeValue = messageValueWriter(field, desc);
+  const writeValue = messageValueWriter(field, desc, rules);
   if ("delimitedEncoding" in field && field.delimitedEncoding) {
     return (writer, value) => {
       writer.tag(fieldNo, WireType.StartGroup);
@@ -546,7 +609,11 @@ function isWrapper(desc: DescMessage): boolean {
 // double number_value = 2; string string_value = 3; bool bool_value = 4; Struct struct_value = 5;
 // ListValue list_value = 6; }. ListValue: repeated Value values = 1.
 
-function writeJsonStruct(writer: ByteWriter, value: unknown): void {
+/**
+ * `asJson`: as the value comes back from Python's `json_format.MessageToDict` and `Parse`,
+ * which turn a NaN or an infinity into the string "NaN", "Infinity" or "-Infinity".
+ */
+function writeJsonStruct(writer: ByteWriter, value: unknown, asJson: boolean): void {
   if (typeof value !== "object" || value === null || Array.isArray(value) || isMessage(value)) {
     throw typeError(`expected a JSON object for google.protobuf.Struct, got ${describe(value)}`);
   }
@@ -559,7 +626,7 @@ function writeJsonStruct(writer: ByteWriter, value: unknown): void {
       writer.tag(1, WireType.LengthDelimited);
       writeString(writer, name);
       writer.tag(2, WireType.LengthDelimited).fork();
-      writeJsonValue(writer, record[name]);
+      writeJsonValue(writer, record[name], asJson);
       writer.join();
       writer.join();
     } catch (error) {
@@ -568,10 +635,15 @@ function writeJsonStruct(writer: ByteWriter, value: unknown): void {
   }
 }
 
-function writeJsonValue(writer: ByteWriter, value: unknown): void {
+function writeJsonValue(writer: ByteWriter, value: unknown, asJson: boolean): void {
   const json = value as JsonValue;
   switch (typeof json) {
     case "number":
+      if (asJson && !Number.isFinite(json)) {
+        writer.tag(3, WireType.LengthDelimited);
+        writer.string(Number.isNaN(json) ? "NaN" : json > 0 ? "Infinity" : "-Infinity");
+        return;
+      }
       writer.tag(2, WireType.Bit64).double(json);
       return;
     case "string":
@@ -591,7 +663,7 @@ function writeJsonValue(writer: ByteWriter, value: unknown): void {
         for (let i = 0; i < json.length; i++) {
           writer.tag(1, WireType.LengthDelimited).fork();
           try {
-            writeJsonValue(writer, json[i]);
+            writeJsonValue(writer, json[i], asJson);
           } catch (error) {
             within(error, `[${i}]`);
           }
@@ -601,7 +673,7 @@ function writeJsonValue(writer: ByteWriter, value: unknown): void {
         return;
       }
       writer.tag(5, WireType.LengthDelimited).fork();
-      writeJsonStruct(writer, json);
+      writeJsonStruct(writer, json, asJson);
       writer.join();
       return;
   }
@@ -671,6 +743,121 @@ function int32Reader(type: ScalarType): (value: unknown) => number {
     return value;
   };
 }
+
+/** A message the rules replace: refused, or a time held at whole microseconds. */
+function specialWriter(typeName: string, rules: ModelRules): MessageWriter | undefined {
+  const refused = rules.refused.get(typeName);
+  if (refused !== undefined) {
+    return () => {
+      throw typeError(refused);
+    };
+  }
+  const time = rules.times.get(typeName);
+  if (time === undefined) return undefined;
+  return (writer, message) => {
+    if (typeof message !== "object" || message === null || message.$typeName !== typeName) {
+      throw typeError(`expected a ${typeName} message, got ${describe(message)}`);
+    }
+    const [whole, rest] = pythonTime(time, message);
+    if (whole !== 0n) writer.tag(1, WireType.Varint).int64(whole);
+    if (rest !== 0n) writer.tag(2, WireType.Varint).int32(Number(rest) * 1000);
+  };
+}
+
+const readSeconds = int64Reader(ScalarType.INT64);
+const readNanos = int32Reader(ScalarType.INT32);
+
+/**
+ * A Timestamp or Duration as Python holds it and writes it back: whole seconds and
+ * microseconds, refused out of the range of Python's `datetime` or `timedelta`.
+ */
+function pythonTime(time: "datetime" | "timedelta", message: Message): [bigint, bigint] {
+  const fields = message as unknown as { seconds: unknown; nanos: unknown };
+  let s: bigint, n: number;
+  try {
+    s = readSeconds(fields.seconds);
+  } catch (error) {
+    within(error, ".seconds");
+  }
+  try {
+    n = readNanos(fields.nanos);
+  } catch (error) {
+    within(error, ".nanos");
+  }
+  // ToDatetime and ToTimedelta: whole microseconds, the nanoseconds rounded toward zero.
+  const us = s * 1_000_000n + BigInt(Math.trunc(n / 1000));
+  const [min, max, range] = time === "datetime"
+    ? [MIN_DATETIME_US, MAX_DATETIME_US, "the years 1 to 9999 of Python's datetime"]
+    : [MIN_TIMEDELTA_US, MAX_TIMEDELTA_US, "the ±999999999 days of Python's timedelta"];
+  if (us < min || us > max) {
+    throw rangeError(
+      `${s} s ${n} ns is outside ${range}: flytekit cannot key it (it raises OverflowError)`,
+    );
+  }
+  // FromDatetime: nanos never negative; FromTimedelta: nanos with the sign of the seconds.
+  let whole = us / 1_000_000n;
+  let rest = us % 1_000_000n;
+  if (time === "datetime" && rest < 0n) {
+    whole -= 1n;
+    rest += 1_000_000n;
+  }
+  return [whole, rest];
+}
+
+/**
+ * Checks, without writing anything, that every time message inside `value` (at any depth) is
+ * one the rules' Python types can hold: for parts of a key's inputs that flytekit converts to
+ * its models but leaves out of the key (ignored inputs, values cut down to their hash).
+ *
+ * @throws {RangeError} naming `name()` and the path to the first time out of range.
+ */
+export function checkTimes(value: unknown, rules: ModelRules, name: () => string): void {
+  if (rules.times.size === 0) return;
+  const stack: [unknown, string][] = [[value, ""]];
+  while (stack.length !== 0) {
+    const [item, path] = stack.pop()!;
+    if (typeof item !== "object" || item === null || ArrayBuffer.isView(item)) continue;
+    const typeName = (item as { $typeName?: unknown }).$typeName;
+    const time = typeof typeName === "string" ? rules.times.get(typeName) : undefined;
+    if (time !== undefined) {
+      try {
+        pythonTime(time, item as Message);
+      } catch (error) {
+        if (error instanceof PathedError) error.path.unshift(path);
+        throw located(error, name());
+      }
+      continue;
+    }
+    if (typeName === undefined && isOneof(item)) {
+      // Named by its case alone, as the encoder names it.
+      stack.push([item.value, `${path}.${String(item.case)}`]);
+      continue;
+    }
+    for (const [key, child] of Object.entries(item)) {
+      if (key === "$typeName" || key === "$unknown") continue;
+      const segment = Array.isArray(item)
+        ? `[${key}]`
+        : typeName === undefined
+        ? `[${JSON.stringify(key)}]`
+        : isOneof(child)
+        ? ""
+        : `.${key}`;
+      stack.push([child, path + segment]);
+    }
+  }
+}
+
+function isOneof(value: unknown): value is { case: unknown; value: unknown } {
+  return typeof value === "object" && value !== null && !("$typeName" in value) &&
+    "case" in value && "value" in value;
+}
+
+/** 0001-01-01T00:00:00 and 9999-12-31T23:59:59.999999, in microseconds since 1970. */
+const MIN_DATETIME_US = -62_135_596_800_000_000n;
+const MAX_DATETIME_US = 253_402_300_799_999_999n;
+/** timedelta(days=-999999999) and timedelta(days=999999999, seconds=86399, microseconds=999999). */
+const MIN_TIMEDELTA_US = -86_399_999_913_600_000_000n;
+const MAX_TIMEDELTA_US = 86_399_999_999_999_999_999n;
 
 function scalarWriter(type: ScalarType): (writer: ByteWriter, value: unknown) => void {
   switch (type) {

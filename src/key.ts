@@ -12,7 +12,8 @@ import {
   LiteralMapSchema,
   LiteralSchema,
 } from "../gen/flyteidl/core/literals_pb.ts";
-import { withDeterministicBytes } from "./deterministic.ts";
+import { checkTimes, withDeterministicBytes } from "./deterministic.ts";
+import { FLYTEKIT_MODELS } from "./flytekit_models.ts";
 import { joblibHashInPlace, PICKLE_HEADROOM } from "./joblib.ts";
 
 /**
@@ -57,26 +58,30 @@ export function recursiveHashPlacement(literal: Literal): Literal {
 
 /**
  * `recursiveHashPlacement` without the final copy: the result may share unchanged literals
- * with the argument. Only for serializing right away.
+ * with the argument. Only for serializing right away. `cut` sees each literal whose value is
+ * left out for its hash.
  */
-function placeHashes(literal: Literal): Literal {
+function placeHashes(literal: Literal, cut?: (literal: Literal) => void): Literal {
   // Anything but a Literal goes on unchanged, for the encoder to refuse with its path.
   if (!isLiteral(literal)) return literal;
   // A hash that is not a string goes on too: the encoder refuses it with its path.
   if (typeof literal.hash !== "string") return literal;
-  if (literal.hash !== "") return create(LiteralSchema, { hash: literal.hash });
+  if (literal.hash !== "") {
+    cut?.(literal);
+    return create(LiteralSchema, { hash: literal.hash });
+  }
   const value = literal.value;
   switch (value.case) {
     case "collection": {
       const placed = create(LiteralCollectionSchema);
-      placed.literals = value.value.literals.map(placeHashes);
+      placed.literals = value.value.literals.map((item) => placeHashes(item, cut));
       return create(LiteralSchema, { value: { case: "collection", value: placed } });
     }
     case "map": {
       const placed = create(LiteralMapSchema);
       const literals = value.value.literals;
       for (const name of Object.keys(literals)) {
-        setEntry(placed.literals, name, placeHashes(literals[name]!));
+        setEntry(placed.literals, name, placeHashes(literals[name]!, cut));
       }
       return create(LiteralSchema, { value: { case: "map", value: placed } });
     }
@@ -123,13 +128,15 @@ export function calculateCacheKey(
   const ignored = checkKeyArguments(taskName, cacheVersion, inputLiteralMap, cacheIgnoreInputVars);
   const source = inputLiteralMap.literals;
   const names = Object.keys(source);
-  // A new map, as flytekit builds one (unknown fields of the argument's own are not carried),
-  // made only when something differs from the argument: most inputs go through unchanged.
-  let placed: LiteralMap | undefined = inputLiteralMap.$unknown === undefined
-    ? undefined
-    : create(LiteralMapSchema);
+  // A new map, as flytekit builds one, made only when something differs from the argument: most
+  // inputs go through unchanged. (Unknown fields are left out by the encoder's rules.)
+  let placed: LiteralMap | undefined;
+  let name = "";
+  const where = () => `calculateCacheKey: inputLiteralMap.literals[${JSON.stringify(name)}]`;
+  const cut = (hashed: Literal) =>
+    checkTimes(hashed.value, FLYTEKIT_MODELS, () => `${where()} (a value with a hash)`);
   for (let i = 0; i < names.length; i++) {
-    const name = names[i]!;
+    name = names[i]!;
     const literal = source[name];
     if (!isLiteral(literal)) {
       throw new TypeError(
@@ -138,7 +145,15 @@ export function calculateCacheKey(
       );
     }
     const skip = ignored.size !== 0 && ignored.has(name);
-    const replacement = skip ? undefined : placeHashes(literal);
+    let replacement: Literal | undefined;
+    try {
+      // flytekit converts every input to its models, ignored or cut down to a hash, before it
+      // keys them: a time those cannot hold fails there too.
+      if (skip) checkTimes(literal, FLYTEKIT_MODELS, () => `${where()} (ignored)`);
+      else replacement = placeHashes(literal, cut);
+    } catch (error) {
+      throw tooDeep(error, source, [name]);
+    }
     if (placed === undefined && replacement !== literal) {
       placed = create(LiteralMapSchema);
       for (let j = 0; j < i; j++) setEntry(placed.literals, names[j]!, source[names[j]!]!);
@@ -147,15 +162,73 @@ export function calculateCacheKey(
       setEntry(placed.literals, name, replacement);
     }
   }
-  // Hashed in place: the pickle framing goes into the room left around the bytes.
-  const hash = withDeterministicBytes(
-    LiteralMapSchema,
-    placed ?? inputLiteralMap,
-    "calculateCacheKey: inputLiteralMap",
-    joblibHashInPlace,
-    PICKLE_HEADROOM,
-  );
+  // Hashed in place: the pickle framing goes into the room left around the bytes. Written as
+  // flytekit's models make the messages (times to whole microseconds, default sub-messages,
+  // no unknown fields): flytekit keys its models, not the protobuf messages.
+  let hash: string;
+  try {
+    hash = withDeterministicBytes(
+      LiteralMapSchema,
+      placed ?? inputLiteralMap,
+      "calculateCacheKey: inputLiteralMap",
+      joblibHashInPlace,
+      PICKLE_HEADROOM,
+      FLYTEKIT_MODELS,
+    );
+  } catch (error) {
+    if (isStackOverflow(error)) {
+      throw tooDeep(error, source, names.filter((name) => !ignored.has(name)));
+    }
+    // flytekit converts every input to its models before it writes any: a time they cannot
+    // hold anywhere fails before what the encoder refused (e.g. a Scalar.error).
+    for (name of names) checkTimes(source[name], FLYTEKIT_MODELS, where);
+    throw error;
+  }
   return `${taskName}-${cacheVersion}-${hash}`;
+}
+
+/**
+ * A stack overflow on the inputs as a `RangeError` naming the deepest of `names` and its
+ * depth; any other error as it is. Measured only on that path, without recursion.
+ */
+function tooDeep(error: unknown, literals: Record<string, Literal>, names: string[]): unknown {
+  if (!isStackOverflow(error)) return error;
+  let deepest = names[0]!;
+  let depth = -1;
+  for (const name of names) {
+    const d = nestingDepth(literals[name]);
+    if (d > depth) [deepest, depth] = [name, d];
+  }
+  return new RangeError(
+    `calculateCacheKey: inputLiteralMap.literals[${JSON.stringify(deepest)}] is nested ` +
+      `${depth} messages deep, deeper than this runtime's stack lets the key be computed ` +
+      `(${String(error)}): flatten the input, or give it a hash (Literal.hash) to key it by`,
+    { cause: error },
+  );
+}
+
+/** Whether `error` is the engine's "stack exhausted" error (V8 and JavaScriptCore, SpiderMonkey). */
+export function isStackOverflow(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return (error instanceof RangeError && /call stack/i.test(error.message)) ||
+    (error.name === "InternalError" && /recursion/i.test(error.message));
+}
+
+/**
+ * How many protobuf messages deep `value` nests (a literal in a collection in a literal: 3),
+ * counted without recursion.
+ */
+export function nestingDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length !== 0) {
+    const [item, outer] = stack.pop()!;
+    if (typeof item !== "object" || item === null || ArrayBuffer.isView(item)) continue;
+    const depth = "$typeName" in item ? outer + 1 : outer;
+    if (depth > deepest) deepest = depth;
+    for (const child of Object.values(item)) stack.push([child, depth]);
+  }
+  return deepest;
 }
 
 /**

@@ -16,7 +16,8 @@ import {
   LiteralMapSchema,
   LiteralSchema,
 } from "../../gen/flyteidl/core/literals_pb.ts";
-import { toBinaryDeterministic } from "../../src/deterministic.ts";
+import { withDeterministicBytes } from "../../src/deterministic.ts";
+import { FLYTEKIT_MODELS } from "../../src/flytekit_models.ts";
 import { calculateCacheKey, recursiveHashPlacement } from "../../src/key.ts";
 import {
   arbitraryLiteral,
@@ -59,13 +60,35 @@ const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
 // ---------------------------------------------------------------------------------------------
 // Comparing one request
 
-/** Our key, or what we threw. */
+/**
+ * Inputs flytekit cannot key: what Python raises for them, and the class of the error we
+ * refuse them with (the README's list).
+ */
+const REFUSALS: [python: string, ours: typeof Error][] = [
+  // A Scalar.error, in the oracle's model (flytekit: AttributeError).
+  ["TypeError: flytekit cannot key a Scalar.error", TypeError],
+  // A datetime or timedelta out of Python's range.
+  ["OverflowError: ", RangeError],
+];
+
+/** Our key, or what we threw: a refusal flytekit shares as "(refused <class>)". */
 function ourKey({ task, version, inputs, ignore = [] }: Request): string {
   try {
     return calculateCacheKey(task, version, inputs, ignore);
   } catch (error) {
+    const refusal = REFUSALS.find(([, ours]) => error instanceof ours);
+    if (refusal !== undefined && /flytekit cannot key/.test(String(error))) {
+      return `(refused ${refusal[1].name})`;
+    }
     return `(threw ${String(error)})`;
   }
+}
+
+/** The oracle's key, or its error, as {@link ourKey} names a refusal. */
+function pythonKey(reply: { key?: string; error?: string }): string {
+  if (reply.key !== undefined) return reply.key;
+  const refusal = REFUSALS.find(([python]) => reply.error?.startsWith(python));
+  return refusal !== undefined ? `(refused ${refusal[1].name})` : `(error: ${reply.error})`;
 }
 
 /** Keys of one request: ours on the message, ours on its bytes parsed again, Python's on them. */
@@ -87,8 +110,7 @@ async function compare(python: Oracle, request: Request): Promise<Comparison> {
     oursParsed = `(threw ${String(error)})`;
   }
   const ours = ourKey(request);
-  const { key, error } = await reply;
-  return { ours, oursParsed, python: key ?? `(error: ${error})` };
+  return { ours, oursParsed, python: pythonKey(await reply) };
 }
 
 const agree = (c: Comparison) => c.ours === c.python && c.oursParsed === c.python;
@@ -99,7 +121,18 @@ function ourBytes({ inputs, ignore = [] }: Request): Uint8Array {
   for (const [name, literal] of Object.entries(inputs.literals)) {
     if (!ignore.includes(name)) setEntry(placed.literals, name, recursiveHashPlacement(literal));
   }
-  return toBinaryDeterministic(LiteralMapSchema, placed);
+  try {
+    return withDeterministicBytes(
+      LiteralMapSchema,
+      placed,
+      "inputs",
+      (bytes) => bytes.slice(),
+      0,
+      FLYTEKIT_MODELS,
+    );
+  } catch {
+    return new Uint8Array(0);
+  }
 }
 
 function firstDifference(ours: Uint8Array, theirs: Uint8Array): string {
@@ -230,7 +263,7 @@ async function explain(python: Oracle, label: string, request: Request): Promise
       `${JSON.stringify(minimal.version)}, ignore ${JSON.stringify(minimal.ignore ?? [])}, ` +
       `inputs ${describeInputs(minimal.inputs)}`,
     `  its keys: ours ${small.ours}, Python ${small.python}`,
-    `  its serializations (recursiveHashPlacement + toBinaryDeterministic against Python's): ` +
+    `  its serializations (recursiveHashPlacement + flytekit's models against Python's): ` +
       firstDifference(smallOurs, smallTheirs),
   );
   if (hex(smallOurs) === hex(smallTheirs)) {
@@ -460,7 +493,18 @@ async function keysOfBytes(
   };
 }
 
-test("fields unknown to the schema are kept in the key, as Python keeps them", async (t) => {
+/** A copy of `value` without fields unknown to the schema, at any depth. */
+function withoutUnknown<T>(value: T): T {
+  if (value === null || typeof value !== "object" || value instanceof Uint8Array) return value;
+  if (Array.isArray(value)) return value.map(withoutUnknown) as T;
+  const copy: Record<string, unknown> = {};
+  for (const [name, item] of Object.entries(value)) {
+    if (name !== "$unknown") setEntry(copy, name, withoutUnknown(item));
+  }
+  return copy as T;
+}
+
+test("fields unknown to the schema are left out of the key, as flytekit's models leave them", async (t) => {
   const python = reference(t);
   if (!python) return;
   const random = new Random(99);
@@ -486,11 +530,9 @@ test("fields unknown to the schema are kept in the key, as Python keeps them", a
     assert.ok(inputs.$unknown?.length, "the map carries unknown fields");
     const keys = await keysOfBytes(python, bytes);
     assert.equal(keys.ours, keys.python, `round ${round}`);
-    // The map's own unknown fields are not in the key: flytekit builds a new LiteralMap.
-    assert.equal(
-      keys.ours,
-      calculateCacheKey("t", "1", create(LiteralMapSchema, { literals: inputs.literals })),
-    );
+    // No unknown field is in the key, at any depth: every model builds new messages.
+    const refused = keys.ours.startsWith("(");
+    if (!refused) assert.equal(keys.ours, calculateCacheKey("t", "1", withoutUnknown(inputs)));
   }
 });
 
@@ -531,11 +573,18 @@ test("quiet NaN payloads and signed zeros keep their bits, as in Python", async 
   }
 });
 
+// flytekit keeps a signalling NaN's bits (a Python float holds them). Node 20, 22 and 24 keep
+// them from bytes to key; Deno's V8 quiets it as protobuf-es reads the double, from the first
+// round on: there, and only there, the test is a known failure.
+const QUIETS_SIGNALLING_NANS = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
+
 test(
   "signalling NaNs keep their bits, as in Python",
   {
-    todo: "V8 may quiet a signalling NaN when it stores it (Deno's V8 does in optimized code, " +
-      "Node 20's did not here): protobuf-es then holds another NaN than the bytes had",
+    todo: QUIETS_SIGNALLING_NANS
+      ? "Deno's V8 quiets a signalling NaN when protobuf-es reads it: protobuf-es then holds " +
+        "another NaN than the bytes had"
+      : false,
   },
   async (t) => {
     const python = reference(t);
@@ -599,8 +648,10 @@ test('a map key "__proto__" counts, at every depth, as in Python', async (t) => 
   );
 });
 
+// flytekit's Scalar model keeps the protobuf Struct of `generic` as it was given, unknown fields
+// and all (checked with flytekit v1.16.24): the one place its models keep unknown fields.
 test(
-  "unknown fields inside a google.protobuf.Struct are kept, as in Python",
+  "unknown fields inside a Scalar.generic Struct are kept, as flytekit keeps them",
   {
     todo: "protobuf-es holds Struct values as plain JSON and drops their unknown fields on " +
       "parsing, before calculateCacheKey sees them",
@@ -630,19 +681,27 @@ test("the oracle times the Python key computation on request", async (t) => {
 
 test("properties: insertion order does not matter; ignored inputs do not, others do", () => {
   const failures: string[] = [];
+  let checked = 0;
   for (const seed of SEEDS.slice(0, 300)) {
     const { task, version, inputs, ignore = [] } = requestFor(seed);
     const proto = hasProtoKey(inputs) ? ' (a map of these inputs has a "__proto__" key)' : "";
+    // Inputs flytekit cannot key (a Scalar.error, a time out of Python's range) have no key.
+    if (ourKey({ task, version, inputs, ignore }).startsWith("(refused")) continue;
+    checked++;
     const key = calculateCacheKey(task, version, inputs, ignore);
     const random = new Random(seed + 1_000_000);
     if (calculateCacheKey(task, version, reordered(inputs, random), ignore) !== key) {
       failures.push(`seed ${seed}: reordering map entries changed the key${proto}`);
     }
-    // A new input, ignored.
+    // A new input, ignored (one flytekit can convert: an ignored input becomes a model too).
     let name = random.pick(TRICKY_KEYS);
     while (Object.hasOwn(inputs.literals, name)) name += "+";
     const withIgnored = clone(LiteralMapSchema, inputs);
-    setEntry(withIgnored.literals, name, arbitraryLiteral(random));
+    let extra = arbitraryLiteral(random);
+    while (ourKey({ task, version, inputs: literalMap({ x: extra }) }).startsWith("(refused R")) {
+      extra = arbitraryLiteral(random);
+    }
+    setEntry(withIgnored.literals, name, extra);
     if (calculateCacheKey(task, version, withIgnored, [...ignore, name]) !== key) {
       failures.push(
         `seed ${seed}: the ignored input ${JSON.stringify(name)} changed the key${proto}`,
@@ -663,4 +722,5 @@ test("properties: insertion order does not matter; ignored inputs do not, others
     }
   }
   assert.deepEqual(failures.slice(0, 10), [], `${failures.length} property failures`);
+  assert.ok(checked >= 200, `only ${checked} of 300 seeds could be keyed`);
 });

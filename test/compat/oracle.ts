@@ -98,6 +98,17 @@ export interface OracleInfo {
   /** `cpp` for Debian's python3-protobuf. */
   backend: string;
   joblib: string;
+  /** `flytekit` when flytekit's own code makes the keys (`--flytekit`), else `model`. */
+  keys: string;
+}
+
+/** How to start the oracle. */
+export interface OracleOptions {
+  /**
+   * The `flytekit/` folder of a flytekit source tree: keys then come from flytekit's own
+   * `_calculate_cache_key` on its models (for scripts/flytekit_vectors.ts), not from our model.
+   */
+  flytekit?: string;
 }
 
 /** A Python timing of one key computation. */
@@ -116,8 +127,9 @@ export class Oracle {
   #stderr = "";
   #exited: string | undefined;
 
-  constructor() {
-    this.#child = spawn(PYTHON, [ORACLE_SCRIPT], { stdio: ["pipe", "pipe", "pipe"] });
+  constructor(options: OracleOptions = {}) {
+    const args = options.flytekit === undefined ? [] : ["--flytekit", options.flytekit];
+    this.#child = spawn(PYTHON, [ORACLE_SCRIPT, ...args], { stdio: ["pipe", "pipe", "pipe"] });
     createInterface({ input: this.#child.stdout! }).on("line", (line) => {
       let reply: Record<string, unknown>;
       try {
@@ -242,9 +254,9 @@ export class Oracle {
  * imported). `undefined` when the reference stack is not installed (see
  * {@link oracleAvailability} for why); rejects when it is but the process fails.
  */
-export async function startOracle(): Promise<Oracle | undefined> {
+export async function startOracle(options: OracleOptions = {}): Promise<Oracle | undefined> {
   if (!oracleAvailability().ok) return undefined;
-  const oracle = new Oracle();
+  const oracle = new Oracle(options);
   try {
     await oracle.info();
   } catch (error) {
