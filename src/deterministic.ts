@@ -814,9 +814,13 @@ function pythonTime(time: "datetime" | "timedelta", message: Message): [bigint, 
 export function checkTimes(value: unknown, rules: ModelRules, name: () => string): void {
   if (rules.times.size === 0) return;
   const stack: [unknown, string][] = [[value, ""]];
+  // Each object once: a cycle (which has no key anyway) must not loop.
+  const seen = new Set<object>();
   while (stack.length !== 0) {
     const [item, path] = stack.pop()!;
     if (typeof item !== "object" || item === null || ArrayBuffer.isView(item)) continue;
+    if (seen.has(item)) continue;
+    seen.add(item);
     const typeName = (item as { $typeName?: unknown }).$typeName;
     const time = typeof typeName === "string" ? rules.times.get(typeName) : undefined;
     if (time !== undefined) {

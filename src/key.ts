@@ -199,10 +199,17 @@ function tooDeep(error: unknown, literals: Record<string, Literal>, names: strin
     const d = nestingDepth(literals[name]);
     if (d > depth) [deepest, depth] = [name, d];
   }
+  const where = `calculateCacheKey: inputLiteralMap.literals[${JSON.stringify(deepest)}]`;
+  if (depth === Infinity) {
+    return new RangeError(
+      `${where} holds a cycle (a message inside itself), which has no key (${String(error)})`,
+      { cause: error },
+    );
+  }
   return new RangeError(
-    `calculateCacheKey: inputLiteralMap.literals[${JSON.stringify(deepest)}] is nested ` +
-      `${depth} messages deep, deeper than this runtime's stack lets the key be computed ` +
-      `(${String(error)}): flatten the input, or give it a hash (Literal.hash) to key it by`,
+    `${where} is nested ${depth} messages deep, deeper than this runtime's stack lets the key ` +
+      `be computed (${String(error)}): flatten the input, or give it a hash (Literal.hash) ` +
+      "to key it by",
     { cause: error },
   );
 }
@@ -216,17 +223,29 @@ export function isStackOverflow(error: unknown): boolean {
 
 /**
  * How many protobuf messages deep `value` nests (a literal in a collection in a literal: 3),
- * counted without recursion.
+ * counted without recursion; `Infinity` when it holds a cycle.
  */
 export function nestingDepth(value: unknown): number {
   let deepest = 0;
-  const stack: [unknown, number][] = [[value, 0]];
+  const onPath = new Set<object>();
+  const seen = new Set<object>();
+  // An object is entered, its children visited, then it is left (`leave`).
+  const stack: { item: unknown; depth: number; leave?: boolean }[] = [{ item: value, depth: 0 }];
   while (stack.length !== 0) {
-    const [item, outer] = stack.pop()!;
+    const { item, depth: outer, leave } = stack.pop()!;
     if (typeof item !== "object" || item === null || ArrayBuffer.isView(item)) continue;
+    if (leave) {
+      onPath.delete(item);
+      continue;
+    }
+    if (onPath.has(item)) return Infinity;
+    if (seen.has(item)) continue;
+    seen.add(item);
+    onPath.add(item);
     const depth = "$typeName" in item ? outer + 1 : outer;
     if (depth > deepest) deepest = depth;
-    for (const child of Object.values(item)) stack.push([child, depth]);
+    stack.push({ item, depth, leave: true });
+    for (const child of Object.values(item)) stack.push({ item: child, depth });
   }
   return deepest;
 }
