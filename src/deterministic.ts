@@ -163,10 +163,18 @@ function describe(value: unknown): string {
 const compiled = new WeakMap<ModelRules, WeakMap<DescMessage, MessageWriter>>();
 
 function writerFor(desc: DescMessage, rules: ModelRules): MessageWriter {
+  // The last one asked for, without the lookups: keys ask for the same one again and again.
+  if (desc === last.desc && rules === last.rules) return last.writer;
   let writers = compiled.get(rules);
   if (writers === undefined) compiled.set(rules, writers = new WeakMap());
-  return writers.get(desc) ?? compileMessage(desc, rules, writers);
+  const writer = writers.get(desc) ?? compileMessage(desc, rules, writers);
+  if (writers.get(desc) === writer) last = { desc, rules, writer };
+  return writer;
 }
+
+let last: { desc?: DescMessage; rules?: ModelRules; writer: MessageWriter } = {
+  writer: () => {},
+};
 
 function compileMessage(
   desc: DescMessage,

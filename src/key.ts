@@ -131,36 +131,33 @@ export function calculateCacheKey(
   // A new map, as flytekit builds one, made only when something differs from the argument: most
   // inputs go through unchanged. (Unknown fields are left out by the encoder's rules.)
   let placed: LiteralMap | undefined;
-  let name = "";
-  const where = () => `calculateCacheKey: inputLiteralMap.literals[${JSON.stringify(name)}]`;
-  const cut = (hashed: Literal) =>
-    checkTimes(hashed.value, FLYTEKIT_MODELS, () => `${where()} (a value with a hash)`);
-  for (let i = 0; i < names.length; i++) {
-    name = names[i]!;
-    const literal = source[name];
-    if (!isLiteral(literal)) {
-      throw new TypeError(
-        `calculateCacheKey: inputLiteralMap.literals[${JSON.stringify(name)}]: expected a ` +
-          `flyteidl.core.Literal message, got ${describeArgument(literal)}`,
-      );
-    }
-    const skip = ignored.size !== 0 && ignored.has(name);
-    let replacement: Literal | undefined;
-    try {
+  try {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      const literal = source[name];
+      if (!isLiteral(literal)) {
+        throw new TypeError(
+          `calculateCacheKey: inputLiteralMap.literals[${JSON.stringify(name)}]: expected a ` +
+            `flyteidl.core.Literal message, got ${describeArgument(literal)}`,
+        );
+      }
       // flytekit converts every input to its models, ignored or cut down to a hash, before it
       // keys them: a time those cannot hold fails there too.
-      if (skip) checkTimes(literal, FLYTEKIT_MODELS, () => `${where()} (ignored)`);
-      else replacement = placeHashes(literal, cut);
-    } catch (error) {
-      throw tooDeep(error, source, [name]);
+      current = name;
+      let replacement: Literal | undefined;
+      if (ignored.size !== 0 && ignored.has(name)) {
+        checkTimes(literal, FLYTEKIT_MODELS, ignoredInput);
+      } else replacement = placeHashes(literal, checkHashed);
+      if (placed === undefined && replacement !== literal) {
+        placed = create(LiteralMapSchema);
+        for (let j = 0; j < i; j++) setEntry(placed.literals, names[j]!, source[names[j]!]!);
+      }
+      if (placed !== undefined && replacement !== undefined) {
+        setEntry(placed.literals, name, replacement);
+      }
     }
-    if (placed === undefined && replacement !== literal) {
-      placed = create(LiteralMapSchema);
-      for (let j = 0; j < i; j++) setEntry(placed.literals, names[j]!, source[names[j]!]!);
-    }
-    if (placed !== undefined && replacement !== undefined) {
-      setEntry(placed.literals, name, replacement);
-    }
+  } catch (error) {
+    throw tooDeep(error, source, [current]);
   }
   // Hashed in place: the pickle framing goes into the room left around the bytes. Written as
   // flytekit's models make the messages (times to whole microseconds, default sub-messages,
@@ -181,11 +178,24 @@ export function calculateCacheKey(
     }
     // flytekit converts every input to its models before it writes any: a time they cannot
     // hold anywhere fails before what the encoder refused (e.g. a Scalar.error).
-    for (name of names) checkTimes(source[name], FLYTEKIT_MODELS, where);
+    for (const name of names) {
+      current = name;
+      checkTimes(source[name], FLYTEKIT_MODELS, input);
+    }
     throw error;
   }
   return `${taskName}-${cacheVersion}-${hash}`;
 }
+
+/**
+ * The input being checked, for the error messages of {@link checkTimes} (functions made once,
+ * not a closure per call: a key of a few inputs takes microseconds).
+ */
+let current = "";
+const input = () => `calculateCacheKey: inputLiteralMap.literals[${JSON.stringify(current)}]`;
+const ignoredInput = () => `${input()} (ignored)`;
+const hashedValue = () => `${input()} (a value with a hash)`;
+const checkHashed = (hashed: Literal) => checkTimes(hashed.value, FLYTEKIT_MODELS, hashedValue);
 
 /**
  * A stack overflow on the inputs as a `RangeError` naming the deepest of `names` and its

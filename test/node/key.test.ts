@@ -361,3 +361,64 @@ test("an input or map entry named __proto__ is an entry like any other", () => {
   const placed = recursiveHashPlacement(nested.literals.x!);
   assert.equal(placed.value.case === "map" && Object.keys(placed.value.value.literals).length, 1);
 });
+
+test("inputs nested past the stack's depth are refused naming the input and its depth", () => {
+  // Deep enough to exhaust the stack of Node and Deno alike.
+  let deep = integer(1n);
+  for (let i = 0; i < 100_000; i++) deep = collection(deep);
+  const inputs = literalMap({ a: integer(1n), deep, z: string("z") });
+  assert.throws(
+    () => calculateCacheKey("t", "1", inputs),
+    (error: unknown) => {
+      assert.ok(error instanceof RangeError, String(error));
+      assert.match(
+        error.message,
+        /^calculateCacheKey: inputLiteralMap\.literals\["deep"\] is nested 200003 messages deep, deeper than this runtime's stack lets the key be computed/,
+      );
+      return true;
+    },
+  );
+  // A cycle is named as one.
+  const cyclic = collection();
+  (cyclic.value.value as { literals: Literal[] }).literals.push(cyclic);
+  assert.throws(
+    () => calculateCacheKey("t", "1", literalMap({ cyclic })),
+    /^RangeError: calculateCacheKey: inputLiteralMap\.literals\["cyclic"\] holds a cycle/,
+  );
+});
+
+test("an input with a hash or ignored keys without its value, except for times flytekit cannot hold", () => {
+  const error = create(LiteralSchema, {
+    value: {
+      case: "scalar",
+      value: { value: { case: "error", value: { message: "failed" } } },
+    },
+  });
+  // flytekit refuses a Scalar.error where it is keyed, not where its value is left out.
+  assert.throws(() => calculateCacheKey("t", "1", literalMap({ e: error })), TypeError);
+  const hashed = create(LiteralSchema, { ...error, hash: "h" });
+  assert.equal(
+    calculateCacheKey("t", "1", literalMap({ e: hashed })),
+    calculateCacheKey("t", "1", literalMap({ e: create(LiteralSchema, { hash: "h" }) })),
+  );
+  assert.equal(
+    calculateCacheKey("t", "1", literalMap({ a: integer(1n), e: error }), ["e"]),
+    calculateCacheKey("t", "1", literalMap({ a: integer(1n) })),
+  );
+  // A datetime past year 9999 fails flytekit's conversion of every input, ignored or not.
+  const late = create(LiteralSchema, {
+    value: {
+      case: "scalar",
+      value: {
+        value: {
+          case: "primitive",
+          value: { value: { case: "datetime", value: { seconds: 253402300800n } } },
+        },
+      },
+    },
+  });
+  assert.throws(
+    () => calculateCacheKey("t", "1", literalMap({ a: integer(1n), late }), ["late"]),
+    /^RangeError: calculateCacheKey: inputLiteralMap\.literals\["late"\] \(ignored\)\.scalar\.primitive\.datetime: 253402300800 s 0 ns is outside the years 1 to 9999/,
+  );
+});
