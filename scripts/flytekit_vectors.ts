@@ -85,6 +85,7 @@ function randomRequests(): Request[] {
       maxDepth: 2,
       largeBinaryChance: 0,
       unknownFieldChance: seed % 5 === 0 ? 0.1 : 0,
+      unkeyable: true,
     });
     setEntry(inputs.literals, random.chance(0.9) ? "x" : randomString(random), literal);
     requests.push({ label: `single ${seed}`, task: "t", version: "1", ignore: [], inputs });
@@ -97,6 +98,7 @@ function randomRequests(): Request[] {
       maxDepth: 3,
       largeBinaryChance: 0,
       unknownFieldChance: seed % 4 === 0 ? 0.1 : 0,
+      unkeyable: true,
     });
     const names = Object.keys(inputs.literals);
     const ignore = [

@@ -107,12 +107,26 @@ export interface ArbitraryOptions {
    * those as plain JSON).
    */
   unknownFieldChance?: number;
+  /**
+   * Also inputs flytekit cannot key (default false: every map generated has a key): a
+   * `Scalar.error`, and datetimes and durations out of the range of Python's `datetime` and
+   * `timedelta` (any int64 seconds).
+   */
+  unkeyable?: boolean;
 }
 
 interface Context {
   random: Random;
   maxDepth: number;
   largeBinaryChance: number;
+  unkeyable: boolean;
+}
+
+/** A random int64 in [min, max]. */
+function randomBetween(random: Random, min: bigint, max: bigint): bigint {
+  const span = max - min + 1n;
+  const r = (BigInt(random.below(2 ** 32)) << 32n) | BigInt(random.below(2 ** 32));
+  return min + (r % span);
 }
 
 /**
@@ -405,7 +419,7 @@ export function randomLiteralType(random: Random, depth = 0): LiteralType {
   return create(LiteralTypeSchema, type);
 }
 
-function randomPrimitive(random: Random): Primitive {
+function randomPrimitive(random: Random, unkeyable: boolean): Primitive {
   const primitive = create(PrimitiveSchema);
   switch (random.below(7)) {
     case 0:
@@ -428,9 +442,9 @@ function randomPrimitive(random: Random): Primitive {
             0n,
             -1n,
             1_700_000_000n,
-            -62135596800n,
+            unkeyable ? -62135596800n : -62135596799n,
             253402300799n,
-            randomInt64(random),
+            unkeyable ? randomInt64(random) : randomBetween(random, -62135596799n, 253402300798n),
           ]),
           nanos: random.pick([0, 1, 999_999_999, 500_000_000, -1, -999_999_999]),
         }),
@@ -440,7 +454,16 @@ function randomPrimitive(random: Random): Primitive {
       primitive.value = {
         case: "duration",
         value: create(DurationSchema, {
-          seconds: random.pick([0n, 1n, -1n, 315576000000n, -315576000000n, randomInt64(random)]),
+          seconds: random.pick([
+            0n,
+            1n,
+            -1n,
+            315576000000n,
+            -315576000000n,
+            unkeyable
+              ? randomInt64(random)
+              : randomBetween(random, -86399999913599n, 86399999999998n),
+          ]),
           nanos: random.pick([0, 1, -1, 999_999_999, -999_999_999, 2 ** 31 - 1, -(2 ** 31)]),
         }),
       };
@@ -458,7 +481,7 @@ function randomScalar(context: Context, depth: number): Scalar {
   const which = random.below(14);
   switch (which >= 11 ? 0 : which) {
     case 0:
-      scalar.value = { case: "primitive", value: randomPrimitive(random) };
+      scalar.value = { case: "primitive", value: randomPrimitive(random, context.unkeyable) };
       break;
     case 1:
       scalar.value = {
@@ -507,6 +530,10 @@ function randomScalar(context: Context, depth: number): Scalar {
       scalar.value = { case: "noneType", value: {} };
       break;
     case 5:
+      if (!context.unkeyable) {
+        scalar.value = { case: "noneType", value: {} };
+        break;
+      }
       scalar.value = {
         case: "error",
         value: { failedNodeId: randomString(random), message: randomString(random) },
@@ -594,6 +621,7 @@ function contextOf(random: Random, options: ArbitraryOptions): Context {
     random,
     maxDepth: options.maxDepth ?? 3,
     largeBinaryChance: options.largeBinaryChance ?? 0.05,
+    unkeyable: options.unkeyable ?? false,
   };
 }
 
