@@ -138,7 +138,7 @@ def answer(request):
     if op == "key":
         inputs = L.LiteralMap(
             literals={name: literal_of(node) for name, node in request["inputs"]})
-        key = oracle.cache_key(request["task"], request["version"], inputs,
+        key = oracle.model_cache_key(request["task"], request["version"], inputs,
                                frozenset(request.get("ignore", [])))
         return {"key": key, "literals": base64.b64encode(inputs.SerializeToString()).decode()}
     raise ValueError(f"unknown op {op!r}")
