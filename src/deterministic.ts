@@ -18,6 +18,10 @@
  * `TypeError` or `RangeError` naming the path of the offending value: strings holding an
  * unpaired surrogate, integers out of the range of their field, values of the wrong type.
  *
+ * Keys pass rules (src/flytekit_models.ts) that write messages as flytekit's model classes give
+ * them back; the rules are compiled into the writers, so messages they do not touch cost
+ * nothing more.
+ *
  * @module
  */
 import {

@@ -96,13 +96,20 @@ function placeHashes(literal: Literal, cut?: (literal: Literal) => void): Litera
  * `${taskName}-${cacheVersion}-${md5 hex}`.
  *
  * Inputs named in `cacheIgnoreInputVars` are left out (names that are not inputs are ignored);
- * the others go through {@link recursiveHashPlacement}, are serialized deterministically (as
- * Python protobuf's `SerializeToString(deterministic=True)`) and hashed as `joblib.hash` hashes
- * a `bytes` object.
+ * the others go through {@link recursiveHashPlacement}, are written as flytekit's model classes
+ * give them back (times in whole microseconds, sub-messages the models always build, Structs
+ * the models hold as dicts, no unknown fields: see src/flytekit_models.ts), serialized
+ * deterministically (as Python protobuf's `SerializeToString(deterministic=True)`) and hashed
+ * as `joblib.hash` hashes a `bytes` object. The result equals flytekit's
+ * `_calculate_cache_key(taskName, cacheVersion, LiteralMap.from_flyte_idl(map), ignore)`.
  *
- * @throws {TypeError} when an argument has the wrong type, or a string in the inputs (a map key,
- *   a string value, metadata) holds an unpaired surrogate, which Python cannot serialize either.
- * @throws {RangeError} when an integer in the inputs is out of the range of its field.
+ * @throws {TypeError} when an argument has the wrong type, a string in the inputs (a map key,
+ *   a string value, metadata) holds an unpaired surrogate, which Python cannot serialize either,
+ *   or a keyed literal is a `Scalar.error`, which flytekit cannot key.
+ * @throws {RangeError} when an integer in the inputs is out of the range of its field, a
+ *   datetime or duration anywhere in the inputs is out of the range of Python's `datetime` or
+ *   `timedelta` (flytekit cannot convert it), or an input is nested deeper than the stack allows
+ *   (or holds a cycle): the message names the input and the path.
  *
  * @example
  * ```ts
