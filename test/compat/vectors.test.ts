@@ -12,6 +12,7 @@ import { after, before, test, type TestContext } from "node:test";
 import { fromBinary } from "@bufbuild/protobuf";
 import { type LiteralMap, LiteralMapSchema } from "../../gen/flyteidl/core/literals_pb.ts";
 import { calculateCacheKey } from "../../src/key.ts";
+import { coverage, COVERAGE_CASES } from "../support/arbitrary.ts";
 import { type Oracle, oracleAvailability, requireOracle, startOracle } from "./oracle.ts";
 
 interface Vector {
@@ -71,6 +72,11 @@ test("the vectors come from a named flytekit commit and cover what they claim", 
     const name = error.error!.split(":")[0]!;
     assert.ok(name in REFUSAL, `${error.label}: flytekit raised ${error.error}`);
   }
+  // Every oneof case of the literals and the edges the key tests need (large bytes aside: they
+  // would make the file large, and the random differential test has them).
+  const seen = coverage(file.vectors.map(inputsOf));
+  const missing = COVERAGE_CASES.filter((name) => !seen.has(name) && name !== "bytes > 64 KiB");
+  assert.deepEqual(missing, [], "the vectors lack these cases");
   const labels = new Set(file.vectors.map((v) => v.label.replace(/ -?\d.*$/, "")));
   for (const label of ["single", "several", "datetime", "duration", "generic NaN", "integer"]) {
     assert.ok(labels.has(label), `no vectors "${label} ..."`);

@@ -711,3 +711,76 @@ export function reordered<T>(value: T, random: Random): T {
   }
   return copy as T;
 }
+
+/** What a corpus of generated inputs holds: oneof cases by message, and edge cases. */
+export function coverage(values: unknown[]): Set<string> {
+  const seen = new Set<string>();
+  const visit = (value: unknown, typeName: string): void => {
+    if (typeof value === "number") {
+      if (Number.isNaN(value)) seen.add("NaN");
+      if (Object.is(value, -0)) seen.add("-0");
+      if (value === Infinity || value === -Infinity) seen.add("Infinity");
+      return;
+    }
+    if (typeof value === "bigint") {
+      if (value === -(2n ** 63n) || value === 2n ** 63n - 1n) seen.add("int64 extreme");
+      return;
+    }
+    if (value === null || typeof value !== "object") return;
+    if (value instanceof Uint8Array) {
+      if (value.length > 65_536) seen.add("bytes > 64 KiB");
+      return;
+    }
+    if (Array.isArray(value)) {
+      value.forEach((item) => visit(item, typeName));
+      return;
+    }
+    const record = value as Record<string, unknown>;
+    const name = typeof record.$typeName === "string" ? record.$typeName : typeName;
+    if (record.$unknown !== undefined) seen.add("unknown fields");
+    if (typeof record.case === "string") seen.add(`${name}.${record.case}`);
+    if (name === "flyteidl.core.Literal" && record.hash) seen.add("hash");
+    for (const key of Object.keys(record)) {
+      if (key === "__proto__") seen.add("key __proto__");
+      if (/[\uE000-\uFFFF]/.test(key)) seen.add("key in U+E000..U+FFFF");
+      if (/[\uD800-\uDBFF]/.test(key)) seen.add("key above U+FFFF");
+      if (/^(0|[1-9]\d*)$/.test(key)) seen.add("integer-like key");
+      if (key === "") seen.add("empty key");
+      if (key !== "$typeName" && key !== "$unknown") visit(record[key], name);
+    }
+  };
+  values.forEach((value) => visit(value, ""));
+  return seen;
+}
+
+const oneofCases = (typeName: string, names: string) =>
+  names.split(" ").map((n) => `${typeName}.${n}`);
+
+/** What a corpus for the key tests must hold, as {@link coverage} names it. */
+export const COVERAGE_CASES: readonly string[] = [
+  ...oneofCases("flyteidl.core.Literal", "scalar collection map offloadedMetadata"),
+  ...oneofCases(
+    "flyteidl.core.Scalar",
+    "primitive blob binary schema noneType error generic structuredDataset union",
+  ),
+  ...oneofCases(
+    "flyteidl.core.Primitive",
+    "integer floatValue stringValue boolean datetime duration",
+  ),
+  ...oneofCases(
+    "flyteidl.core.LiteralType",
+    "simple schema collectionType mapValueType blob enumType structuredDatasetType unionType",
+  ),
+  "hash",
+  "unknown fields",
+  "NaN",
+  "-0",
+  "Infinity",
+  "int64 extreme",
+  "bytes > 64 KiB",
+  "key __proto__",
+  "key in U+E000..U+FFFF",
+  "key above U+FFFF",
+  "integer-like key",
+  "empty key",
+];
