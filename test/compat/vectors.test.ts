@@ -64,6 +64,18 @@ function ours(vector: Vector): { key: string } | { error: unknown } {
 
 test("the vectors come from a named flytekit commit and cover what they claim", () => {
   assert.match(file.flytekit.commit, /^[0-9a-f]{40}$/);
+  // Made with the flyteidl protos this checkout has: another version may change the messages.
+  const flyteidl = JSON.parse(
+    readFileSync(new URL("../../node_modules/@flyteorg/flyteidl/package.json", import.meta.url), {
+      encoding: "utf8",
+    }),
+  ) as { version: string };
+  assert.equal(
+    file.flyteidl,
+    flyteidl.version,
+    "@flyteorg/flyteidl changed: make the vectors again (scripts/flytekit_vectors.ts) and " +
+      "check flytekit's models against the new messages (src/flytekit_models.ts)",
+  );
   assert.match(file.flytekit.tag, /^v\d+\.\d+\.\d+/);
   assert.ok(file.vectors.length >= 3000, `only ${file.vectors.length} vectors`);
   const errors = file.vectors.filter((v) => v.error !== undefined);
