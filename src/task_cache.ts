@@ -184,7 +184,7 @@ export class TaskCache {
 
   /**
    * `get` by a key computed already (with `calculateCacheKey`); `metadata` names the task and
-   * version for events. With `options.again`, a second look for the same call (after waiting
+   * version for events, and an entry stored with another task name or version is a miss. With `options.again`, a second look for the same call (after waiting
    * for another runner): a miss is not counted twice.
    */
   async lookup(
@@ -195,9 +195,12 @@ export class TaskCache {
     const started = now();
     let stored;
     try {
+      // The expected task and version: an entry of another task with the same key (flytekit's
+      // keys are `name-version-hash`: `a-b` at `c` and `a` at `b-c` share them) is a miss.
+      const expect = { taskName: metadata.taskName, cacheVersion: metadata.cacheVersion };
       stored = await this.adapter.get(
         key,
-        this.maxAge === undefined ? {} : { notBefore: Date.now() - this.maxAge },
+        this.maxAge === undefined ? { expect } : { notBefore: Date.now() - this.maxAge, expect },
       );
     } catch (error) {
       this.#errors++;

@@ -38,7 +38,14 @@
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, randomBytes } from "@noble/hashes/utils.js";
-import type { CacheAdapter, EntryInfo, EntryMetadata, GetOptions, Lease } from "../adapter.ts";
+import {
+  type CacheAdapter,
+  type EntryInfo,
+  type EntryMetadata,
+  type GetOptions,
+  isOtherTask,
+  type Lease,
+} from "../adapter.ts";
 import { RecentReads } from "../read_times.ts";
 import { checksum, seal, unseal, utf16le } from "../checksum.ts";
 import { CacheError } from "../errors.ts";
@@ -190,14 +197,15 @@ export class DenoKvAdapter implements CacheAdapter {
 
   /**
    * The stored value for `key` (a new plain `Uint8Array`), or `undefined`; an entry stored
-   * before `options.notBefore` is removed.
+   * before `options.notBefore` is removed, another task's (`options.expect`) is kept.
    */
   async get(key: string, options: GetOptions = {}): Promise<Uint8Array | undefined> {
     const id = entryId(key);
     const kv = this.#db ?? (await this.#open());
     try {
+      const { notBefore, expect } = options;
       let read: KvEntryMaybe<Head | Uint8Array>;
-      if (options.notBefore === undefined) {
+      if (notBefore === undefined && expect === undefined) {
         read = await kv.get<Head | Uint8Array>(this.#headKey(id));
       } else {
         const [head, meta] = await kv.getMany<[Head | Uint8Array, Meta]>([
@@ -205,8 +213,13 @@ export class DenoKvAdapter implements CacheAdapter {
           this.#metaKey(id),
         ]);
         read = head;
-        if (head.value !== null && !((meta.value?.c ?? -Infinity) >= options.notBefore)) {
+        if (head.value === null) return undefined;
+        if (notBefore !== undefined && !((meta.value?.c ?? -Infinity) >= notBefore)) {
           await this.#deleteEntry(kv, id);
+          return undefined;
+        }
+        // Another task's entry (same key) is left to it.
+        if (isMeta(meta.value) && isOtherTask(expect, meta.value.t, meta.value.v)) {
           return undefined;
         }
       }

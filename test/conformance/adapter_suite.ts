@@ -350,6 +350,42 @@ export function adapterConformance(register: RegisterTest, options: ConformanceO
     },
   );
 
+  withAdapter("another task's entry (same key) reads as a miss and stays", async (adapter) => {
+    // flytekit's keys are name-version-hash: task a-b at version c and task a at version b-c
+    // share this key.
+    const key = "a-b-c-ea65cfadb0079394a8be1f4aa1e96e2b";
+    const mine = { taskName: "a-b", cacheVersion: "c" };
+    for (const [what, size] of [["a small value", 100], ["a large value", 200_000]] as const) {
+      const value = patternBytes(size, size);
+      await adapter.set(key, value, mine);
+      assertBytes(await adapter.get(key, { expect: mine }), value, `${what} of its own task`);
+      for (
+        const expect of [{ taskName: "a", cacheVersion: "b-c" }, { ...mine, cacheVersion: "d" }]
+      ) {
+        const what_ = `${what} read as ${JSON.stringify(expect)}`;
+        assert((await adapter.get(key, { expect })) === undefined, `${what_}: a miss`);
+        assert(
+          (await adapter.get(key, { expect, notBefore: Date.now() - 60_000 })) === undefined,
+          `${what_} with notBefore: a miss`,
+        );
+      }
+      const listed = await listEntries(adapter);
+      assert(
+        listed.length === 1 && listed[0]!.taskName === "a-b" && listed[0]!.cacheVersion === "c",
+        `${what}: the entry stays, with its own metadata: ${JSON.stringify(listed)}`,
+      );
+      assertBytes(await adapter.get(key, { expect: mine }), value, `${what} after the misses`);
+      assertBytes(await adapter.get(key), value, `${what} without expect`);
+    }
+    // Stored without metadata: its origin is unknown, nothing to check.
+    await adapter.set("plain", patternBytes(10, 4));
+    assertBytes(
+      await adapter.get("plain", { expect: mine }),
+      patternBytes(10, 4),
+      "an entry stored without metadata",
+    );
+  });
+
   withAdapter(
     "leases (where the adapter has them): one holder, expiry, renewal",
     async (adapter) => {

@@ -171,7 +171,7 @@ test("overwrite runs the task again and replaces the stored result", async () =>
   assert.equal(await task({}), 2, "and replaced the stored result");
 });
 
-test("the off switch: the option, and FLYTE_LOCAL_CACHE_ENABLED=false", async (t_) => {
+test("the off switch: the option, and FLYTE_LOCAL_CACHE_ENABLED=false, 0, no, off", async (t_) => {
   const cache = new TaskCache(new MemoryAdapter());
   let runs = 0;
   const make = (enabled?: boolean) =>
@@ -188,18 +188,47 @@ test("the off switch: the option, and FLYTE_LOCAL_CACHE_ENABLED=false", async (t
     if (previous === undefined) delete process.env.FLYTE_LOCAL_CACHE_ENABLED;
     else process.env.FLYTE_LOCAL_CACHE_ENABLED = previous;
   });
-  for (const off of ["false", "False", "0", "off"]) {
+  for (const off of ["false", "False", "0", "no", " NO ", "off"]) {
     process.env.FLYTE_LOCAL_CACHE_ENABLED = off;
+    const before: number = runs;
     await make()({});
+    await make()({});
+    assert.equal(runs, before + 2, `FLYTE_LOCAL_CACHE_ENABLED=${JSON.stringify(off)} is off`);
   }
-  assert.equal(runs, 6, "FLYTE_LOCAL_CACHE_ENABLED=false (and the like) turns the cache off");
+  assert.equal((await cache.stats()).entries, 0, "nothing stored while off");
   process.env.FLYTE_LOCAL_CACHE_ENABLED = "true";
   await make()({});
   await make()({});
-  assert.equal(runs, 7, "true turns it on");
+  assert.equal(runs, 15, "true turns it on");
   process.env.FLYTE_LOCAL_CACHE_ENABLED = "false";
   await make(true)({});
-  assert.equal(runs, 7, "the option wins over the environment");
+  assert.equal(runs, 15, "the option wins over the environment");
+});
+
+test("two tasks, one key: a-b at c and a at b-c never return each other's outputs", async () => {
+  const cache = new TaskCache(new MemoryAdapter());
+  const runs: string[] = [];
+  const make = (name: string, version: string) =>
+    cachedTask({ name, version, inputs: { n: t.int }, outputs: t.string, cache }, ({ n }) => {
+      runs.push(name);
+      return `${name}:${n}`;
+    });
+  const first = make("a-b", "c");
+  const second = make("a", "b-c");
+  assert.equal(first.key({ n: 1 }), second.key({ n: 1 }), "flytekit's keys are the same");
+  assert.equal(await first({ n: 1 }), "a-b:1");
+  assert.equal(await second({ n: 1 }), "a:1", "the other task's entry is a miss");
+  assert.deepEqual(runs, ["a-b", "a"]);
+  // One key, so the second store replaced the first; each task still gets only its own outputs.
+  assert.equal(await second({ n: 1 }), "a:1");
+  assert.equal(await first({ n: 1 }), "a-b:1");
+  assert.deepEqual(runs, ["a-b", "a", "a-b"]);
+  assert.deepEqual((await cache.entries({ taskName: "a-b" })).map((e) => e.cacheVersion), ["c"]);
+  assert.deepEqual(await cache.entries({ taskName: "a" }), [], "listed by the task that stored");
+  assert.equal(await cache.deleteEntries({ taskName: "a" }), 0);
+  assert.equal(await cache.deleteEntries({ taskName: "a-b", cacheVersion: "c" }), 1);
+  const inputs = toLiteralMap({ n: t.int }, { n: 1 }, "inputs");
+  assert.equal(await cache.get("a", "b-c", inputs), undefined);
 });
 
 test("autoVersion: the version follows the function's source and the declared types", () => {
