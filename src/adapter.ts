@@ -173,10 +173,11 @@ export function isOtherTask(
 /** A lease from `CacheAdapter.acquireLease`. */
 export interface Lease {
   /**
-   * Extends the lease by its time to live; resolves to `false` if it was lost meanwhile (it
-   * expired and another holder took it), rejects with a `CacheError` when the storage fails.
+   * Extends the lease by its time to live (or by `ttlMs` when given, from now on); resolves to
+   * `false` if it was lost meanwhile (it expired and another holder took it), rejects with a
+   * `CacheError` when the storage fails.
    */
-  renew(): Promise<boolean>;
+  renew(ttlMs?: number): Promise<boolean>;
   /** Gives the lease up (if it is still this holder's). */
   release(): Promise<void>;
 }

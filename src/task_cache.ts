@@ -55,17 +55,26 @@ export interface CacheStats {
   errors: number;
 }
 
-/** What a {@link CacheEvent} reports. */
-export type CacheEventType = "hit" | "miss" | "store" | "error";
+/**
+ * What a {@link CacheEvent} reports: a hit, a miss, a store, a storage error, or a `cachedTask`
+ * call that stopped waiting for another process's run (`"timeout"`).
+ */
+export type CacheEventType = "hit" | "miss" | "store" | "error" | "timeout";
 
-/** A hit, a miss, a store or a storage error, as {@link TaskCache.on} listeners get it. */
+/** The event types, in the order the docs name them. */
+const EVENT_TYPES: readonly CacheEventType[] = ["hit", "miss", "store", "error", "timeout"];
+
+/** A hit, a miss, a store, a storage error or a wait timeout, as {@link TaskCache.on} gets it. */
 export interface CacheEvent {
   type: CacheEventType;
   /** The cache key. */
   key: string;
   taskName: string;
   cacheVersion: string;
-  /** How long the storage took, in milliseconds. */
+  /**
+   * How long the storage took, in milliseconds; for a `"timeout"`, how long the call waited for
+   * the other holder of the key's lease before it ran the task itself.
+   */
   durationMs: number;
   /** The value's size in bytes (hits and stores). */
   size?: number;
@@ -268,14 +277,24 @@ export class TaskCache {
   }
 
   /**
-   * Listens to `type` events (hits, misses, stores, storage errors), with the key and timings.
+   * Reports (as a `"timeout"` event) that a call of the task waited `waitedMs` for another
+   * process that holds the key's lease, and runs the task itself: `cachedTask` calls it.
+   */
+  reportWaitTimeout(key: string, metadata: EntryMetadata, waitedMs: number): void {
+    const { taskName, cacheVersion } = metadata;
+    this.#emit({ type: "timeout", key, taskName, cacheVersion, durationMs: waitedMs });
+  }
+
+  /**
+   * Listens to `type` events (hits, misses, stores, storage errors, wait timeouts), with the key
+   * and timings.
    * Returns a function that stops listening. A listener that throws is ignored.
    */
   on(type: CacheEventType, listener: (event: CacheEvent) => void): () => void {
-    if (!["hit", "miss", "store", "error"].includes(type) || typeof listener !== "function") {
+    if (!EVENT_TYPES.includes(type) || typeof listener !== "function") {
       throw new TypeError(
-        `TaskCache.on: expected "hit", "miss", "store" or "error" and a function, got ` +
-          `${describeArgument(type)} and ${describeArgument(listener)}`,
+        `TaskCache.on: expected "hit", "miss", "store", "error" or "timeout" and a function, ` +
+          `got ${describeArgument(type)} and ${describeArgument(listener)}`,
       );
     }
     let listeners = this.#listeners.get(type);

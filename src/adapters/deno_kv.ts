@@ -429,9 +429,9 @@ export class DenoKvAdapter implements CacheAdapter {
     const kv = this.#db ?? (await this.#open());
     const owner = bytesToHex(randomBytes(16));
     /** Sets the lease if it is as `read` found it; whether it did. */
-    const claim = async (read: KvEntryMaybe<{ o: string; e: number }>) => {
+    const claim = async (read: KvEntryMaybe<{ o: string; e: number }>, ttl = ttlMs) => {
       const taken = await atomic(kv).check({ key, versionstamp: read.versionstamp })
-        .set(key, { o: owner, e: Date.now() + ttlMs }).commit();
+        .set(key, { o: owner, e: Date.now() + ttl }).commit();
       return taken.ok;
     };
     try {
@@ -442,10 +442,10 @@ export class DenoKvAdapter implements CacheAdapter {
       throw storageError(error, "take a lease");
     }
     return {
-      renew: async () => {
+      renew: async (ttl = ttlMs) => {
         try {
           const held = await kv.get<{ o: string; e: number }>(key);
-          return held.value?.o === owner && await claim(held);
+          return held.value?.o === owner && await claim(held, ttl);
         } catch (error) {
           throw storageError(error, "renew a lease");
         }

@@ -418,13 +418,13 @@ export class FsAdapter implements CacheAdapter {
       return held !== "gone" && held.owner === owner;
     };
     return {
-      renew: () => {
+      renew: (ttl = ttlMs) => {
         const temporary = join(this.directory, `.tmp-${bytesToHex(randomBytes(16))}`);
         try {
           if (!ours()) return Promise.resolve(false);
           const fd = this.#createTemporary(temporary);
           try {
-            writeSync(fd, leaseText(owner, ttlMs));
+            writeSync(fd, leaseText(owner, ttl));
           } finally {
             closeSync(fd);
           }
