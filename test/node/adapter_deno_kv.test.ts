@@ -9,7 +9,9 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { openKv } from "@deno/kv";
 import { DenoKvAdapter, type KvLike } from "../../src/adapters/deno_kv.ts";
+import type { CacheAdapter } from "../../src/adapter.ts";
 import { adapterConformance, patternBytes } from "../conformance/adapter_suite.ts";
+import { kvHooks } from "../conformance/hooks.ts";
 
 const directories: string[] = [];
 const databases: KvLike[] = [];
@@ -26,7 +28,17 @@ async function open(): Promise<KvLike> {
   return kv;
 }
 
-adapterConformance(test, { open: async () => new DenoKvAdapter({ kv: await open() }) });
+const kvOf = new WeakMap<CacheAdapter, KvLike>();
+adapterConformance(test, {
+  open: async () => {
+    const kv = await open();
+    const adapter = new DenoKvAdapter({ kv });
+    kvOf.set(adapter, kv);
+    return adapter;
+  },
+  leases: true,
+  ...kvHooks((adapter) => kvOf.get(adapter)!),
+});
 
 test("with @deno/kv: values around 64 KiB and of 10 MiB, plain Uint8Arrays out", async () => {
   const adapter = new DenoKvAdapter({ kv: await open(), prefix: ["node"] });
