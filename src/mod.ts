@@ -83,6 +83,7 @@ export {
 export {
   type CachedTask,
   cachedTask,
+  type CachedTaskCommonOptions,
   type CachedTaskOptions,
   type CallOptions,
   type OutputSpec,

@@ -34,8 +34,30 @@ export type TaskResult<O extends OutputSpec> = [O] extends [undefined] ? void
   : O extends ValueSchema ? ValuesOf<O>
   : never;
 
-/** Options of {@link cachedTask}. */
-export interface CachedTaskOptions<I extends ValueSchema, O extends OutputSpec> {
+/**
+ * Options of {@link cachedTask}: the common ones, and a cache version (`version`) or
+ * `autoVersion: true`, exactly one of the two (a task without either does not type-check).
+ */
+export type CachedTaskOptions<I extends ValueSchema, O extends OutputSpec> =
+  & CachedTaskCommonOptions<I, O>
+  & (
+    | {
+      /** The cache version. Change it when the task's results change for the same inputs. */
+      version: string;
+      autoVersion?: false;
+    }
+    | {
+      version?: undefined;
+      /**
+       * Derive the cache version from the function's source text and the declared types
+       * instead: editing the function invalidates its entries.
+       */
+      autoVersion: true;
+    }
+  );
+
+/** The options of {@link cachedTask} besides its version. */
+export interface CachedTaskCommonOptions<I extends ValueSchema, O extends OutputSpec> {
   /** The task name, the first part of its cache keys (flytekit uses the module and function). */
   name: string;
   /** The inputs: a value type for each name (see `t`). */
@@ -45,13 +67,6 @@ export interface CachedTaskOptions<I extends ValueSchema, O extends OutputSpec> 
    * single output, `o0`; or nothing, for a task without outputs (it is cached all the same).
    */
   outputs?: O;
-  /** The cache version. Change it when the task's results change for the same inputs. */
-  version?: string;
-  /**
-   * Derive the cache version from the function's source text and the declared types instead:
-   * editing the function invalidates its entries. (Not with `version`.)
-   */
-  autoVersion?: boolean;
   /** Inputs left out of the key (flytekit's `cache_ignore_input_vars`). */
   ignoreInputs?: readonly (keyof I & string)[];
   /** The cache to use; default: `LocalTaskCache`'s (the runtime's default storage). */

@@ -50,14 +50,22 @@ import { RecentReads } from "../read_times.ts";
 import { checksum, seal, unseal, utf16le } from "../checksum.ts";
 import { CacheError } from "../errors.ts";
 
-/** A part of a Deno KV key. */
-export type KvKeyPart = Uint8Array | string | number | bigint | boolean | symbol;
+/**
+ * A part of a Deno KV key, as the adapter writes them (the types both `Deno.Kv` and the npm
+ * client `@deno/kv` take).
+ */
+export type KvKeyPart = Uint8Array | string | number | bigint | boolean;
 /** A Deno KV key. */
 export type KvKey = readonly KvKeyPart[];
+/**
+ * A key as a database hands it back: `Deno.KvKeyPart` also has `symbol`, so `unknown` parts
+ * (the adapter only reads keys under its prefix, all written as `KvKey`s).
+ */
+export type KvKeyRead = readonly unknown[];
 
 /** What one read of a Deno KV key gives. */
 export interface KvEntryMaybe<T> {
-  key: KvKey;
+  key: KvKeyRead;
   value: T | null;
   versionstamp: string | null;
 }
@@ -71,8 +79,8 @@ export interface KvAtomic {
 }
 
 /**
- * The part of `Deno.Kv` the adapter uses: a `Deno.Kv` from `Deno.openKv`, or the client of the
- * npm package `@deno/kv` (`openKv`) in Node.
+ * The part of `Deno.Kv` the adapter uses: a `Deno.Kv` from `Deno.openKv`, or the `Kv` client of
+ * the npm package `@deno/kv` (`openKv`) in Node; both fit as they are, without a cast.
  */
 export interface KvLike {
   get<T = unknown>(key: KvKey, options?: { consistency?: "strong" | "eventual" }): Promise<
@@ -85,7 +93,7 @@ export interface KvLike {
   list<T = unknown>(
     selector: { prefix: KvKey },
     options?: { batchSize?: number; consistency?: "strong" | "eventual" },
-  ): AsyncIterable<{ key: KvKey; value: T; versionstamp: string }>;
+  ): AsyncIterable<{ key: KvKeyRead; value: T; versionstamp: string }>;
   atomic(): KvAtomic;
   close(): void;
 }
@@ -297,7 +305,7 @@ export class DenoKvAdapter implements CacheAdapter {
         await this.#writeChunks(kv, id, generation, value);
         const count = Math.ceil(value.length / CHUNK_BYTES);
         head = { k: key, g: generation, n: count, l: value.length, c: checksum(value) };
-        commit.check(before, epoch);
+        commit.check(checkOf(before), checkOf(epoch));
       }
       // Once the head is in, the chunks of older heads and of writers that started before it
       // (they cannot commit now) are garbage; those of writers that started after it are not.
@@ -360,10 +368,11 @@ export class DenoKvAdapter implements CacheAdapter {
       await this.#deleteEach(
         kv,
         heads.map((head) => {
-          const id = head.key.slice(at);
+          const key = keyOf(head.key);
+          const id = key.slice(at);
           return {
-            checks: [{ key: head.key, versionstamp: head.versionstamp }],
-            deletes: [head.key, this.#metaKey(id), this.#readKey(id)],
+            checks: [{ key, versionstamp: head.versionstamp }],
+            deletes: [key, this.#metaKey(id), this.#readKey(id)],
           };
         }),
       );
@@ -473,7 +482,7 @@ export class DenoKvAdapter implements CacheAdapter {
         if (isTime(read.value)) reads.set(idText(read.key.slice(at)), read.value);
       }
       for await (const meta of kv.list<Meta>({ prefix: [...this.#prefix, "m"] })) {
-        metas.push(meta);
+        metas.push({ key: keyOf(meta.key), value: meta.value });
       }
       for (const { key, value } of metas) {
         const id = key.slice(at);
@@ -673,7 +682,8 @@ async function listKeys(
 ): Promise<KvKey[]> {
   const keys: KvKey[] = [];
   for await (const entry of kv.list({ prefix }, { batchSize: DELETES_PER_COMMIT })) {
-    if (select(entry.key)) keys.push(entry.key);
+    const key = keyOf(entry.key);
+    if (select(key)) keys.push(key);
   }
   return keys;
 }
@@ -685,6 +695,16 @@ async function deleteKeys(kv: KvLike, keys: KvKey[]): Promise<void> {
     for (const key of keys.slice(first, first + DELETES_PER_COMMIT)) operation.delete(key);
     await operation.commit();
   }
+}
+
+/** A key read back from under the prefix: written by the adapter, so a `KvKey`. */
+function keyOf(key: KvKeyRead): KvKey {
+  return key as KvKey;
+}
+
+/** A check that the record `read` is still as it was read. */
+function checkOf(read: KvEntryMaybe<unknown>): { key: KvKey; versionstamp: string | null } {
+  return { key: keyOf(read.key), versionstamp: read.versionstamp };
 }
 
 /** Keys up to this many UTF-16 units are KV key parts as they are (at most 1500 UTF-8 bytes). */
@@ -727,7 +747,7 @@ function isSize(value: unknown): value is number {
 }
 
 /** An id as a string, to match an entry's records. */
-function idText(id: KvKey): string {
+function idText(id: KvKeyRead): string {
   return `${String(id[0])}\u0000${String(id[1])}`;
 }
 

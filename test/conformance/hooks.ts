@@ -49,7 +49,7 @@ export function kvHooks(
         } else if (part === "h" && (value as { v?: unknown })?.v instanceof Uint8Array) {
           value = { ...(value as object), v: flipped((value as { v: Uint8Array }).v) };
         } else continue;
-        const done = await kv.atomic().set(record.key, value).commit();
+        const done = await kv.atomic().set(record.key as KvKey, value).commit();
         if (!done.ok) fail(`cannot damage ${String(record.key)}`);
         damaged++;
       }

@@ -244,15 +244,24 @@ test("autoVersion: the version follows the function's source and the declared ty
   assert.notEqual(edited.cacheVersion, a.cacheVersion, "an edit changes the version");
   assert.notEqual(retyped.cacheVersion, a.cacheVersion, "another output type changes it");
   assert.notEqual(edited.key({ x: 1 }), a.key({ x: 1 }));
+});
+
+test("version or autoVersion, exactly one: required by the types, checked at run time", () => {
+  // `npm run typecheck` (and deno test) fail if either call below type-checks.
   assert.throws(
     () =>
-      cachedTask(
-        { name: "x", version: "1", autoVersion: true, inputs: {} },
-        () => {},
-      ),
+      // @ts-expect-error: version and autoVersion both given
+      cachedTask({ name: "x", version: "1", autoVersion: true, inputs: {} }, () => {}),
     /version .* or options.autoVersion: true, one of the two/,
   );
+  // @ts-expect-error: neither version nor autoVersion
   assert.throws(() => cachedTask({ name: "x", inputs: {} }, () => {}), /one of the two/);
+  // Either one alone type-checks.
+  assert.equal(cachedTask({ name: "x", version: "1", inputs: {} }, () => {}).cacheVersion, "1");
+  assert.match(
+    cachedTask({ name: "x", autoVersion: true, inputs: {} }, () => {}).cacheVersion,
+    /^auto-/,
+  );
 });
 
 test("bad inputs are refused with the input's name, before the task runs", async () => {
