@@ -252,6 +252,7 @@ export class TaskCache {
   /** `set` by a key computed already (with `calculateCacheKey`), with the entry's metadata. */
   async store(key: string, metadata: EntryMetadata, value: LiteralMap): Promise<void> {
     checkOutputs(value);
+    checkReadableDepth(value);
     // Deterministic bytes parse like any protobuf bytes, and refuse what Python refuses
     // (unpaired surrogates, out-of-range integers) instead of storing a changed value.
     const bytes = toBinaryDeterministic(LiteralMapSchema, value, "TaskCache.set: value");
@@ -511,6 +512,40 @@ function entryMatcher(filter: EntryFilter, what: string): (entry: EntryInfo) => 
   return (entry) =>
     (taskName === undefined || entry.taskName === taskName) &&
     (cacheVersion === undefined || entry.cacheVersion === cacheVersion);
+}
+
+/**
+ * How deep messages may nest in a stored value, the outermost counted: the recursion limit of
+ * protobuf-es's `fromBinary` (and of Python's protobuf), so that what `set` stores, `get` (and
+ * flytekit) can read back. A map of maps nests two messages a level (a `Literal`, a
+ * `LiteralMap`): a little under 50 levels.
+ */
+export const MAX_MESSAGE_DEPTH = 100;
+
+/**
+ * Refuses (with a `RangeError` naming the depth) a value whose messages nest deeper than
+ * {@link MAX_MESSAGE_DEPTH}: stored, it could never be read back. Walks the value without
+ * recursion, so that any depth gets this error rather than a stack overflow.
+ */
+function checkReadableDepth(value: LiteralMap): void {
+  // Objects to look at, with the depth of messages they are in; non-message objects (oneof
+  // cases, maps, arrays) count in `levels`, so that a cycle among them ends too.
+  const pending: [unknown, number, number][] = [[value, 0, 0]];
+  while (pending.length > 0) {
+    const [item, outer, outerLevels] = pending.pop()!;
+    if (typeof item !== "object" || item === null || ArrayBuffer.isView(item)) continue;
+    const depth = "$typeName" in item ? outer + 1 : outer;
+    const levels = outerLevels + 1;
+    if (depth > MAX_MESSAGE_DEPTH || levels > 4 * MAX_MESSAGE_DEPTH) {
+      throw new RangeError(
+        `TaskCache.set: the value nests messages deeper than ${MAX_MESSAGE_DEPTH} levels (maps ` +
+          `or lists of literals nested about ${MAX_MESSAGE_DEPTH / 2} deep), past what ` +
+          `protobuf readers (protobuf-es, Python's) read back; flatten it, or store the deep ` +
+          `part as one value (t.msgpack)`,
+      );
+    }
+    for (const child of Object.values(item)) pending.push([child, depth, levels]);
+  }
 }
 
 /** Refuses outputs that are not a LiteralMap message, with a `TypeError`. */
