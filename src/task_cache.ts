@@ -530,12 +530,13 @@ export const MAX_MESSAGE_DEPTH = 100;
 function checkReadableDepth(value: LiteralMap): void {
   // Objects to look at, with the depth of messages they are in; non-message objects (oneof
   // cases, maps, arrays) count in `levels`, so that a cycle among them ends too.
-  const pending: [unknown, number, number][] = [[value, 0, 0]];
-  while (pending.length > 0) {
-    const [item, outer, outerLevels] = pending.pop()!;
-    if (typeof item !== "object" || item === null || ArrayBuffer.isView(item)) continue;
-    const depth = "$typeName" in item ? outer + 1 : outer;
-    const levels = outerLevels + 1;
+  const items: object[] = [value];
+  const depths: number[] = [0];
+  const levelsOf: number[] = [0];
+  while (items.length > 0) {
+    const item = items.pop()!;
+    const depth = depths.pop()! + ("$typeName" in item ? 1 : 0);
+    const levels = levelsOf.pop()! + 1;
     if (depth > MAX_MESSAGE_DEPTH || levels > 4 * MAX_MESSAGE_DEPTH) {
       throw new RangeError(
         `TaskCache.set: the value nests messages deeper than ${MAX_MESSAGE_DEPTH} levels (maps ` +
@@ -544,7 +545,14 @@ function checkReadableDepth(value: LiteralMap): void {
           `part as one value (t.msgpack)`,
       );
     }
-    for (const child of Object.values(item)) pending.push([child, depth, levels]);
+    for (const name in item) {
+      const child = (item as Record<string, unknown>)[name];
+      if (typeof child === "object" && child !== null && !ArrayBuffer.isView(child)) {
+        items.push(child);
+        depths.push(depth);
+        levelsOf.push(levels);
+      }
+    }
   }
 }
 
