@@ -473,6 +473,12 @@ export function adapterConformance(register: RegisterTest, options: ConformanceO
       assert(!(await second.renew()), "the expired holder learns it lost the lease");
       await second.release(); // not its own any more: nothing happens
       assert((await adapter.acquireLease("task-1-abc", 1000)) === undefined, "the new holder's");
+      assert(await third.renew(3000), "a renewal for a longer time to live");
+      await sleep(1300);
+      assert(
+        (await adapter.acquireLease("task-1-abc", 1000)) === undefined,
+        "a lease renewed for longer outlasts its first time to live",
+      );
       await third.release();
       await other.release();
       await adapter.clear();
