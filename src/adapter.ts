@@ -24,6 +24,8 @@ import type { LiteralMap } from "../gen/flyteidl/core/literals_pb.ts";
  *   (so that a run of hits does not cost a write each). `entries()` lists them all.
  * - `get(key, { notBefore })` treats an entry stored before `notBefore` as expired: it reads as
  *   `undefined` and is removed.
+ * - `get(key, { expect })` reads an entry whose stored task name or cache version differ from
+ *   `expect` as `undefined`, and leaves it in place (see {@link GetOptions.expect}).
  * - Failures are `CacheError`s with a `code` (see `CacheErrorCode`).
  *
  * An adapter may also hand back a `LiteralMap` message from `get` (one that keeps messages in
@@ -32,6 +34,7 @@ import type { LiteralMap } from "../gen/flyteidl/core/literals_pb.ts";
  * @example
  * ```ts
  * import type { CacheAdapter, EntryInfo, EntryMetadata, GetOptions } from "local-task-cache";
+ * import { isOtherTask } from "local-task-cache";
  *
  * class MapAdapter implements CacheAdapter {
  *   #entries = new Map<string, { value: Uint8Array; info: EntryInfo }>();
@@ -42,6 +45,8 @@ import type { LiteralMap } from "../gen/flyteidl/core/literals_pb.ts";
  *       this.#entries.delete(key);
  *       return Promise.resolve(undefined);
  *     }
+ *     const { taskName, cacheVersion } = entry.info;
+ *     if (isOtherTask(options.expect, taskName, cacheVersion)) return Promise.resolve(undefined);
  *     entry.info.lastReadAt = Date.now();
  *     return Promise.resolve(entry.value.slice());
  *   }
@@ -141,15 +146,38 @@ export interface GetOptions {
    * as `undefined`, and the adapter removes it.
    */
   notBefore?: number;
+  /**
+   * The task and version the caller looks for. flytekit's keys are `name-version-hash`, so task
+   * `a-b` at version `c` and task `a` at version `b-c` share keys: an entry whose stored task
+   * name or cache version differ from these belongs to the other task. It reads as `undefined`
+   * and is left in place (it is the other task's result). An entry stored without metadata
+   * (empty task name and version: written by another program, or before metadata was kept) is
+   * not checked. `TaskCache` always passes it.
+   */
+  expect?: EntryMetadata;
+}
+
+/**
+ * Whether an entry stored with `taskName` and `cacheVersion` is another task's than `expect`
+ * asks for (see {@link GetOptions.expect}): for adapters, after reading an entry's metadata.
+ */
+export function isOtherTask(
+  expect: EntryMetadata | undefined,
+  taskName: string,
+  cacheVersion: string,
+): boolean {
+  if (expect === undefined || (taskName === "" && cacheVersion === "")) return false;
+  return taskName !== expect.taskName || cacheVersion !== expect.cacheVersion;
 }
 
 /** A lease from `CacheAdapter.acquireLease`. */
 export interface Lease {
   /**
-   * Extends the lease by its time to live; resolves to `false` if it was lost meanwhile (it
-   * expired and another holder took it), rejects with a `CacheError` when the storage fails.
+   * Extends the lease by its time to live (or by `ttlMs` when given, from now on); resolves to
+   * `false` if it was lost meanwhile (it expired and another holder took it), rejects with a
+   * `CacheError` when the storage fails.
    */
-  renew(): Promise<boolean>;
+  renew(ttlMs?: number): Promise<boolean>;
   /** Gives the lease up (if it is still this holder's). */
   release(): Promise<void>;
 }

@@ -64,6 +64,7 @@ export {
   type EntryInfo,
   type EntryMetadata,
   type GetOptions,
+  isOtherTask,
   type Lease,
   READ_TIME_RESOLUTION_MS,
 } from "./adapter.ts";
@@ -82,6 +83,7 @@ export {
 export {
   type CachedTask,
   cachedTask,
+  type CachedTaskCommonOptions,
   type CachedTaskOptions,
   type CallOptions,
   type OutputSpec,

@@ -52,6 +52,14 @@ export interface ExclusiveOptions<T> {
   recheck: () => Promise<T | undefined>;
   /** The work that should run once. */
   run: () => Promise<T>;
+  /**
+   * How long to wait for another holder of the lease (ms) before running the work without it
+   * (default: as long as the holder keeps its lease). Also how long the lease is made to last
+   * while the synchronous part of `run` goes (see {@link runExclusively}).
+   */
+  waitTimeoutMs?: number;
+  /** Called when the wait ran out, with how long it lasted (ms), before the work runs. */
+  onWaitTimeout?: (waitedMs: number) => void;
 }
 
 /** The longest wait between two looks at a lease held by someone else. */
@@ -70,7 +78,10 @@ const LEASE_ATTEMPTS = 8;
  * - else it just runs.
  *
  * The holder looks for a result once more before it runs (another holder may have just
- * finished). Storage failures of the lease are tried again a few times (a database busy with
+ * finished). A waiter waits at most `waitTimeoutMs`, then runs the work itself (a holder that
+ * hangs while alive keeps renewing its lease), after calling `onWaitTimeout`. While the work's
+ * synchronous part runs (no timer can renew then), the lease lasts `waitTimeoutMs` (at most an
+ * hour), not `leaseMs`. Storage failures of the lease are tried again a few times (a database busy with
  * other processes' commits), then the work runs without one: single flight saves work, it is
  * never a reason to fail.
  *
@@ -91,8 +102,10 @@ export async function runExclusively<T>(
   key: string,
   options: ExclusiveOptions<T>,
 ): Promise<T> {
-  const { leaseMs, recheck, run } = options;
+  const { leaseMs, recheck, run, waitTimeoutMs = Infinity, onWaitTimeout } = options;
   if (typeof adapter.acquireLease === "function") {
+    const started = Date.now();
+    const syncLeaseMs = Math.max(leaseMs, Math.min(waitTimeoutMs, MAX_SYNC_LEASE_MS));
     let failures = 0;
     for (let delay = 10;; delay = Math.min(delay * 2, MAX_POLL_MS)) {
       let lease: Lease | undefined;
@@ -102,8 +115,14 @@ export async function runExclusively<T>(
         // A busy database (other processes committing) is worth a few more tries.
         if (++failures >= LEASE_ATTEMPTS) return await run();
       }
-      if (lease !== undefined) return await holding(lease, leaseMs, recheck, run);
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      if (lease !== undefined) return await holding(lease, leaseMs, syncLeaseMs, recheck, run);
+      const left = started + waitTimeoutMs - Date.now();
+      if (left <= 0) {
+        // A holder that hangs while alive (it keeps renewing) must not block us forever.
+        onWaitTimeout?.(Date.now() - started);
+        return await run();
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(delay, left)));
       const done = await recheck();
       if (done !== undefined) return done;
     }
@@ -122,34 +141,51 @@ interface WebLocks {
 
 /** How soon a renewal that failed (a busy storage) is tried again, in ms. */
 const RENEW_RETRY_MS = 50;
+/** The longest a lease is made to last for the synchronous part of the work, in ms. */
+const MAX_SYNC_LEASE_MS = 3_600_000;
 
 /**
  * Runs the work under `lease`, renewing it every third of its time to live (and again soon
  * after a renewal the storage failed), and gives it up afterwards.
+ *
+ * A timer cannot renew the lease while the work runs synchronously (a synchronous task body
+ * holds the event loop), so the lease is first made to last `syncLeaseMs` (the waiters' bound:
+ * past it they run the work themselves anyway); once `run()` returns (the synchronous part is
+ * over), a renewal brings it back to `leaseMs`.
  */
 async function holding<T>(
   lease: Lease,
   leaseMs: number,
+  syncLeaseMs: number,
   recheck: () => Promise<T | undefined>,
   run: () => Promise<T>,
 ): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let done = false;
-  const renewIn = (ms: number) => {
+  const renewIn = (ms: number, ttlMs?: number) => {
+    clearTimeout(timer);
     timer = setTimeout(() => {
-      lease.renew().then(
+      lease.renew(ttlMs).then(
         (held) => {
           if (held && !done) renewIn(leaseMs / 3);
         },
         () => {
-          if (!done) renewIn(RENEW_RETRY_MS);
+          if (!done) renewIn(RENEW_RETRY_MS, ttlMs);
         },
       );
     }, ms);
   };
   renewIn(leaseMs / 3);
   try {
-    return (await recheck()) ?? (await run());
+    const found = await recheck();
+    if (found !== undefined) return found;
+    if (syncLeaseMs > leaseMs) {
+      clearTimeout(timer);
+      await lease.renew(syncLeaseMs).catch(() => false);
+    }
+    const running = run(); // a synchronous task body runs to its end here
+    if (syncLeaseMs > leaseMs) renewIn(0, leaseMs);
+    return await running;
   } finally {
     done = true;
     clearTimeout(timer);

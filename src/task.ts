@@ -34,8 +34,30 @@ export type TaskResult<O extends OutputSpec> = [O] extends [undefined] ? void
   : O extends ValueSchema ? ValuesOf<O>
   : never;
 
-/** Options of {@link cachedTask}. */
-export interface CachedTaskOptions<I extends ValueSchema, O extends OutputSpec> {
+/**
+ * Options of {@link cachedTask}: the common ones, and a cache version (`version`) or
+ * `autoVersion: true`, exactly one of the two (a task without either does not type-check).
+ */
+export type CachedTaskOptions<I extends ValueSchema, O extends OutputSpec> =
+  & CachedTaskCommonOptions<I, O>
+  & (
+    | {
+      /** The cache version. Change it when the task's results change for the same inputs. */
+      version: string;
+      autoVersion?: false;
+    }
+    | {
+      version?: undefined;
+      /**
+       * Derive the cache version from the function's source text and the declared types
+       * instead: editing the function invalidates its entries.
+       */
+      autoVersion: true;
+    }
+  );
+
+/** The options of {@link cachedTask} besides its version. */
+export interface CachedTaskCommonOptions<I extends ValueSchema, O extends OutputSpec> {
   /** The task name, the first part of its cache keys (flytekit uses the module and function). */
   name: string;
   /** The inputs: a value type for each name (see `t`). */
@@ -45,13 +67,6 @@ export interface CachedTaskOptions<I extends ValueSchema, O extends OutputSpec> 
    * single output, `o0`; or nothing, for a task without outputs (it is cached all the same).
    */
   outputs?: O;
-  /** The cache version. Change it when the task's results change for the same inputs. */
-  version?: string;
-  /**
-   * Derive the cache version from the function's source text and the declared types instead:
-   * editing the function invalidates its entries. (Not with `version`.)
-   */
-  autoVersion?: boolean;
   /** Inputs left out of the key (flytekit's `cache_ignore_input_vars`). */
   ignoreInputs?: readonly (keyof I & string)[];
   /** The cache to use; default: `LocalTaskCache`'s (the runtime's default storage). */
@@ -65,9 +80,17 @@ export interface CachedTaskOptions<I extends ValueSchema, O extends OutputSpec> 
   singleFlight?: boolean;
   /**
    * How long a cross-process lease lasts unless renewed (default 10 s): how long a crashed
-   * holder can make others wait.
+   * holder can make others wait. While a synchronous task body runs (no timer can renew then),
+   * the lease lasts `waitTimeoutMs` (at most an hour) instead.
    */
   leaseMs?: number;
+  /**
+   * How long a call waits for another process that holds the key's lease (default 10 minutes;
+   * `Infinity` to wait as long as it keeps its lease). Past it the call runs the task itself,
+   * and the cache's `timeout` event says so: a holder that hangs while alive keeps renewing its
+   * lease, and must not block the others forever.
+   */
+  waitTimeoutMs?: number;
 }
 
 /** Options of one call of a cached task. */
@@ -88,6 +111,7 @@ export interface CachedTask<I extends ValueSchema, O extends OutputSpec> {
 }
 
 const DEFAULT_LEASE_MS = 10_000;
+const DEFAULT_WAIT_TIMEOUT_MS = 600_000;
 const OFF = new Set(["false", "0", "no", "off"]);
 
 /**
@@ -159,6 +183,8 @@ export function cachedTask<I extends ValueSchema, O extends OutputSpec = undefin
       settings.singleFlight
         ? runExclusively<{ value: TaskResult<O>; map?: LiteralMap }>(cache.adapter, cacheKey, {
           leaseMs: settings.leaseMs,
+          waitTimeoutMs: settings.waitTimeoutMs,
+          onWaitTimeout: (waited) => cache.reportWaitTimeout(cacheKey, metadata, waited),
           recheck: callOptions.overwrite ? () => Promise.resolve(undefined) : () => lookup(true),
           run,
         })
@@ -231,6 +257,7 @@ function checkOptions<I extends ValueSchema, O extends OutputSpec>(
   const { name, inputs, outputs, version, autoVersion, ignoreInputs = [], singleFlight = true } =
     options;
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  const waitTimeoutMs = options.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
   const problem = (what: string) => {
     throw new TypeError(`cachedTask${typeof name === "string" ? ` ${name}` : ""}: ${what}`);
   };
@@ -265,6 +292,9 @@ function checkOptions<I extends ValueSchema, O extends OutputSpec>(
   if (!(typeof leaseMs === "number" && leaseMs > 0)) {
     problem("options.leaseMs must be a number of milliseconds > 0");
   }
+  if (!(typeof waitTimeoutMs === "number" && waitTimeoutMs >= 0)) {
+    problem("options.waitTimeoutMs must be a number of milliseconds >= 0 (Infinity: no bound)");
+  }
   const cacheVersion = version ?? sourceVersion(fn as () => unknown, inputs, outputs);
   return {
     name,
@@ -274,6 +304,7 @@ function checkOptions<I extends ValueSchema, O extends OutputSpec>(
     cacheVersion,
     singleFlight: singleFlight !== false,
     leaseMs,
+    waitTimeoutMs,
   };
 }
 

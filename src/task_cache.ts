@@ -55,17 +55,26 @@ export interface CacheStats {
   errors: number;
 }
 
-/** What a {@link CacheEvent} reports. */
-export type CacheEventType = "hit" | "miss" | "store" | "error";
+/**
+ * What a {@link CacheEvent} reports: a hit, a miss, a store, a storage error, or a `cachedTask`
+ * call that stopped waiting for another process's run (`"timeout"`).
+ */
+export type CacheEventType = "hit" | "miss" | "store" | "error" | "timeout";
 
-/** A hit, a miss, a store or a storage error, as {@link TaskCache.on} listeners get it. */
+/** The event types, in the order the docs name them. */
+const EVENT_TYPES: readonly CacheEventType[] = ["hit", "miss", "store", "error", "timeout"];
+
+/** A hit, a miss, a store, a storage error or a wait timeout, as {@link TaskCache.on} gets it. */
 export interface CacheEvent {
   type: CacheEventType;
   /** The cache key. */
   key: string;
   taskName: string;
   cacheVersion: string;
-  /** How long the storage took, in milliseconds. */
+  /**
+   * How long the storage took, in milliseconds; for a `"timeout"`, how long the call waited for
+   * the other holder of the key's lease before it ran the task itself.
+   */
   durationMs: number;
   /** The value's size in bytes (hits and stores). */
   size?: number;
@@ -184,7 +193,7 @@ export class TaskCache {
 
   /**
    * `get` by a key computed already (with `calculateCacheKey`); `metadata` names the task and
-   * version for events. With `options.again`, a second look for the same call (after waiting
+   * version for events, and an entry stored with another task name or version is a miss. With `options.again`, a second look for the same call (after waiting
    * for another runner): a miss is not counted twice.
    */
   async lookup(
@@ -195,9 +204,12 @@ export class TaskCache {
     const started = now();
     let stored;
     try {
+      // The expected task and version: an entry of another task with the same key (flytekit's
+      // keys are `name-version-hash`: `a-b` at `c` and `a` at `b-c` share them) is a miss.
+      const expect = { taskName: metadata.taskName, cacheVersion: metadata.cacheVersion };
       stored = await this.adapter.get(
         key,
-        this.maxAge === undefined ? {} : { notBefore: Date.now() - this.maxAge },
+        this.maxAge === undefined ? { expect } : { notBefore: Date.now() - this.maxAge, expect },
       );
     } catch (error) {
       this.#errors++;
@@ -240,6 +252,7 @@ export class TaskCache {
   /** `set` by a key computed already (with `calculateCacheKey`), with the entry's metadata. */
   async store(key: string, metadata: EntryMetadata, value: LiteralMap): Promise<void> {
     checkOutputs(value);
+    checkReadableDepth(value);
     // Deterministic bytes parse like any protobuf bytes, and refuse what Python refuses
     // (unpaired surrogates, out-of-range integers) instead of storing a changed value.
     const bytes = toBinaryDeterministic(LiteralMapSchema, value, "TaskCache.set: value");
@@ -265,14 +278,24 @@ export class TaskCache {
   }
 
   /**
-   * Listens to `type` events (hits, misses, stores, storage errors), with the key and timings.
+   * Reports (as a `"timeout"` event) that a call of the task waited `waitedMs` for another
+   * process that holds the key's lease, and runs the task itself: `cachedTask` calls it.
+   */
+  reportWaitTimeout(key: string, metadata: EntryMetadata, waitedMs: number): void {
+    const { taskName, cacheVersion } = metadata;
+    this.#emit({ type: "timeout", key, taskName, cacheVersion, durationMs: waitedMs });
+  }
+
+  /**
+   * Listens to `type` events (hits, misses, stores, storage errors, wait timeouts), with the key
+   * and timings.
    * Returns a function that stops listening. A listener that throws is ignored.
    */
   on(type: CacheEventType, listener: (event: CacheEvent) => void): () => void {
-    if (!["hit", "miss", "store", "error"].includes(type) || typeof listener !== "function") {
+    if (!EVENT_TYPES.includes(type) || typeof listener !== "function") {
       throw new TypeError(
-        `TaskCache.on: expected "hit", "miss", "store" or "error" and a function, got ` +
-          `${describeArgument(type)} and ${describeArgument(listener)}`,
+        `TaskCache.on: expected "hit", "miss", "store", "error" or "timeout" and a function, ` +
+          `got ${describeArgument(type)} and ${describeArgument(listener)}`,
       );
     }
     let listeners = this.#listeners.get(type);
@@ -489,6 +512,48 @@ function entryMatcher(filter: EntryFilter, what: string): (entry: EntryInfo) => 
   return (entry) =>
     (taskName === undefined || entry.taskName === taskName) &&
     (cacheVersion === undefined || entry.cacheVersion === cacheVersion);
+}
+
+/**
+ * How deep messages may nest in a stored value, the outermost counted: the recursion limit of
+ * protobuf-es's `fromBinary` (and of Python's protobuf), so that what `set` stores, `get` (and
+ * flytekit) can read back. A map of maps nests two messages a level (a `Literal`, a
+ * `LiteralMap`): a little under 50 levels.
+ */
+export const MAX_MESSAGE_DEPTH = 100;
+
+/**
+ * Refuses (with a `RangeError` naming the depth) a value whose messages nest deeper than
+ * {@link MAX_MESSAGE_DEPTH}: stored, it could never be read back. Walks the value without
+ * recursion, so that any depth gets this error rather than a stack overflow.
+ */
+function checkReadableDepth(value: LiteralMap): void {
+  // Objects to look at, with the depth of messages they are in; non-message objects (oneof
+  // cases, maps, arrays) count in `levels`, so that a cycle among them ends too.
+  const items: object[] = [value];
+  const depths: number[] = [0];
+  const levelsOf: number[] = [0];
+  while (items.length > 0) {
+    const item = items.pop()!;
+    const depth = depths.pop()! + ("$typeName" in item ? 1 : 0);
+    const levels = levelsOf.pop()! + 1;
+    if (depth > MAX_MESSAGE_DEPTH || levels > 4 * MAX_MESSAGE_DEPTH) {
+      throw new RangeError(
+        `TaskCache.set: the value nests messages deeper than ${MAX_MESSAGE_DEPTH} levels (maps ` +
+          `or lists of literals nested about ${MAX_MESSAGE_DEPTH / 2} deep), past what ` +
+          `protobuf readers (protobuf-es, Python's) read back; flatten it, or store the deep ` +
+          `part as one value (t.msgpack)`,
+      );
+    }
+    for (const name in item) {
+      const child = (item as Record<string, unknown>)[name];
+      if (typeof child === "object" && child !== null && !ArrayBuffer.isView(child)) {
+        items.push(child);
+        depths.push(depth);
+        levelsOf.push(levels);
+      }
+    }
+  }
 }
 
 /** Refuses outputs that are not a LiteralMap message, with a `TypeError`. */

@@ -38,19 +38,34 @@
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, randomBytes } from "@noble/hashes/utils.js";
-import type { CacheAdapter, EntryInfo, EntryMetadata, GetOptions, Lease } from "../adapter.ts";
+import {
+  type CacheAdapter,
+  type EntryInfo,
+  type EntryMetadata,
+  type GetOptions,
+  isOtherTask,
+  type Lease,
+} from "../adapter.ts";
 import { RecentReads } from "../read_times.ts";
 import { checksum, seal, unseal, utf16le } from "../checksum.ts";
 import { CacheError } from "../errors.ts";
 
-/** A part of a Deno KV key. */
-export type KvKeyPart = Uint8Array | string | number | bigint | boolean | symbol;
+/**
+ * A part of a Deno KV key, as the adapter writes them (the types both `Deno.Kv` and the npm
+ * client `@deno/kv` take).
+ */
+export type KvKeyPart = Uint8Array | string | number | bigint | boolean;
 /** A Deno KV key. */
 export type KvKey = readonly KvKeyPart[];
+/**
+ * A key as a database hands it back: `Deno.KvKeyPart` also has `symbol`, so `unknown` parts
+ * (the adapter only reads keys under its prefix, all written as `KvKey`s).
+ */
+export type KvKeyRead = readonly unknown[];
 
 /** What one read of a Deno KV key gives. */
 export interface KvEntryMaybe<T> {
-  key: KvKey;
+  key: KvKeyRead;
   value: T | null;
   versionstamp: string | null;
 }
@@ -64,8 +79,8 @@ export interface KvAtomic {
 }
 
 /**
- * The part of `Deno.Kv` the adapter uses: a `Deno.Kv` from `Deno.openKv`, or the client of the
- * npm package `@deno/kv` (`openKv`) in Node.
+ * The part of `Deno.Kv` the adapter uses: a `Deno.Kv` from `Deno.openKv`, or the `Kv` client of
+ * the npm package `@deno/kv` (`openKv`) in Node; both fit as they are, without a cast.
  */
 export interface KvLike {
   get<T = unknown>(key: KvKey, options?: { consistency?: "strong" | "eventual" }): Promise<
@@ -78,7 +93,7 @@ export interface KvLike {
   list<T = unknown>(
     selector: { prefix: KvKey },
     options?: { batchSize?: number; consistency?: "strong" | "eventual" },
-  ): AsyncIterable<{ key: KvKey; value: T; versionstamp: string }>;
+  ): AsyncIterable<{ key: KvKeyRead; value: T; versionstamp: string }>;
   atomic(): KvAtomic;
   close(): void;
 }
@@ -190,14 +205,15 @@ export class DenoKvAdapter implements CacheAdapter {
 
   /**
    * The stored value for `key` (a new plain `Uint8Array`), or `undefined`; an entry stored
-   * before `options.notBefore` is removed.
+   * before `options.notBefore` is removed, another task's (`options.expect`) is kept.
    */
   async get(key: string, options: GetOptions = {}): Promise<Uint8Array | undefined> {
     const id = entryId(key);
     const kv = this.#db ?? (await this.#open());
     try {
+      const { notBefore, expect } = options;
       let read: KvEntryMaybe<Head | Uint8Array>;
-      if (options.notBefore === undefined) {
+      if (notBefore === undefined && expect === undefined) {
         read = await kv.get<Head | Uint8Array>(this.#headKey(id));
       } else {
         const [head, meta] = await kv.getMany<[Head | Uint8Array, Meta]>([
@@ -205,8 +221,13 @@ export class DenoKvAdapter implements CacheAdapter {
           this.#metaKey(id),
         ]);
         read = head;
-        if (head.value !== null && !((meta.value?.c ?? -Infinity) >= options.notBefore)) {
+        if (head.value === null) return undefined;
+        if (notBefore !== undefined && !((meta.value?.c ?? -Infinity) >= notBefore)) {
           await this.#deleteEntry(kv, id);
+          return undefined;
+        }
+        // Another task's entry (same key) is left to it.
+        if (isMeta(meta.value) && isOtherTask(expect, meta.value.t, meta.value.v)) {
           return undefined;
         }
       }
@@ -284,7 +305,7 @@ export class DenoKvAdapter implements CacheAdapter {
         await this.#writeChunks(kv, id, generation, value);
         const count = Math.ceil(value.length / CHUNK_BYTES);
         head = { k: key, g: generation, n: count, l: value.length, c: checksum(value) };
-        commit.check(before, epoch);
+        commit.check(checkOf(before), checkOf(epoch));
       }
       // Once the head is in, the chunks of older heads and of writers that started before it
       // (they cannot commit now) are garbage; those of writers that started after it are not.
@@ -347,10 +368,11 @@ export class DenoKvAdapter implements CacheAdapter {
       await this.#deleteEach(
         kv,
         heads.map((head) => {
-          const id = head.key.slice(at);
+          const key = keyOf(head.key);
+          const id = key.slice(at);
           return {
-            checks: [{ key: head.key, versionstamp: head.versionstamp }],
-            deletes: [head.key, this.#metaKey(id), this.#readKey(id)],
+            checks: [{ key, versionstamp: head.versionstamp }],
+            deletes: [key, this.#metaKey(id), this.#readKey(id)],
           };
         }),
       );
@@ -416,9 +438,9 @@ export class DenoKvAdapter implements CacheAdapter {
     const kv = this.#db ?? (await this.#open());
     const owner = bytesToHex(randomBytes(16));
     /** Sets the lease if it is as `read` found it; whether it did. */
-    const claim = async (read: KvEntryMaybe<{ o: string; e: number }>) => {
+    const claim = async (read: KvEntryMaybe<{ o: string; e: number }>, ttl = ttlMs) => {
       const taken = await atomic(kv).check({ key, versionstamp: read.versionstamp })
-        .set(key, { o: owner, e: Date.now() + ttlMs }).commit();
+        .set(key, { o: owner, e: Date.now() + ttl }).commit();
       return taken.ok;
     };
     try {
@@ -429,10 +451,10 @@ export class DenoKvAdapter implements CacheAdapter {
       throw storageError(error, "take a lease");
     }
     return {
-      renew: async () => {
+      renew: async (ttl = ttlMs) => {
         try {
           const held = await kv.get<{ o: string; e: number }>(key);
-          return held.value?.o === owner && await claim(held);
+          return held.value?.o === owner && await claim(held, ttl);
         } catch (error) {
           throw storageError(error, "renew a lease");
         }
@@ -460,7 +482,7 @@ export class DenoKvAdapter implements CacheAdapter {
         if (isTime(read.value)) reads.set(idText(read.key.slice(at)), read.value);
       }
       for await (const meta of kv.list<Meta>({ prefix: [...this.#prefix, "m"] })) {
-        metas.push(meta);
+        metas.push({ key: keyOf(meta.key), value: meta.value });
       }
       for (const { key, value } of metas) {
         const id = key.slice(at);
@@ -660,7 +682,8 @@ async function listKeys(
 ): Promise<KvKey[]> {
   const keys: KvKey[] = [];
   for await (const entry of kv.list({ prefix }, { batchSize: DELETES_PER_COMMIT })) {
-    if (select(entry.key)) keys.push(entry.key);
+    const key = keyOf(entry.key);
+    if (select(key)) keys.push(key);
   }
   return keys;
 }
@@ -672,6 +695,16 @@ async function deleteKeys(kv: KvLike, keys: KvKey[]): Promise<void> {
     for (const key of keys.slice(first, first + DELETES_PER_COMMIT)) operation.delete(key);
     await operation.commit();
   }
+}
+
+/** A key read back from under the prefix: written by the adapter, so a `KvKey`. */
+function keyOf(key: KvKeyRead): KvKey {
+  return key as KvKey;
+}
+
+/** A check that the record `read` is still as it was read. */
+function checkOf(read: KvEntryMaybe<unknown>): { key: KvKey; versionstamp: string | null } {
+  return { key: keyOf(read.key), versionstamp: read.versionstamp };
 }
 
 /** Keys up to this many UTF-16 units are KV key parts as they are (at most 1500 UTF-8 bytes). */
@@ -714,7 +747,7 @@ function isSize(value: unknown): value is number {
 }
 
 /** An id as a string, to match an entry's records. */
-function idText(id: KvKey): string {
+function idText(id: KvKeyRead): string {
   return `${String(id[0])}\u0000${String(id[1])}`;
 }
 

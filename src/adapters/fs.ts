@@ -60,6 +60,7 @@ import {
   type EntryInfo,
   type EntryMetadata,
   type GetOptions,
+  isOtherTask,
   type Lease,
   READ_TIME_RESOLUTION_MS,
 } from "../adapter.ts";
@@ -215,6 +216,8 @@ export class FsAdapter implements CacheAdapter {
       inode = stats.ino;
       const entry = decodeEntry(await readAll(fd, stats.size), keyBytes);
       if (entry !== undefined && !(entry.createdAt < (options.notBefore ?? -Infinity))) {
+        // Another task's entry (same key): a miss, left to it.
+        if (isOtherTask(options.expect, entry.taskName, entry.cacheVersion)) return undefined;
         const now = Date.now();
         if (now - stats.mtimeMs > READ_TIME_RESOLUTION_MS) touch(fd, now);
         return entry.value;
@@ -415,13 +418,13 @@ export class FsAdapter implements CacheAdapter {
       return held !== "gone" && held.owner === owner;
     };
     return {
-      renew: () => {
+      renew: (ttl = ttlMs) => {
         const temporary = join(this.directory, `.tmp-${bytesToHex(randomBytes(16))}`);
         try {
           if (!ours()) return Promise.resolve(false);
           const fd = this.#createTemporary(temporary);
           try {
-            writeSync(fd, leaseText(owner, ttlMs));
+            writeSync(fd, leaseText(owner, ttl));
           } finally {
             closeSync(fd);
           }
@@ -617,7 +620,7 @@ function decodeHeader(file: Uint8Array, fileSize: number): Header | undefined {
 function decodeEntry(
   file: Uint8Array,
   keyBytes: Uint8Array,
-): { value: Uint8Array; createdAt: number } | undefined {
+): { value: Uint8Array; createdAt: number; taskName: string; cacheVersion: string } | undefined {
   const header = decodeHeader(file, file.length);
   if (header === undefined || header.keyLength !== keyBytes.length) return undefined;
   for (let i = 0; i < keyBytes.length; i++) {
@@ -627,7 +630,14 @@ function decodeEntry(
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
   const [low, high] = checksum(value);
   if (view.getUint32(16, true) !== low || view.getUint32(20, true) !== high) return undefined;
-  return { value, createdAt: header.createdAt };
+  const names = HEADER_BYTES + keyBytes.length;
+  const versionAt = names + header.taskNameLength;
+  return {
+    value,
+    createdAt: header.createdAt,
+    taskName: decodeText(file.subarray(names, versionAt)),
+    cacheVersion: decodeText(file.subarray(versionAt, versionAt + header.versionLength)),
+  };
 }
 
 /** A lease file's text. */

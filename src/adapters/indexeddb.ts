@@ -4,7 +4,13 @@
  * @module
  */
 import { type IDBPDatabase, type IDBPTransaction, openDB } from "idb";
-import type { CacheAdapter, EntryInfo, EntryMetadata, GetOptions } from "../adapter.ts";
+import {
+  type CacheAdapter,
+  type EntryInfo,
+  type EntryMetadata,
+  type GetOptions,
+  isOtherTask,
+} from "../adapter.ts";
 import { seal, unseal } from "../checksum.ts";
 import { RecentReads } from "../read_times.ts";
 import { CacheError } from "../errors.ts";
@@ -82,19 +88,22 @@ export class IndexedDbAdapter implements CacheAdapter {
 
   /**
    * The stored value for `key` (a new `Uint8Array`), or `undefined`; an entry stored before
-   * `options.notBefore` is removed.
+   * `options.notBefore` is removed, another task's (`options.expect`) is kept.
    */
   async get(key: string, options: GetOptions = {}): Promise<Uint8Array | undefined> {
     checkKey(key);
-    const { notBefore } = options;
+    const { notBefore, expect } = options;
     const stored = await this.#run("read", async (db) => {
-      if (notBefore === undefined) return await db.get(STORE, key);
+      if (notBefore === undefined && expect === undefined) return await db.get(STORE, key);
       const transaction = db.transaction([STORE, META], "readonly");
       const [value, meta] = await Promise.all([
         transaction.objectStore(STORE).get(key),
         transaction.objectStore(META).get(key) as Promise<Meta | undefined>,
       ]);
-      if (value !== undefined && !((meta?.c ?? -Infinity) >= notBefore)) return EXPIRED;
+      if (value === undefined) return undefined;
+      if (notBefore !== undefined && !((meta?.c ?? -Infinity) >= notBefore)) return EXPIRED;
+      // Another task's entry (same key) is left to it.
+      if (isMeta(meta) && isOtherTask(expect, meta.t, meta.v)) return undefined;
       return value;
     });
     if (stored === EXPIRED) {

@@ -3,7 +3,13 @@
  *
  * @module
  */
-import type { CacheAdapter, EntryInfo, EntryMetadata, GetOptions } from "../adapter.ts";
+import {
+  type CacheAdapter,
+  type EntryInfo,
+  type EntryMetadata,
+  type GetOptions,
+  isOtherTask,
+} from "../adapter.ts";
 import { CacheError } from "../errors.ts";
 
 interface Entry {
@@ -35,7 +41,10 @@ export class MemoryAdapter implements CacheAdapter {
     return this.#entries;
   }
 
-  /** The stored bytes for `key` (a copy), or `undefined`; expired entries are removed. */
+  /**
+   * The stored bytes for `key` (a copy), or `undefined`; expired entries are removed, another
+   * task's (`options.expect`) are kept.
+   */
   get(key: string, options: GetOptions = {}): Promise<Uint8Array | undefined> {
     return attempt(() => {
       const entries = this.#open();
@@ -43,6 +52,9 @@ export class MemoryAdapter implements CacheAdapter {
       if (entry === undefined) return undefined;
       if (options.notBefore !== undefined && entry.info.createdAt < options.notBefore) {
         entries.delete(key);
+        return undefined;
+      }
+      if (isOtherTask(options.expect, entry.info.taskName, entry.info.cacheVersion)) {
         return undefined;
       }
       entry.info.lastReadAt = Date.now();

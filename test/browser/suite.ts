@@ -7,6 +7,7 @@
 import { create } from "@bufbuild/protobuf";
 import { DurationSchema, TimestampSchema } from "@bufbuild/protobuf/wkt";
 import { LiteralMapSchema, LiteralSchema } from "../../gen/flyteidl/core/literals_pb.ts";
+import { openDB } from "idb";
 import { IndexedDbAdapter } from "../../src/adapters/indexeddb.ts";
 import { calculateCacheKey } from "../../src/key.ts";
 import { LocalTaskCache } from "../../src/local_task_cache.ts";
@@ -26,6 +27,29 @@ let databases = 0;
 adapterConformance(register, {
   // 20 MiB: the largest value the browser issue asks for (50 MiB makes the suite slow here).
   largestValue: 20 * 1024 * 1024,
+  leases: false, // single flight goes through Web Locks here
+  // Changes a byte of every stored record (a sealed value) behind the adapter's back.
+  damage: async (adapter) => {
+    const db = await openDB((adapter as IndexedDbAdapter).databaseName);
+    try {
+      const transaction = db.transaction("entries", "readwrite");
+      let damaged = 0;
+      for (
+        let cursor = await transaction.store.openCursor();
+        cursor;
+        cursor = await cursor.continue()
+      ) {
+        const record = new Uint8Array(cursor.value as Uint8Array);
+        record[record.length >> 1]! ^= 0x5a;
+        await cursor.update(record);
+        damaged++;
+      }
+      await transaction.done;
+      assert(damaged > 0, "nothing to damage: no records in the entries store");
+    } finally {
+      db.close();
+    }
+  },
   open: () =>
     Promise.resolve(
       new IndexedDbAdapter({ databaseName: `conformance-${Date.now()}-${databases++}` }),

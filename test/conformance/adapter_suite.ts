@@ -16,6 +16,23 @@ export interface ConformanceOptions {
   open: () => Promise<CacheAdapter>;
   /** The largest value to round-trip (default 50 MiB). */
   largestValue?: number;
+  /**
+   * Whether the adapter has leases (`acquireLease`). `true` (or left out) registers the lease
+   * tests, which fail on an adapter without them; `false` registers a check that it has none.
+   */
+  leases?: boolean;
+  /**
+   * Damages what `adapter` stores, as a failing disk or another program would: changes a byte
+   * in every stored value (of every record a value is split into). With it, the suite checks
+   * that a damaged entry reads as a miss (see `test/conformance/hooks.ts`).
+   */
+  damage?: (adapter: CacheAdapter) => Promise<void>;
+  /**
+   * Puts data that is not the adapter's own beside its entries (another prefix, other files);
+   * resolves to a check that rejects unless all of it is still there, unchanged. With it, the
+   * suite checks that `clear` keeps it.
+   */
+  foreign?: (adapter: CacheAdapter) => Promise<() => Promise<void>>;
 }
 
 const MiB = 1024 * 1024;
@@ -350,10 +367,91 @@ export function adapterConformance(register: RegisterTest, options: ConformanceO
     },
   );
 
-  withAdapter(
-    "leases (where the adapter has them): one holder, expiry, renewal",
-    async (adapter) => {
-      if (adapter.acquireLease === undefined) return; // single flight falls back to Web Locks
+  withAdapter("another task's entry (same key) reads as a miss and stays", async (adapter) => {
+    // flytekit's keys are name-version-hash: task a-b at version c and task a at version b-c
+    // share this key.
+    const key = "a-b-c-ea65cfadb0079394a8be1f4aa1e96e2b";
+    const mine = { taskName: "a-b", cacheVersion: "c" };
+    for (const [what, size] of [["a small value", 100], ["a large value", 200_000]] as const) {
+      const value = patternBytes(size, size);
+      await adapter.set(key, value, mine);
+      assertBytes(await adapter.get(key, { expect: mine }), value, `${what} of its own task`);
+      for (
+        const expect of [{ taskName: "a", cacheVersion: "b-c" }, { ...mine, cacheVersion: "d" }]
+      ) {
+        const what_ = `${what} read as ${JSON.stringify(expect)}`;
+        assert((await adapter.get(key, { expect })) === undefined, `${what_}: a miss`);
+        assert(
+          (await adapter.get(key, { expect, notBefore: Date.now() - 60_000 })) === undefined,
+          `${what_} with notBefore: a miss`,
+        );
+      }
+      const listed = await listEntries(adapter);
+      assert(
+        listed.length === 1 && listed[0]!.taskName === "a-b" && listed[0]!.cacheVersion === "c",
+        `${what}: the entry stays, with its own metadata: ${JSON.stringify(listed)}`,
+      );
+      assertBytes(await adapter.get(key, { expect: mine }), value, `${what} after the misses`);
+      assertBytes(await adapter.get(key), value, `${what} without expect`);
+    }
+    // Stored without metadata: its origin is unknown, nothing to check.
+    await adapter.set("plain", patternBytes(10, 4));
+    assertBytes(
+      await adapter.get("plain", { expect: mine }),
+      patternBytes(10, 4),
+      "an entry stored without metadata",
+    );
+  });
+
+  if (options.damage !== undefined) {
+    const damage = options.damage;
+    withAdapter("a damaged entry reads as a miss; the adapter goes on", async (adapter) => {
+      const meta = { taskName: "t", cacheVersion: "1" };
+      const sizes = [1, 100, 200_000];
+      for (const size of sizes) await adapter.set(`damaged-${size}`, patternBytes(size, 5), meta);
+      await damage(adapter);
+      for (const size of sizes) {
+        assert(
+          (await adapter.get(`damaged-${size}`, { expect: meta })) === undefined,
+          `a damaged ${size}-byte value reads as undefined`,
+        );
+      }
+      await listEntries(adapter); // listing does not throw
+      for (const size of sizes) {
+        await adapter.set(`damaged-${size}`, patternBytes(size, 6), meta);
+        assertBytes(
+          await adapter.get(`damaged-${size}`),
+          patternBytes(size, 6),
+          `a ${size}-byte value stored again`,
+        );
+      }
+    });
+  }
+
+  if (options.foreign !== undefined) {
+    const foreign = options.foreign;
+    withAdapter("clear keeps what is not the adapter's own", async (adapter) => {
+      await adapter.set("k", patternBytes(10, 1));
+      await adapter.set("big", patternBytes(200_000, 2));
+      const check = await foreign(adapter);
+      await adapter.clear();
+      await check();
+      assert((await adapter.get("k")) === undefined, "the adapter's own entries are cleared");
+      assert((await listEntries(adapter)).length === 0, "nothing of its own is listed");
+    });
+  }
+
+  if (options.leases === false) {
+    withAdapter("no leases, as declared (single flight falls back to Web Locks)", (adapter) => {
+      assert(adapter.acquireLease === undefined, "the adapter has acquireLease: declare leases");
+      return Promise.resolve();
+    });
+  } else {
+    withAdapter("leases: one holder, expiry, renewal", async (adapter) => {
+      assert(
+        typeof adapter.acquireLease === "function",
+        "the adapter has no acquireLease: pass leases: false to the suite",
+      );
       const first = await adapter.acquireLease("task-1-abc", 400);
       assert(first !== undefined, "a free lease is taken");
       assert((await adapter.acquireLease("task-1-abc", 400)) === undefined, "a held lease is not");
@@ -375,11 +473,17 @@ export function adapterConformance(register: RegisterTest, options: ConformanceO
       assert(!(await second.renew()), "the expired holder learns it lost the lease");
       await second.release(); // not its own any more: nothing happens
       assert((await adapter.acquireLease("task-1-abc", 1000)) === undefined, "the new holder's");
+      assert(await third.renew(3000), "a renewal for a longer time to live");
+      await sleep(1300);
+      assert(
+        (await adapter.acquireLease("task-1-abc", 1000)) === undefined,
+        "a lease renewed for longer outlasts its first time to live",
+      );
       await third.release();
       await other.release();
       await adapter.clear();
-    },
-  );
+    });
+  }
 
   register("after close, every operation fails with CLOSED", async () => {
     const adapter = await options.open();

@@ -8,7 +8,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { DenoKvAdapter } from "../../src/adapters/deno_kv.ts";
 import { FsAdapter } from "../../src/adapters/fs.ts";
+import type { CacheAdapter } from "../../src/adapter.ts";
 import { adapterConformance, patternBytes } from "../conformance/adapter_suite.ts";
+import { fsHooks, kvHooks } from "../conformance/hooks.ts";
 
 const temporary: string[] = [];
 test.after(async () => {
@@ -21,16 +23,39 @@ async function kvFile(): Promise<string> {
   return `${directory}/cache.kv`;
 }
 
+/** Databases opened for the adapters (closed at the end), by adapter. */
+const databases = new Map<CacheAdapter, Deno.Kv>();
+test.after(() => {
+  for (const kv of databases.values()) kv.close();
+});
+async function kvAdapter(path: string): Promise<CacheAdapter> {
+  const kv = await Deno.openKv(path);
+  const adapter = new DenoKvAdapter({ kv });
+  databases.set(adapter, kv);
+  return adapter;
+}
+const hooks = kvHooks((adapter) => databases.get(adapter)!);
+
 adapterConformance((name, fn) => test(`file KV: ${name}`, fn), {
-  open: async () => new DenoKvAdapter({ path: await kvFile() }),
+  open: async () => kvAdapter(await kvFile()),
+  leases: true,
+  ...hooks,
 });
 
 adapterConformance((name, fn) => test(`:memory: KV: ${name}`, fn), {
-  open: () => Promise.resolve(new DenoKvAdapter({ path: ":memory:" })),
+  open: () => kvAdapter(":memory:"),
+  leases: true,
+  ...hooks,
 });
 
 adapterConformance((name, fn) => test(`FsAdapter in Deno: ${name}`, fn), {
-  open: async () => new FsAdapter({ directory: await Deno.makeTempDir({ prefix: "ltc-fs-" }) }),
+  open: async () => {
+    const directory = await Deno.makeTempDir({ prefix: "ltc-fs-" });
+    temporary.push(directory);
+    return new FsAdapter({ directory });
+  },
+  leases: true,
+  ...fsHooks(),
 });
 
 test("values around Deno KV's 64 KiB limit and far above it round-trip", async () => {

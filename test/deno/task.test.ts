@@ -1,6 +1,7 @@
 /**
- * cachedTask in Deno over Deno KV: several Deno processes on one KV file run the task once, and
- * a holder killed mid-task blocks the others only until its lease expires.
+ * cachedTask in Deno over Deno KV: several Deno processes on one KV file run the task once, a
+ * task longer than twice its lease (async or synchronous) keeps it while another process waits,
+ * and a holder killed mid-task blocks the others only until its lease expires.
  */
 import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -43,3 +44,23 @@ test("a Deno holder killed mid-task: another process runs it once the lease expi
     await rm(directory, { recursive: true, force: true });
   }
 });
+
+for (const mode of ["", "sync"]) {
+  const body = mode === "sync" ? "a synchronous" : "an asynchronous";
+  test(`Deno KV: ${body} task of 7 s (over twice its 3 s lease): a second process waits`, async () => {
+    const directory = await mkdtemp(join(tmpdir(), "ltc-deno-task-"));
+    try {
+      const log = join(directory, "runs.log");
+      await writeFile(log, "");
+      const store = `kv:${join(directory, "cache.kv")}`;
+      const holder = taskProcess(store, log, 7000, mode);
+      holder.exited.catch(() => {});
+      while ((await runsLogged(log)).length === 0) await sleep(20);
+      assert.equal(await taskProcess(store, log, 10).exited, "144");
+      assert.equal(await holder.exited, "144");
+      assert.equal((await runsLogged(log)).length, 1, "the second process did not run the task");
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+}

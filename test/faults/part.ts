@@ -19,6 +19,26 @@ export const PARTS: Record<string, () => Promise<Part>> = {
   "fuzz": async () => (await import("./fuzz.ts")).fuzz,
 };
 
+/**
+ * The fewest operations (counters `op.*` and `fuzz.cases`) a part must have done to pass: a part
+ * that did (almost) no work checked nothing. Far below what a run does on a loaded machine.
+ */
+const MIN_OPERATIONS: Record<string, number> = {
+  "fs-processes": 100,
+  "kv-processes": 50,
+  "browser-tabs": 20,
+  "damaged-bytes": 20,
+  "disk-full-readonly": 5,
+  "fuzz": 500,
+};
+
+/** The operations counted in `counters`. */
+function operationsIn(counters: Record<string, number>): number {
+  return Object.entries(counters)
+    .filter(([kind]) => kind.startsWith("op.") || kind === "fuzz.cases")
+    .reduce((sum, [, n]) => sum + n, 0);
+}
+
 const [name, seedText, budgetText, resultFile] = process.argv.slice(2);
 const context = new PartContext(
   name!,
@@ -45,6 +65,14 @@ try {
   );
 }
 const didSomething = Object.keys(context.counters).length > 0;
+const minimum = MIN_OPERATIONS[name!] ?? 1;
+const operations = operationsIn(context.counters);
+if (context.skipped.length === 0 && operations < minimum) {
+  context.violation(
+    "too-little-work",
+    `${operations} operations, at least ${minimum} expected: the part checked (almost) nothing`,
+  );
+}
 const result: PartResult = {
   part: name!,
   seed: context.seed,

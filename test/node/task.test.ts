@@ -13,6 +13,7 @@ import { MemoryAdapter } from "../../src/adapters/memory.ts";
 import { CacheError } from "../../src/errors.ts";
 import { calculateCacheKey } from "../../src/key.ts";
 import { LocalTaskCache } from "../../src/local_task_cache.ts";
+import { runExclusively } from "../../src/single_flight.ts";
 import { cachedTask } from "../../src/task.ts";
 import { type CacheEvent, TaskCache } from "../../src/task_cache.ts";
 import { runsLogged, taskProcess } from "../support/task_processes.ts";
@@ -125,7 +126,7 @@ test("single outputs, no outputs and every value type round-trip through the cac
   );
   assert.deepEqual(await single({}), [1, 2, 3]);
   assert.deepEqual(await single({}), [1, 2, 3]);
-  const stored = await cache.lookup(single.key({}), { taskName: "", cacheVersion: "" });
+  const stored = await cache.lookup(single.key({}), { taskName: "test.single", cacheVersion: "1" });
   assert.deepEqual(Object.keys(stored!.literals), ["o0"], "one output is stored as o0");
 
   let sideEffects = 0;
@@ -171,7 +172,7 @@ test("overwrite runs the task again and replaces the stored result", async () =>
   assert.equal(await task({}), 2, "and replaced the stored result");
 });
 
-test("the off switch: the option, and FLYTE_LOCAL_CACHE_ENABLED=false", async (t_) => {
+test("the off switch: the option, and FLYTE_LOCAL_CACHE_ENABLED=false, 0, no, off", async (t_) => {
   const cache = new TaskCache(new MemoryAdapter());
   let runs = 0;
   const make = (enabled?: boolean) =>
@@ -188,18 +189,47 @@ test("the off switch: the option, and FLYTE_LOCAL_CACHE_ENABLED=false", async (t
     if (previous === undefined) delete process.env.FLYTE_LOCAL_CACHE_ENABLED;
     else process.env.FLYTE_LOCAL_CACHE_ENABLED = previous;
   });
-  for (const off of ["false", "False", "0", "off"]) {
+  for (const off of ["false", "False", "0", "no", " NO ", "off"]) {
     process.env.FLYTE_LOCAL_CACHE_ENABLED = off;
+    const before: number = runs;
     await make()({});
+    await make()({});
+    assert.equal(runs, before + 2, `FLYTE_LOCAL_CACHE_ENABLED=${JSON.stringify(off)} is off`);
   }
-  assert.equal(runs, 6, "FLYTE_LOCAL_CACHE_ENABLED=false (and the like) turns the cache off");
+  assert.equal((await cache.stats()).entries, 0, "nothing stored while off");
   process.env.FLYTE_LOCAL_CACHE_ENABLED = "true";
   await make()({});
   await make()({});
-  assert.equal(runs, 7, "true turns it on");
+  assert.equal(runs, 15, "true turns it on");
   process.env.FLYTE_LOCAL_CACHE_ENABLED = "false";
   await make(true)({});
-  assert.equal(runs, 7, "the option wins over the environment");
+  assert.equal(runs, 15, "the option wins over the environment");
+});
+
+test("two tasks, one key: a-b at c and a at b-c never return each other's outputs", async () => {
+  const cache = new TaskCache(new MemoryAdapter());
+  const runs: string[] = [];
+  const make = (name: string, version: string) =>
+    cachedTask({ name, version, inputs: { n: t.int }, outputs: t.string, cache }, ({ n }) => {
+      runs.push(name);
+      return `${name}:${n}`;
+    });
+  const first = make("a-b", "c");
+  const second = make("a", "b-c");
+  assert.equal(first.key({ n: 1 }), second.key({ n: 1 }), "flytekit's keys are the same");
+  assert.equal(await first({ n: 1 }), "a-b:1");
+  assert.equal(await second({ n: 1 }), "a:1", "the other task's entry is a miss");
+  assert.deepEqual(runs, ["a-b", "a"]);
+  // One key, so the second store replaced the first; each task still gets only its own outputs.
+  assert.equal(await second({ n: 1 }), "a:1");
+  assert.equal(await first({ n: 1 }), "a-b:1");
+  assert.deepEqual(runs, ["a-b", "a", "a-b"]);
+  assert.deepEqual((await cache.entries({ taskName: "a-b" })).map((e) => e.cacheVersion), ["c"]);
+  assert.deepEqual(await cache.entries({ taskName: "a" }), [], "listed by the task that stored");
+  assert.equal(await cache.deleteEntries({ taskName: "a" }), 0);
+  assert.equal(await cache.deleteEntries({ taskName: "a-b", cacheVersion: "c" }), 1);
+  const inputs = toLiteralMap({ n: t.int }, { n: 1 }, "inputs");
+  assert.equal(await cache.get("a", "b-c", inputs), undefined);
 });
 
 test("autoVersion: the version follows the function's source and the declared types", () => {
@@ -214,15 +244,24 @@ test("autoVersion: the version follows the function's source and the declared ty
   assert.notEqual(edited.cacheVersion, a.cacheVersion, "an edit changes the version");
   assert.notEqual(retyped.cacheVersion, a.cacheVersion, "another output type changes it");
   assert.notEqual(edited.key({ x: 1 }), a.key({ x: 1 }));
+});
+
+test("version or autoVersion, exactly one: required by the types, checked at run time", () => {
+  // `npm run typecheck` (and deno test) fail if either call below type-checks.
   assert.throws(
     () =>
-      cachedTask(
-        { name: "x", version: "1", autoVersion: true, inputs: {} },
-        () => {},
-      ),
+      // @ts-expect-error: version and autoVersion both given
+      cachedTask({ name: "x", version: "1", autoVersion: true, inputs: {} }, () => {}),
     /version .* or options.autoVersion: true, one of the two/,
   );
+  // @ts-expect-error: neither version nor autoVersion
   assert.throws(() => cachedTask({ name: "x", inputs: {} }, () => {}), /one of the two/);
+  // Either one alone type-checks.
+  assert.equal(cachedTask({ name: "x", version: "1", inputs: {} }, () => {}).cacheVersion, "1");
+  assert.match(
+    cachedTask({ name: "x", autoVersion: true, inputs: {} }, () => {}).cacheVersion,
+    /^auto-/,
+  );
 });
 
 test("bad inputs are refused with the input's name, before the task runs", async () => {
@@ -386,6 +425,93 @@ test("a holder killed mid-task blocks the others only until its lease expires", 
   const waited = Date.now() - started;
   assert.equal((await runsLogged(log)).length, 2, "the task ran again after the holder died");
   assert.ok(waited < 10_000, `waited ${waited} ms for a 3 s lease`);
+});
+
+/** Starts a holder of the task's lease and waits until its task runs. */
+async function startHolder(directory: string, log: string, runMs: number, mode: string) {
+  const holder = taskProcess(directory, log, runMs, mode);
+  holder.exited.catch(() => {});
+  while ((await runsLogged(log)).length === 0) await sleep(20); // it holds the lease, running
+  return holder;
+}
+
+for (const mode of ["", "sync"]) {
+  const body = mode === "sync" ? "a synchronous" : "an asynchronous";
+  test(`${body} task of 7 s (over twice its 3 s lease): a second process waits`, async () => {
+    const directory = await temporaryDirectory();
+    const log = join(directory, "runs.log");
+    await writeFile(log, "");
+    const holder = await startHolder(directory, log, 7000, mode);
+    // The lease must outlast two expiries (renewed, or made to last the synchronous run), and
+    // the waiter must find the stored result instead of running the task.
+    assert.equal(await taskProcess(directory, log, 10).exited, "144");
+    assert.equal(await holder.exited, "144");
+    assert.equal((await runsLogged(log)).length, 1, "the second process did not run the task");
+  });
+}
+
+test("a holder that hangs while alive: a waiter runs the task after waitTimeoutMs", async () => {
+  const directory = await temporaryDirectory();
+  const log = join(directory, "runs.log");
+  await writeFile(log, "");
+  const holder = await startHolder(directory, log, 0, "hold");
+  try {
+    // The holder renews its lease for ever; the waiter gives up after 2 s and says so.
+    assert.equal(await taskProcess(directory, log, 10, "", 2000).exited, "144\ntimeout");
+    assert.equal(holder.child.exitCode, null, "the holder is still alive, holding the lease");
+    assert.equal((await runsLogged(log)).length, 2, "the waiter ran the task itself");
+  } finally {
+    holder.child.kill("SIGKILL");
+  }
+});
+
+test("waitTimeoutMs: the call runs the task past it, and a timeout event says so", async () => {
+  const adapter = new FsAdapter({ directory: await temporaryDirectory() });
+  const cache = new TaskCache(adapter);
+  const events: CacheEvent[] = [];
+  cache.on("timeout", (event) => events.push(event));
+  let runs = 0;
+  const task = cachedTask(
+    { name: "test.wait", version: "1", inputs: {}, outputs: t.int, cache, waitTimeoutMs: 300 },
+    () => ++runs,
+  );
+  // Another holder's lease on the key, standing for a minute.
+  const lease = await adapter.acquireLease(task.key({}), 60_000);
+  assert.ok(lease !== undefined);
+  try {
+    assert.equal(await task({}), 1);
+    assert.equal(runs, 1);
+    assert.equal(events.length, 1, "one timeout event");
+    const [event] = events;
+    assert.equal(event!.key, task.key({}));
+    assert.equal(event!.taskName, "test.wait");
+    assert.ok(event!.durationMs >= 300, `waited ${event!.durationMs} ms, at least the bound`);
+    assert.equal(await task({}), 1, "its result was stored");
+  } finally {
+    await lease.release();
+    await cache.close();
+  }
+  assert.throws(
+    () => cachedTask({ name: "x", version: "1", inputs: {}, waitTimeoutMs: -1 }, () => {}),
+    /waitTimeoutMs must be a number/,
+  );
+});
+
+test("the lease holder looks for a stored result before it runs", async () => {
+  const adapter = new FsAdapter({ directory: await temporaryDirectory() });
+  try {
+    let runs = 0;
+    // The lease is free, but another holder stored the result just before releasing it.
+    const value = await runExclusively(adapter, "k", {
+      leaseMs: 3000,
+      recheck: () => Promise.resolve("stored"),
+      run: () => Promise.resolve(`ran ${++runs}`),
+    });
+    assert.equal(value, "stored");
+    assert.equal(runs, 0);
+  } finally {
+    await adapter.close();
+  }
 });
 
 test("without a cache option, tasks use LocalTaskCache", async () => {

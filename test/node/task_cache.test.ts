@@ -6,7 +6,7 @@ import type { CacheAdapter } from "../../src/adapter.ts";
 import { MemoryAdapter } from "../../src/adapters/memory.ts";
 import { calculateCacheKey } from "../../src/key.ts";
 import { TaskCache } from "../../src/task_cache.ts";
-import { binary, integer, literalMap, string } from "../support/literals.ts";
+import { binary, integer, literalMap, map, string } from "../support/literals.ts";
 
 const inputs = literalMap({ a: integer(1n), run_id: string("r-1") });
 const outputs = literalMap({ o0: string("result"), o1: binary(new Uint8Array([1, 2, 3])) });
@@ -209,4 +209,43 @@ test("a LiteralMap of every scalar kind round-trips", async () => {
   const got = await cache.get("t", "v1", inputs);
   assert.ok(got && equals(LiteralMapSchema, got, value));
   await cache.close();
+});
+
+test("what set stores, get reads back: values nested past the readable depth are refused", async () => {
+  const cache = new TaskCache(new MemoryAdapter());
+  /** Outputs with maps of maps `levels` deep. */
+  const nested = (levels: number) => {
+    let literal = integer(1n);
+    for (let i = 0; i < levels; i++) literal = map({ k: literal });
+    return literalMap({ o0: literal });
+  };
+  const outcomes: string[] = [];
+  for (const levels of [1, 10, 40, 48, 49, 50, 51, 60, 200, 20_000]) {
+    const inputs = literalMap({ levels: integer(BigInt(levels)) });
+    try {
+      await cache.set("t", "1", inputs, [], nested(levels));
+    } catch (error) {
+      assert.ok(error instanceof RangeError, `${levels} levels: ${error}`);
+      assert.match(error.message, /deeper than 100 levels/);
+      outcomes.push(`${levels}: refused`);
+      continue;
+    }
+    const read = await cache.get("t", "1", inputs);
+    assert.ok(read && equals(LiteralMapSchema, read, nested(levels)), `${levels} levels read back`);
+    outcomes.push(`${levels}: read back`);
+  }
+  // Both sides of the limit occur, and nothing stored is unreadable.
+  assert.deepEqual(outcomes, [
+    "1: read back",
+    "10: read back",
+    "40: read back",
+    "48: read back",
+    "49: refused", // protobuf-es reads 48 levels over an integer, not 49
+    "50: refused",
+    "51: refused",
+    "60: refused",
+    "200: refused",
+    "20000: refused",
+  ]);
+  assert.equal((await cache.stats()).entries, 4, "the refused values were not stored");
 });

@@ -194,6 +194,29 @@ test("events: hit, miss, store and error, with key, task, version and timings", 
   assert.throws(() => cache.on("hits" as never, () => {}), TypeError);
 });
 
+test("the size limit counts again after a minute: other processes' stores are seen", async (t) => {
+  // Two caches on one directory, as two processes: `ours` has the limit.
+  const directory = await mkdtemp(join(tmpdir(), "ltc-manage-"));
+  directories.push(directory);
+  const ours = new TaskCache(new FsAdapter({ directory }), { maxSize: 10_000 });
+  const theirs = new TaskCache(new FsAdapter({ directory }), { maxSize: Infinity });
+  try {
+    await ours.set("t", "1", inputs(0), [], outputs(1000)); // the first store counts: ~1 KB
+    for (let i = 1; i <= 3; i++) await theirs.set("t", "1", inputs(i), [], outputs(4000));
+    await ours.set("t", "1", inputs(4), [], outputs(100)); // counted as ~1.1 KB: no eviction
+    assert.equal((await theirs.stats()).entries, 5, "within the minute, the count is not redone");
+    // A minute later (the clock moved on), the next store counts again and evicts.
+    const clock = performance.now.bind(performance);
+    t.mock.method(performance, "now", () => clock() + 61_000);
+    await ours.set("t", "1", inputs(5), [], outputs(100));
+    const { bytes } = await theirs.stats();
+    assert.ok(bytes <= 10_000, `after the recount the total (${bytes} bytes) is within the limit`);
+  } finally {
+    await ours.close();
+    await theirs.close();
+  }
+});
+
 test("options are checked; the default size limit is flytekit's 1 GiB", () => {
   assert.equal(new TaskCache(new MemoryAdapter()).maxSize, DEFAULT_MAX_SIZE);
   assert.equal(DEFAULT_MAX_SIZE, 1024 ** 3);

@@ -9,16 +9,32 @@ import { readFile } from "node:fs/promises";
 import process from "node:process";
 
 /**
- * Starts a process calling the task `test.slow_square` on `store` (a directory, or `kv:<path>`
- * for a Deno KV file under Deno), logging each run to `log`; `exited` resolves to its output.
- * `mode` "hold" makes it hang while it holds the task's lease, to be killed.
+ * Starts a process calling the task `test.slow_square` (lease 3 s) on `store` (a directory, or
+ * `kv:<path>` for a Deno KV file under Deno), logging each run to `log`; `exited` resolves to
+ * its output. `mode` "hold" makes it hang while it holds the task's lease (alive, renewing it),
+ * to be killed; "sync" makes the task body synchronous for `runMs`. `waitTimeoutMs` bounds its
+ * wait for another holder (then its output ends with a line `timeout`).
  */
-export function taskProcess(store: string, log: string, runMs: number, mode = "") {
+export function taskProcess(
+  store: string,
+  log: string,
+  runMs: number,
+  mode = "",
+  waitTimeoutMs?: number,
+) {
   // Under Deno the processes are Deno processes.
   const runner = "Deno" in globalThis ? ["run", "-A", "--unstable-kv"] : ["--import", "tsx"];
   const child = spawn(
     process.execPath,
-    [...runner, "test/node/workers/task_process.ts", store, log, String(runMs), mode],
+    [
+      ...runner,
+      "test/node/workers/task_process.ts",
+      store,
+      log,
+      String(runMs),
+      mode,
+      ...(waitTimeoutMs === undefined ? [] : [String(waitTimeoutMs)]),
+    ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   let output = "";
