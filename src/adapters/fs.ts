@@ -34,15 +34,17 @@
  */
 import {
   closeSync,
+  constants,
   fstatSync,
   futimesSync,
   linkSync,
+  lstatSync,
   mkdirSync,
   openSync,
   read,
-  readFileSync,
   readSync,
   renameSync,
+  type Stats,
   statSync,
   unlinkSync,
   write,
@@ -50,7 +52,7 @@ import {
 } from "node:fs";
 import { readdir, unlink } from "node:fs/promises";
 import { homedir, platform } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { Buffer } from "node:buffer";
 import process from "node:process";
 import { sha256 } from "@noble/hashes/sha2.js";
@@ -65,6 +67,7 @@ import {
 } from "../adapter.ts";
 import { checksum, utf16le } from "../checksum.ts";
 import { CacheError, type CacheErrorCode } from "../errors.ts";
+import { checkDirectory, trustedOwner } from "./fs_trust.ts";
 
 /** Options of {@link FsAdapter}. */
 export interface FsAdapterOptions {
@@ -73,6 +76,13 @@ export interface FsAdapterOptions {
    * other files too, and be shared by several processes.
    */
   directory: string;
+  /**
+   * A directory shared on purpose (a team's): accept it although another user owns it or
+   * group or others can write to it, and trust the entries of every user who can write there.
+   * Without it (the default), such a directory is refused with `UNSAFE_DIRECTORY`, and entry
+   * files owned by another user than this process's (or root) read as misses.
+   */
+  shared?: boolean;
 }
 
 const MAGIC = [0x4c, 0x54, 0x43, 0x32]; // "LTC2"
@@ -90,16 +100,30 @@ const TEMPORARY = /^\.tmp-[0-9a-f]{32}$/;
  */
 const SYNC_LIMIT = 4 * 1024 * 1024;
 const CLEAR_BATCH = 64;
+/**
+ * How entry and lease files are opened: never through a symbolic link, never waiting (a FIFO
+ * opens at once); anything but a regular file is then refused before a byte is read.
+ */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+/** Codes of `open` on a symbolic link (with `O_NOFOLLOW`), a socket or a device without driver. */
+const STRANGE_FILE = new Set(["ELOOP", "EMLINK", "ENXIO", "ENODEV", "EOPNOTSUPP", "EFTYPE"]);
+/** A lease file is a line of JSON: anything longer is not one. */
+const LEASE_MAX_BYTES = 1024;
+/** A lease claiming to last longer than this (or the reader's own lease time) has expired. */
+const LEASE_MAX_MS = 60 * 60 * 1000;
 
 /**
- * The default cache directory: `LOCAL_TASK_CACHE_DIR` when set and not empty, otherwise the
- * per-user cache directory:
+ * The default cache directory, always an absolute path: `LOCAL_TASK_CACHE_DIR` when set and not
+ * empty (a leading `~` is the home directory; a relative path is resolved against the working
+ * directory now, once), otherwise the per-user cache directory:
  *
- * - Linux and other Unixes: `$XDG_CACHE_HOME/local-task-cache`, or `~/.cache/local-task-cache`;
+ * - Linux and other Unixes: `$XDG_CACHE_HOME/local-task-cache` (when it is absolute, as the XDG
+ *   specification requires), or `~/.cache/local-task-cache`;
  * - macOS: `~/Library/Caches/local-task-cache`;
  * - Windows: `%LOCALAPPDATA%\local-task-cache\Cache` (`~\AppData\Local\...` without it).
  *
- * `~` is `HOME` (`USERPROFILE` on Windows) from `env`, else the user's home directory.
+ * `~` is `HOME` (`USERPROFILE` on Windows) from `env`, else the user's home directory. Another
+ * user's home (`~name`) is not looked up: that is a `TypeError`.
  *
  * @param env The environment to read (default: `process.env`).
  *
@@ -116,17 +140,27 @@ const CLEAR_BATCH = 64;
 export function defaultCacheDirectory(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): string {
-  if (env.LOCAL_TASK_CACHE_DIR) return env.LOCAL_TASK_CACHE_DIR;
-  switch (platform()) {
-    case "win32": {
-      const local = env.LOCALAPPDATA || join(env.USERPROFILE || homedir(), "AppData", "Local");
-      return join(local, "local-task-cache", "Cache");
+  const windows = platform() === "win32";
+  const home = () => resolve((windows ? env.USERPROFILE : env.HOME) || homedir());
+  const given = env.LOCAL_TASK_CACHE_DIR;
+  if (given) {
+    const tilde = /^~([^/\\]*)(.*)$/s.exec(given);
+    if (tilde === null) return resolve(given);
+    if (tilde[1] !== "") {
+      throw new TypeError(
+        `LOCAL_TASK_CACHE_DIR=${JSON.stringify(given)}: only ~ (your home directory) is ` +
+          "expanded, not another user's; write the full path",
+      );
     }
-    case "darwin":
-      return join(env.HOME || homedir(), "Library", "Caches", "local-task-cache");
-    default:
-      return join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), ".cache"), "local-task-cache");
+    return join(home(), tilde[2]!);
   }
+  if (windows) {
+    const local = env.LOCALAPPDATA || join(home(), "AppData", "Local");
+    return resolve(local, "local-task-cache", "Cache");
+  }
+  if (platform() === "darwin") return join(home(), "Library", "Caches", "local-task-cache");
+  const xdg = env.XDG_CACHE_HOME;
+  return join(xdg && isAbsolute(xdg) ? xdg : join(home(), ".cache"), "local-task-cache");
 }
 
 /**
@@ -163,6 +197,13 @@ export function defaultCacheDirectory(
 export class FsAdapter implements CacheAdapter {
   /** The directory holding the entries. */
   readonly directory: string;
+  readonly #shared: boolean;
+  /**
+   * Whom entry files may belong to: this process's user (and root), once the directory was
+   * found safe; `"anyone"` for a shared directory or where owners are not checked (Windows);
+   * `undefined` until the directory is checked (it may not exist yet).
+   */
+  #trusted: number | "anyone" | undefined;
   #closed = false;
 
   /**
@@ -185,6 +226,8 @@ export class FsAdapter implements CacheAdapter {
       );
     }
     this.directory = directory;
+    this.#shared = options.shared === true;
+    if (this.#shared) this.#trusted = "anyone";
   }
 
   /**
@@ -202,18 +245,23 @@ export class FsAdapter implements CacheAdapter {
     this.#checkOpen();
     const keyBytes = encodeKey(key);
     const path = this.#path(keyBytes);
-    let fd: number;
+    this.#verify();
+    let fd: number | "strange" | undefined;
     try {
-      fd = openSync(path, "r");
+      fd = openFile(path);
     } catch (error) {
-      if (codeOf(error) === "ENOENT") return undefined;
       throw storageError(error, `cannot read the cache entry ${path}`);
     }
-    let inode: number;
+    if (fd === undefined) return undefined;
+    if (fd === "strange") {
+      removeStrangeFile(path);
+      return undefined;
+    }
+    let inode: number | undefined;
     try {
       const stats = fstatSync(fd);
-      inode = stats.ino;
-      const entry = decodeEntry(await readAll(fd, stats.size), keyBytes);
+      if (!stats.isDirectory()) inode = stats.ino;
+      const entry = this.#isTrusted(stats) ? await readEntry(fd, stats.size, keyBytes) : undefined;
       if (entry !== undefined && !(entry.createdAt < (options.notBefore ?? -Infinity))) {
         const now = Date.now();
         if (now - stats.mtimeMs > READ_TIME_RESOLUTION_MS) touch(fd, now);
@@ -224,9 +272,10 @@ export class FsAdapter implements CacheAdapter {
     } finally {
       closeQuietly(fd);
     }
-    // Damaged or expired: remove it, unless a writer has renamed a new entry into place since.
+    // Damaged, expired, foreign or not a file: remove it, unless a writer has renamed a new
+    // entry into place since (a directory stays: it is not ours to remove).
     try {
-      if (statSync(path).ino === inode) unlinkSync(path);
+      if (inode !== undefined && statSync(path).ino === inode) unlinkSync(path);
     } catch {
       // Gone already, or not removable: it reads as a miss either way.
     }
@@ -250,6 +299,7 @@ export class FsAdapter implements CacheAdapter {
     }
     const keyBytes = encodeKey(key);
     const path = this.#path(keyBytes);
+    this.#verify();
     const header = entryHeader(keyBytes, value, metadata, Date.now());
     const temporary = join(this.directory, `.tmp-${bytesToHex(randomBytes(16))}`);
     let fd: number | undefined;
@@ -288,6 +338,7 @@ export class FsAdapter implements CacheAdapter {
     try {
       this.#checkOpen();
       path = this.#path(encodeKey(key));
+      this.#verify();
       unlinkSync(path);
       return Promise.resolve(true);
     } catch (error) {
@@ -308,6 +359,7 @@ export class FsAdapter implements CacheAdapter {
    */
   async clear(): Promise<void> {
     this.#checkOpen();
+    this.#verify();
     const names = await this.#names();
     const ours = names.filter((name) =>
       ENTRY.test(name) || TEMPORARY.test(name) || LEASE.test(name)
@@ -317,7 +369,9 @@ export class FsAdapter implements CacheAdapter {
         ours.slice(i, i + CLEAR_BATCH).map(async (name) => {
           const path = join(this.directory, name);
           await unlink(path).catch((error: unknown) => {
-            if (codeOf(error) !== "ENOENT") throw storageError(error, `cannot remove ${path}`);
+            // A directory under one of our names is not ours: it stays.
+            if (codeOf(error) === "ENOENT" || isDirectory(path)) return;
+            throw storageError(error, `cannot remove ${path}`);
           });
         }),
       );
@@ -352,11 +406,14 @@ export class FsAdapter implements CacheAdapter {
         `${bytesToHex(sha256(encodeText(name, "a lease name")))}.lease`,
       );
       const owner = bytesToHex(randomBytes(16));
+      this.#verify();
+      const trusted = (stats: Stats) => this.#isTrusted(stats);
+      const longest = Math.max(ttlMs, LEASE_MAX_MS);
       for (let attempt = 0; attempt < 3; attempt++) {
         if (this.#placeLease(path, owner, ttlMs)) {
           return Promise.resolve(this.#lease(path, owner, ttlMs));
         }
-        const held = readLease(path);
+        const held = readLease(path, trusted, longest);
         if (held === "gone") continue;
         if (held.expiresAt > Date.now()) return Promise.resolve(undefined);
         // Expired: move it aside (only one taker can), and put it back if it was renewed.
@@ -367,7 +424,7 @@ export class FsAdapter implements CacheAdapter {
           if (codeOf(error) === "ENOENT") continue;
           throw error;
         }
-        const moved = readLease(aside);
+        const moved = readLease(aside, trusted, longest);
         if (moved !== "gone" && moved.expiresAt > Date.now()) {
           try {
             linkSync(aside, path);
@@ -411,7 +468,7 @@ export class FsAdapter implements CacheAdapter {
 
   #lease(path: string, owner: string, ttlMs: number): Lease {
     const ours = () => {
-      const held = readLease(path);
+      const held = readLease(path, () => true, Infinity);
       return held !== "gone" && held.owner === owner;
     };
     return {
@@ -462,11 +519,12 @@ export class FsAdapter implements CacheAdapter {
    */
   async *entries(): AsyncIterable<EntryInfo> {
     this.#checkOpen();
+    this.#verify();
     const names = await this.#names();
     for (const name of names) {
       if (!ENTRY.test(name)) continue;
       this.#checkOpen();
-      const info = readEntryInfo(join(this.directory, name));
+      const info = readEntryInfo(join(this.directory, name), (stats) => this.#isTrusted(stats));
       if (info !== undefined) yield info;
     }
   }
@@ -497,6 +555,27 @@ export class FsAdapter implements CacheAdapter {
     }
   }
 
+  /**
+   * Checks once that the directory is safe (see `fs_trust.ts`), unless it is shared; until it
+   * exists there is nothing to check.
+   */
+  #verify(): void {
+    if (this.#trusted !== undefined) return;
+    try {
+      this.#trusted = checkDirectory(this.directory) ?? "anyone";
+    } catch (error) {
+      if (codeOf(error) === "ENOENT") return;
+      throw storageError(error, `cannot check the cache directory ${this.directory}`);
+    }
+  }
+
+  /** Whether a file is a regular file that a user this adapter trusts owns. */
+  #isTrusted(stats: Stats): boolean {
+    if (!stats.isFile()) return false;
+    const trusted = this.#trusted;
+    return trusted === "anyone" || (trusted !== undefined && trustedOwner(stats.uid, trusted));
+  }
+
   #checkOpen(): void {
     if (this.#closed) {
       throw new CacheError("CLOSED", `FsAdapter(${this.directory}) is closed: open a new one`);
@@ -507,15 +586,32 @@ export class FsAdapter implements CacheAdapter {
     return join(this.directory, `${bytesToHex(sha256(keyBytes))}.ltc`);
   }
 
-  /** Creates the temporary file (mode 0600), and the directory first if it is missing. */
+  /**
+   * Creates the temporary file (mode 0600), and the directory first if it is missing; then
+   * checks the directory, if that was not done yet (it did not exist).
+   */
   #createTemporary(temporary: string): number {
+    let fd: number;
     try {
-      return createFile(temporary);
+      fd = createFile(temporary);
     } catch (error) {
       if (codeOf(error) !== "ENOENT") throw error;
+      makeDirectory(this.directory);
+      fd = createFile(temporary);
     }
-    makeDirectory(this.directory);
-    return createFile(temporary);
+    try {
+      this.#verify();
+      if (this.#trusted === undefined) throw new Error(`${this.directory} vanished`);
+    } catch (error) {
+      closeQuietly(fd);
+      try {
+        unlinkSync(temporary);
+      } catch {
+        // Gone already.
+      }
+      throw error;
+    }
+    return fd;
   }
 }
 
@@ -613,18 +709,77 @@ function decodeHeader(file: Uint8Array, fileSize: number): Header | undefined {
   return { start, keyLength, taskNameLength, versionLength, createdAt: view.getFloat64(32, true) };
 }
 
-/** The value in `file` (a view of it) if it is a whole entry for the key, else `undefined`. */
-function decodeEntry(
-  file: Uint8Array,
-  keyBytes: Uint8Array,
-): { value: Uint8Array; createdAt: number } | undefined {
-  const header = decodeHeader(file, file.length);
-  if (header === undefined || header.keyLength !== keyBytes.length) return undefined;
-  for (let i = 0; i < keyBytes.length; i++) {
-    if (file[HEADER_BYTES + i] !== keyBytes[i]) return undefined;
+/**
+ * The file at `path` open for reading (`OPEN_FLAGS`); `undefined` when there is none;
+ * `"strange"` when it is a symbolic link, a socket or a device that cannot be opened. Other
+ * failures are thrown.
+ */
+function openFile(path: string): number | "strange" | undefined {
+  try {
+    return openSync(path, OPEN_FLAGS);
+  } catch (error) {
+    const code = codeOf(error);
+    if (code === "ENOENT") return undefined;
+    if (code !== undefined && STRANGE_FILE.has(code)) return "strange";
+    throw error;
   }
-  const value = file.subarray(header.start);
-  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+}
+
+/** Removes what sits at `path` if it is not a directory (a link, a socket, a FIFO, a device). */
+function removeStrangeFile(path: string): void {
+  try {
+    if (!lstatSync(path).isDirectory()) unlinkSync(path);
+  } catch {
+    // Gone already, or not removable: it reads as a miss either way.
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return lstatSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The start of the regular file open as `fd` (`size` bytes long): its header and the bytes up
+ * to the value, if its header holds; nothing past the header is read before it is checked.
+ */
+function readHeader(fd: number, size: number): { head: Uint8Array; header: Header } | undefined {
+  let head = readPrefix(fd, Math.min(size, HEAD_READ));
+  let header = decodeHeader(head, size);
+  if (header === undefined && head.length >= HEADER_BYTES && size > HEAD_READ) {
+    // A long key: read the whole header (if the file is as long as the lengths say).
+    const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+    const strings = view.getUint32(4, true) + view.getUint32(40, true) + view.getUint32(44, true);
+    if (valueOffset(strings) <= size) {
+      head = readPrefix(fd, valueOffset(strings));
+      header = decodeHeader(head, size);
+    }
+  }
+  return header === undefined ? undefined : { head, header };
+}
+
+/**
+ * The entry in the regular file open as `fd` (`size` bytes long) if it is a whole entry for
+ * the key, else `undefined`. The value is read only once the header and key are checked.
+ */
+async function readEntry(
+  fd: number,
+  size: number,
+  keyBytes: Uint8Array,
+): Promise<{ value: Uint8Array; createdAt: number } | undefined> {
+  const found = readHeader(fd, size);
+  if (found === undefined) return undefined;
+  const { head, header } = found;
+  if (header.keyLength !== keyBytes.length) return undefined;
+  for (let i = 0; i < keyBytes.length; i++) {
+    if (head[HEADER_BYTES + i] !== keyBytes[i]) return undefined;
+  }
+  const value = await readAll(fd, header.start, size - header.start);
+  if (value.length !== size - header.start) return undefined; // shrank meanwhile
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const [low, high] = checksum(value);
   if (view.getUint32(16, true) !== low || view.getUint32(20, true) !== high) return undefined;
   return { value, createdAt: header.createdAt };
@@ -636,50 +791,64 @@ function leaseText(owner: string, ttlMs: number): string {
 }
 
 /**
- * The owner and expiry of the lease file at `path`; `"gone"` if there is none. A file that
- * cannot be parsed (damaged) counts as expired.
+ * The owner and expiry of the lease file at `path`; `"gone"` if there is none. What cannot be
+ * a lease of a trusted user counts as expired: a file that does not parse, is too long, is not
+ * a regular file (a link, a FIFO, a socket, a device: never followed, never waited on) or that
+ * `trusted` refuses, or one whose expiry is more than `longestMs` ahead. A directory there is a
+ * `CacheError` (the lease cannot be taken; the caller runs without one).
  */
-function readLease(path: string): { owner: string; expiresAt: number } | "gone" {
+function readLease(
+  path: string,
+  trusted: (stats: Stats) => boolean,
+  longestMs: number,
+): { owner: string; expiresAt: number } | "gone" {
+  const expired = { owner: "", expiresAt: -Infinity };
+  const fd = openFile(path);
+  if (fd === undefined) return "gone";
+  if (fd === "strange") return expired;
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    if (codeOf(error) === "ENOENT") return "gone";
-    throw error;
+    const stats = fstatSync(fd);
+    if (stats.isDirectory()) {
+      throw new CacheError("IO", `a directory sits where the lease file ${path} goes: remove it`);
+    }
+    if (!trusted(stats) || stats.size > LEASE_MAX_BYTES) return expired;
+    text = new TextDecoder().decode(readPrefix(fd, stats.size));
+  } finally {
+    closeQuietly(fd);
   }
   try {
     const { owner, expiresAt } = JSON.parse(text);
-    if (typeof owner === "string" && typeof expiresAt === "number") return { owner, expiresAt };
+    if (
+      typeof owner === "string" && typeof expiresAt === "number" &&
+      expiresAt - Date.now() <= longestMs
+    ) {
+      return { owner, expiresAt };
+    }
   } catch {
     // Damaged: expired.
   }
-  return { owner: "", expiresAt: -Infinity };
+  return expired;
 }
 
-/** The metadata of the entry file at `path`, or `undefined` if it is gone or damaged. */
-function readEntryInfo(path: string): EntryInfo | undefined {
-  let fd: number;
+/**
+ * The metadata of the entry file at `path`, or `undefined` if it is gone, damaged, not a
+ * regular file or not `trusted`.
+ */
+function readEntryInfo(path: string, trusted: (stats: Stats) => boolean): EntryInfo | undefined {
+  let fd: number | "strange" | undefined;
   try {
-    fd = openSync(path, "r");
+    fd = openFile(path);
   } catch (error) {
-    if (codeOf(error) === "ENOENT") return undefined; // removed meanwhile
     throw storageError(error, `cannot read the cache entry ${path}`);
   }
+  if (fd === undefined || fd === "strange") return undefined; // removed meanwhile, or a link
   try {
     const stats = fstatSync(fd);
-    let head = readPrefix(fd, Math.min(stats.size, HEAD_READ));
-    let header = decodeHeader(head, stats.size);
-    if (header === undefined && head.length >= HEADER_BYTES && stats.size > HEAD_READ) {
-      // A long key: read the whole header.
-      const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
-      const strings = view.getUint32(4, true) + view.getUint32(40, true) +
-        view.getUint32(44, true);
-      if (valueOffset(strings) <= stats.size) {
-        head = readPrefix(fd, valueOffset(strings));
-        header = decodeHeader(head, stats.size);
-      }
-    }
-    if (header === undefined) return undefined;
+    if (!trusted(stats)) return undefined;
+    const found = readHeader(fd, stats.size);
+    if (found === undefined) return undefined;
+    const { head, header } = found;
     let offset = HEADER_BYTES;
     const text = (length: number) => decodeText(head.subarray(offset, offset += length));
     const key = text(header.keyLength);
@@ -691,7 +860,8 @@ function readEntryInfo(path: string): EntryInfo | undefined {
       cacheVersion,
       size: stats.size - header.start,
       createdAt: header.createdAt,
-      lastReadAt: Math.max(header.createdAt, stats.mtimeMs),
+      // Whole milliseconds, as the creation time (the file system keeps finer times).
+      lastReadAt: Math.max(header.createdAt, Math.floor(stats.mtimeMs)),
     };
   } catch (error) {
     throw storageError(error, `cannot read the cache entry ${path}`);
@@ -752,17 +922,17 @@ function makeDirectory(path: string): void {
   }
 }
 
-/** The whole file open as `fd`, `size` bytes long (fewer if it shrank meanwhile). */
-async function readAll(fd: number, size: number): Promise<Uint8Array> {
+/** `size` bytes of the file open as `fd` from `position` on (fewer if it shrank meanwhile). */
+async function readAll(fd: number, position: number, size: number): Promise<Uint8Array> {
   // Not zero-filled: only the bytes read are handed out.
   const buffer = Buffer.allocUnsafeSlow(size);
   const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, size);
   let length = 0;
   while (length < size) {
     const count = size <= SYNC_LIMIT
-      ? readSync(fd, bytes, length, size - length, length)
+      ? readSync(fd, bytes, length, size - length, position + length)
       : await new Promise<number>((resolve, reject) =>
-        read(fd, bytes, length, size - length, length, (error, n) => {
+        read(fd, bytes, length, size - length, position + length, (error, n) => {
           if (error) reject(error);
           else resolve(n);
         })
@@ -821,6 +991,7 @@ const CODES: Record<string, [CacheErrorCode, string]> = {
     "NOT_A_DIRECTORY",
     "the cache directory's path is a file; remove it or choose another directory",
   ],
+  EISDIR: ["IO", "a directory sits where a cache file goes; remove it"],
 };
 
 /**
