@@ -10,8 +10,8 @@
  * line and paragraph separators, and the bidirectional controls (which can reorder what a
  * terminal shows).
  */
-// deno-lint-ignore no-control-regex
 const UNPRINTABLE =
+  // deno-lint-ignore no-control-regex
   /[\\\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const SHORT_ESCAPES: Record<string, string> = {
   "\\": "\\\\",

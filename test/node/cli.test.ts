@@ -576,6 +576,7 @@ test("control characters in task names and versions are escaped in text output",
   ];
   for (const { code, stdout, stderr } of outputs) {
     assert.equal(code, 0, stderr);
+    // deno-lint-ignore no-control-regex
     assert.doesNotMatch(stdout, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]/, "no control character");
     assert.ok(stdout.includes(shownTask), stdout);
   }
