@@ -769,7 +769,9 @@ async function readEntry(
   fd: number,
   size: number,
   keyBytes: Uint8Array,
-): Promise<{ value: Uint8Array; createdAt: number } | undefined> {
+): Promise<
+  { value: Uint8Array; createdAt: number; taskName: string; cacheVersion: string } | undefined
+> {
   const found = readHeader(fd, size);
   if (found === undefined) return undefined;
   const { head, header } = found;
@@ -782,7 +784,20 @@ async function readEntry(
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const [low, high] = checksum(value);
   if (view.getUint32(16, true) !== low || view.getUint32(20, true) !== high) return undefined;
-  return { value, createdAt: header.createdAt };
+  const { taskName, cacheVersion } = entryStrings(head, header);
+  return { value, createdAt: header.createdAt, taskName, cacheVersion };
+}
+
+/** The key, task name and cache version in the start of an entry file (`head`). */
+function entryStrings(
+  head: Uint8Array,
+  header: Header,
+): { key: string; taskName: string; cacheVersion: string } {
+  let offset = HEADER_BYTES;
+  const text = (length: number) => decodeText(head.subarray(offset, offset += length));
+  const key = text(header.keyLength);
+  const taskName = text(header.taskNameLength);
+  return { key, taskName, cacheVersion: text(header.versionLength) };
 }
 
 /** A lease file's text. */
@@ -849,15 +864,8 @@ function readEntryInfo(path: string, trusted: (stats: Stats) => boolean): EntryI
     const found = readHeader(fd, stats.size);
     if (found === undefined) return undefined;
     const { head, header } = found;
-    let offset = HEADER_BYTES;
-    const text = (length: number) => decodeText(head.subarray(offset, offset += length));
-    const key = text(header.keyLength);
-    const taskName = text(header.taskNameLength);
-    const cacheVersion = text(header.versionLength);
     return {
-      key,
-      taskName,
-      cacheVersion,
+      ...entryStrings(head, header),
       size: stats.size - header.start,
       createdAt: header.createdAt,
       // Whole milliseconds, as the creation time (the file system keeps finer times).
