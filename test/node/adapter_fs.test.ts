@@ -13,6 +13,7 @@ import {
   mkdtemp,
   readdir,
   readFile,
+  rename,
   rm,
   stat,
   symlink,
@@ -486,8 +487,11 @@ async function makeStrange(
       execFileSync("mkfifo", ["-m", "600", path]);
       break;
     case "socket": {
+      // Bound at a short path, then moved: a socket's path is cut at about 100 bytes.
+      const short = join(tmpdir(), `ltc-socket-${process.pid}-${Date.now()}`);
       const server = createServer();
-      await new Promise<void>((resolve) => server.listen(path, resolve));
+      await new Promise<void>((resolve) => server.listen(short, resolve));
+      await rename(short, path);
       return () => new Promise((resolve) => server.close(() => resolve()));
     }
     case "device":
