@@ -779,13 +779,25 @@ async function readEntry(
   for (let i = 0; i < keyBytes.length; i++) {
     if (head[HEADER_BYTES + i] !== keyBytes[i]) return undefined;
   }
-  const value = await readAll(fd, header.start, size - header.start);
+  // A small entry was read whole with its header.
+  const value = head.length === size
+    ? head.subarray(header.start)
+    : await readAll(fd, header.start, size - header.start);
   if (value.length !== size - header.start) return undefined; // shrank meanwhile
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const [low, high] = checksum(value);
   if (view.getUint32(16, true) !== low || view.getUint32(20, true) !== high) return undefined;
-  const { taskName, cacheVersion } = entryStrings(head, header);
-  return { value, createdAt: header.createdAt, taskName, cacheVersion };
+  return {
+    value,
+    createdAt: header.createdAt,
+    // Decoded only when asked for.
+    get taskName() {
+      return entryStrings(head, header).taskName;
+    },
+    get cacheVersion() {
+      return entryStrings(head, header).cacheVersion;
+    },
+  };
 }
 
 /** The key, task name and cache version in the start of an entry file (`head`). */
@@ -880,7 +892,9 @@ function readEntryInfo(path: string, trusted: (stats: Stats) => boolean): EntryI
 
 /** The first `length` bytes of the file open as `fd` (fewer if it is shorter). */
 function readPrefix(fd: number, length: number): Uint8Array {
-  const bytes = new Uint8Array(length);
+  // Not zero-filled: only the bytes read are handed out.
+  const buffer = Buffer.allocUnsafeSlow(length);
+  const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, length);
   let done = 0;
   while (done < length) {
     const count = readSync(fd, bytes, done, length - done, done);
