@@ -274,7 +274,7 @@ function cacheErrorCode(error: unknown): string | undefined {
  * `CacheError`: its code and message on stderr), 2 for bad arguments (one line on stderr).
  * Never rejects for those; `io` defaults to the process's streams and environment.
  *
- * @param argv The arguments, e.g. `["--dir", "/tmp/cache", "list", "--json"]`.
+ * @param argv The arguments, e.g. `["--dir", "./.task-cache", "list", "--json"]`.
  * @param io Where to write, the environment, and whether stderr is a terminal; each part
  *   defaults to the process's.
  * @returns The exit status.
@@ -283,7 +283,7 @@ function cacheErrorCode(error: unknown): string | undefined {
  * ```ts
  * import { main } from "./cli.ts";
  *
- * const code = await main(["--dir", "/tmp/task-cache", "stats", "--json"]);
+ * const code = await main(["--dir", "./.task-cache", "stats", "--json"]);
  * console.log(code); // 0
  * ```
  */

@@ -173,10 +173,19 @@ export function defaultCacheDirectory(
  *   fsync: after a power loss an entry may be lost, but a torn file fails its checks and reads
  *   as a miss, never as wrong bytes.)
  * - A truncated, damaged or foreign entry file reads as a miss and is removed.
+ * - Strange files never hang or exhaust the process: entry and lease files are opened without
+ *   following links and without blocking, and only regular files are read, the header before
+ *   the value. A FIFO, socket, device or link at an entry's path is a miss and is removed; a
+ *   directory there is a miss and stays (`clear` leaves directories alone too).
+ * - Who can change the results: a directory owned by another user than this process's (root
+ *   aside), or writable by group or others, or below a directory that is (without the sticky
+ *   bit), is refused with `UNSAFE_DIRECTORY`; entry and lease files of another user are not
+ *   trusted. `shared: true` accepts a directory shared on purpose. (Not checked on Windows.)
  * - The directory is created with mode 0700, files with mode 0600. `clear` removes the entry
  *   files and leftover temporary files (of crashed writers) and nothing else.
  * - Failures are `CacheError`s: `PERMISSION_DENIED` (`EACCES`, `EPERM`, `EROFS`), `NO_SPACE`
- *   (`ENOSPC`, `EDQUOT`), `NOT_A_DIRECTORY` (the directory or a parent is a file), else `IO`;
+ *   (`ENOSPC`, `EDQUOT`), `NOT_A_DIRECTORY` (the directory or a parent is a file),
+ *   `UNSAFE_DIRECTORY` (above), else `IO`;
  *   `cause` is the original error. A failed `set` removes its temporary file and leaves the
  *   previous entry intact. `get` also rejects when the directory cannot be read (no permission,
  *   a file in its place), so a misconfigured cache is reported instead of never hitting; a
@@ -213,7 +222,7 @@ export class FsAdapter implements CacheAdapter {
    * ```ts
    * import { FsAdapter } from "local-task-cache/adapters/fs";
    *
-   * const adapter = new FsAdapter({ directory: "/tmp/task-cache" });
+   * const adapter = new FsAdapter({ directory: "./.task-cache" });
    * ```
    */
   constructor(options: FsAdapterOptions) {
@@ -238,7 +247,7 @@ export class FsAdapter implements CacheAdapter {
    * ```ts
    * import { FsAdapter } from "local-task-cache/adapters/fs";
    *
-   * const value = await new FsAdapter({ directory: "/tmp/task-cache" }).get("key");
+   * const value = await new FsAdapter({ directory: "./.task-cache" }).get("key");
    * ```
    */
   async get(key: string, options: GetOptions = {}): Promise<Uint8Array | undefined> {
@@ -289,7 +298,7 @@ export class FsAdapter implements CacheAdapter {
    * ```ts
    * import { FsAdapter } from "local-task-cache/adapters/fs";
    *
-   * await new FsAdapter({ directory: "/tmp/task-cache" }).set("key", new Uint8Array([1, 2]));
+   * await new FsAdapter({ directory: "./.task-cache" }).set("key", new Uint8Array([1, 2]));
    * ```
    */
   async set(key: string, value: Uint8Array, metadata?: EntryMetadata): Promise<void> {
@@ -330,7 +339,7 @@ export class FsAdapter implements CacheAdapter {
    * ```ts
    * import { FsAdapter } from "local-task-cache/adapters/fs";
    *
-   * const existed = await new FsAdapter({ directory: "/tmp/task-cache" }).delete("key");
+   * const existed = await new FsAdapter({ directory: "./.task-cache" }).delete("key");
    * ```
    */
   delete(key: string): Promise<boolean> {
@@ -354,7 +363,7 @@ export class FsAdapter implements CacheAdapter {
    * ```ts
    * import { FsAdapter } from "local-task-cache/adapters/fs";
    *
-   * await new FsAdapter({ directory: "/tmp/task-cache" }).clear();
+   * await new FsAdapter({ directory: "./.task-cache" }).clear();
    * ```
    */
   async clear(): Promise<void> {
@@ -388,7 +397,7 @@ export class FsAdapter implements CacheAdapter {
    * ```ts
    * import { FsAdapter } from "local-task-cache/adapters/fs";
    *
-   * const lease = await new FsAdapter({ directory: "/tmp/task-cache" }).acquireLease("k", 10_000);
+   * const lease = await new FsAdapter({ directory: "./.task-cache" }).acquireLease("k", 10_000);
    * if (lease) {
    *   // ... the work only one process should do ...
    *   await lease.release();
@@ -512,7 +521,7 @@ export class FsAdapter implements CacheAdapter {
    * ```ts
    * import { FsAdapter } from "local-task-cache/adapters/fs";
    *
-   * for await (const entry of new FsAdapter({ directory: "/tmp/task-cache" }).entries()) {
+   * for await (const entry of new FsAdapter({ directory: "./.task-cache" }).entries()) {
    *   console.log(entry.taskName, entry.size);
    * }
    * ```
@@ -537,7 +546,7 @@ export class FsAdapter implements CacheAdapter {
    * ```ts
    * import { FsAdapter } from "local-task-cache/adapters/fs";
    *
-   * await new FsAdapter({ directory: "/tmp/task-cache" }).close();
+   * await new FsAdapter({ directory: "./.task-cache" }).close();
    * ```
    */
   close(): Promise<void> {
