@@ -2,7 +2,7 @@
  * Every ```ts snippet of README.md, as a user copies it: each is saved as its own file in an
  * empty ES module project (`"type": "module"`) where `local-task-cache` is this repository's
  * source, type-checked there with `tsc` (strict), and run with `node --import tsx` in its own
- * working directory (the default cache directory moved there too). A snippet that needs an
+ * working directory, with its own home directory (so the default cache directories are there). A snippet that needs an
  * outside server says so on its first line, `// needs: redis-server`; the test starts one for
  * it and gives its address in the environment (see README, Tests).
  */
@@ -172,9 +172,16 @@ for (const snippet of snippets) {
       snippet.needs.length > 0 ? ` (with ${snippet.needs.join(", ")})` : ""
     }`,
     async (t) => {
+      const home = join(project, `line-${snippet.line}`, "home");
+      mkdirSync(home);
+      // Whatever a snippet keeps in the default places (the per-user cache directory,
+      // flytekit's ~/.flyte) lands in its own directory, removed with the project.
       const env: Record<string, string | undefined> = {
         ...process.env,
-        LOCAL_TASK_CACHE_DIR: join(project, `line-${snippet.line}`, "default-cache"),
+        HOME: home,
+        USERPROFILE: home,
+        XDG_CACHE_HOME: undefined,
+        LOCAL_TASK_CACHE_DIR: undefined,
         TSX_TSCONFIG_PATH: join(project, "tsconfig.json"),
       };
       for (const need of snippet.needs) {
