@@ -125,6 +125,8 @@ const NEEDS: Record<
     const server = spawn("redis-server", [
       "--port",
       String(port),
+      "--bind",
+      "127.0.0.1",
       "--save",
       "",
       "--appendonly",
