@@ -109,8 +109,11 @@ const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants
 const STRANGE_FILE = new Set(["ELOOP", "EMLINK", "ENXIO", "ENODEV", "EOPNOTSUPP", "EFTYPE"]);
 /** A lease file is a line of JSON: anything longer is not one. */
 const LEASE_MAX_BYTES = 1024;
-/** A lease claiming to last longer than this (or the reader's own lease time) has expired. */
-const LEASE_MAX_MS = 60 * 60 * 1000;
+/**
+ * A lease claiming to last longer than this (or the reader's own lease time) from now has
+ * expired: no holder renews that far ahead, so it is damage or a plant meant to block others.
+ */
+const LEASE_MAX_MS = 24 * 60 * 60 * 1000;
 
 /**
  * The default cache directory, always an absolute path: `LOCAL_TASK_CACHE_DIR` when set and not
