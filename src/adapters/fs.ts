@@ -209,7 +209,6 @@ export function defaultCacheDirectory(
 export class FsAdapter implements CacheAdapter {
   /** The directory holding the entries. */
   readonly directory: string;
-  readonly #shared: boolean;
   /**
    * Whom entry files may belong to: this process's user (and root), once the directory was
    * found safe; `"anyone"` for a shared directory or where owners are not checked (Windows);
@@ -238,8 +237,7 @@ export class FsAdapter implements CacheAdapter {
       );
     }
     this.directory = directory;
-    this.#shared = options.shared === true;
-    if (this.#shared) this.#trusted = "anyone";
+    if (options.shared === true) this.#trusted = "anyone";
   }
 
   /**
@@ -271,6 +269,8 @@ export class FsAdapter implements CacheAdapter {
     }
     let inode: number | undefined;
     try {
+      this.#verify(); // again, if the directory was made since
+
       const stats = fstatSync(fd);
       if (!stats.isDirectory()) inode = stats.ino;
       const entry = this.#isTrusted(stats) ? await readEntry(fd, stats.size, keyBytes) : undefined;
