@@ -316,7 +316,7 @@ test("bad options, keys and values are TypeErrors", async () => {
   await assert.rejects(adapter.get(1 as never), TypeError);
 });
 
-test("defaultCacheDirectory: LOCAL_TASK_CACHE_DIR, then the per-user cache directory", () => {
+test("defaultCacheDirectory: LOCAL_TASK_CACHE_DIR (absolute, ~ expanded), then the per-user cache directory", () => {
   assert.equal(defaultCacheDirectory({ LOCAL_TASK_CACHE_DIR: "/x/y", HOME: "/h" }), "/x/y");
   const saved = process.env.LOCAL_TASK_CACHE_DIR;
   process.env.LOCAL_TASK_CACHE_DIR = "/from/the/environment";
@@ -326,10 +326,33 @@ test("defaultCacheDirectory: LOCAL_TASK_CACHE_DIR, then the per-user cache direc
     if (saved === undefined) delete process.env.LOCAL_TASK_CACHE_DIR;
     else process.env.LOCAL_TASK_CACHE_DIR = saved;
   }
+  // Relative: made absolute against the working directory, once; ~ is the home directory.
+  assert.equal(
+    defaultCacheDirectory({ LOCAL_TASK_CACHE_DIR: "rel/c" }),
+    join(process.cwd(), "rel/c"),
+  );
+  assert.equal(
+    defaultCacheDirectory({ LOCAL_TASK_CACHE_DIR: "./c/../d" }),
+    join(process.cwd(), "d"),
+  );
+  if (process.platform !== "win32") {
+    assert.equal(defaultCacheDirectory({ LOCAL_TASK_CACHE_DIR: "~/c", HOME: "/h" }), "/h/c");
+    assert.equal(defaultCacheDirectory({ LOCAL_TASK_CACHE_DIR: "~", HOME: "/h" }), "/h");
+    assert.equal(defaultCacheDirectory({ LOCAL_TASK_CACHE_DIR: "/a/~b" }), "/a/~b");
+    assert.throws(
+      () => defaultCacheDirectory({ LOCAL_TASK_CACHE_DIR: "~bob/c", HOME: "/h" }),
+      { name: "TypeError", message: /only ~ \(your home directory\) is expanded/ },
+    );
+  }
   if (process.platform === "linux") {
     assert.equal(
       defaultCacheDirectory({ XDG_CACHE_HOME: "/c", HOME: "/h" }),
       "/c/local-task-cache",
+    );
+    assert.equal(
+      defaultCacheDirectory({ XDG_CACHE_HOME: "relative", HOME: "/h" }),
+      "/h/.cache/local-task-cache",
+      "a relative XDG_CACHE_HOME is ignored, as the XDG specification says",
     );
     assert.equal(defaultCacheDirectory({ HOME: "/h" }), "/h/.cache/local-task-cache");
     assert.equal(
