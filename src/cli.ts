@@ -11,8 +11,8 @@
  * With `--json`, stdout holds one JSON document:
  *
  * - `list`: an array of entries, most recently read first: `{ key, taskName, cacheVersion,
- *   size, createdAt, lastReadAt, createdAtIso, lastReadAtIso }` (times in ms since the epoch,
- *   and as ISO 8601 strings);
+ *   size, createdAt, lastReadAt, createdAtIso, lastReadAtIso }` (times in whole ms since the
+ *   epoch, and as ISO 8601 strings);
  * - `stats`: `{ directory, entries, bytes, tasks: [{ taskName, entries, bytes }] }`, tasks by
  *   bytes, largest first;
  * - `clear`: `{ removed, removedBytes }`;
@@ -26,6 +26,7 @@ import { pathToFileURL } from "node:url";
 import type { EntryInfo } from "./adapter.ts";
 import { defaultCacheDirectory, FsAdapter } from "./adapters/fs.ts";
 import {
+  escapeControl,
   formatAge,
   formatBytes,
   formatTable,
@@ -54,7 +55,7 @@ type Command = "list" | "stats" | "clear" | "prune";
 
 /** The options with a value; every other option is a flag. */
 const VALUE_OPTIONS = new Set(["dir", "task", "cache-version", "older-than", "max-size"]);
-const FLAG_OPTIONS = new Set(["json", "help", "version"]);
+const FLAG_OPTIONS = new Set(["json", "shared", "help", "version"]);
 /** The options of each command, besides the global ones. */
 const COMMAND_OPTIONS: Record<Command, readonly string[]> = {
   list: ["task", "cache-version"],
@@ -104,10 +105,12 @@ Commands:
 
 Options (anywhere on the line):
   --dir PATH    the cache directory; default: $LOCAL_TASK_CACHE_DIR if set, else the
-                per-user cache directory (here: ${directory})
+                per-user cache directory (here: ${escapeControl(directory)})
+  --shared      accept a directory shared on purpose: owned by another user or writable by
+                group or others (refused otherwise), its entries trusted whoever wrote them
   --json        print JSON on stdout instead of text (and draw no progress bar): list, an
                 array of {key, taskName, cacheVersion, size, createdAt, lastReadAt,
-                createdAtIso, lastReadAtIso} (times in ms since the epoch and ISO 8601);
+                createdAtIso, lastReadAtIso} (times in whole ms since the epoch and ISO 8601);
                 stats, {directory, entries, bytes, tasks: [{taskName, entries, bytes}]};
                 clear, {removed, removedBytes}; prune, {removed, removedBytes, remaining,
                 remainingBytes}
@@ -122,7 +125,8 @@ SIZE      a number and an optional unit, in any case: B (bytes); KB, MB, GB, TB 
           is bytes.
 
 A directory that does not exist is an empty cache (it is not created). When stderr is a
-terminal, prune and a filtered clear show a progress bar there.
+terminal, prune and a filtered clear show a progress bar there. Text output shows control
+characters in task names and versions as escapes (\\n, \\x1b, ...), a backslash as \\\\.
 Exit status: 0 on success, 1 when the cache's storage fails, 2 for bad arguments.
 
 Examples:
@@ -244,9 +248,9 @@ function isoDate(time: number): string | null {
 
 function describeFilter(filter: { taskName?: string; cacheVersion?: string }): string {
   const parts: string[] = [];
-  if (filter.taskName !== undefined) parts.push(`task ${JSON.stringify(filter.taskName)}`);
+  if (filter.taskName !== undefined) parts.push(`task "${escapeControl(filter.taskName)}"`);
   if (filter.cacheVersion !== undefined) {
-    parts.push(`cache version ${JSON.stringify(filter.cacheVersion)}`);
+    parts.push(`cache version "${escapeControl(filter.cacheVersion)}"`);
   }
   return parts.length === 0 ? "" : ` of ${parts.join(" at ")}`;
 }
@@ -270,7 +274,7 @@ function cacheErrorCode(error: unknown): string | undefined {
  * `CacheError`: its code and message on stderr), 2 for bad arguments (one line on stderr).
  * Never rejects for those; `io` defaults to the process's streams and environment.
  *
- * @param argv The arguments, e.g. `["--dir", "/tmp/cache", "list", "--json"]`.
+ * @param argv The arguments, e.g. `["--dir", "./.task-cache", "list", "--json"]`.
  * @param io Where to write, the environment, and whether stderr is a terminal; each part
  *   defaults to the process's.
  * @returns The exit status.
@@ -279,7 +283,7 @@ function cacheErrorCode(error: unknown): string | undefined {
  * ```ts
  * import { main } from "./cli.ts";
  *
- * const code = await main(["--dir", "/tmp/task-cache", "stats", "--json"]);
+ * const code = await main(["--dir", "./.task-cache", "stats", "--json"]);
  * console.log(code); // 0
  * ```
  */
@@ -348,15 +352,21 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
   try {
     directory = value("dir") ?? defaultCacheDirectory(env);
   } catch (error) {
-    stderr.write(`${NAME}: cannot find the default cache directory: ${String(error)}\n`);
+    stderr.write(
+      `${NAME}: cannot find the default cache directory: ${escapeControl(String(error))}\n`,
+    );
     return 1;
   }
+  /** The directory as text output shows it. */
+  const shown = escapeControl(directory);
   const write = (data: unknown) => stdout.write(`${JSON.stringify(data, null, 2)}\n`);
   const progress = (label: string) =>
     isTTY && !json ? new ProgressBar((text) => stderr.write(text), label) : undefined;
 
   // A missing directory is an empty cache: answer without creating it.
-  const cache = isMissing(directory) ? undefined : new TaskCache(new FsAdapter({ directory }));
+  const cache = isMissing(directory)
+    ? undefined
+    : new TaskCache(new FsAdapter({ directory, shared: options.has("shared") }));
   try {
     switch (command) {
       case "list": {
@@ -368,13 +378,13 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
             taskName: entry.taskName,
             cacheVersion: entry.cacheVersion,
             size: entry.size,
-            createdAt: entry.createdAt,
-            lastReadAt: entry.lastReadAt,
+            createdAt: Math.floor(entry.createdAt),
+            lastReadAt: Math.floor(entry.lastReadAt),
             createdAtIso: isoDate(entry.createdAt),
             lastReadAtIso: isoDate(entry.lastReadAt),
           })));
         } else if (entries.length === 0) {
-          stdout.write(`No entries${describeFilter(filter)} in ${directory}\n`);
+          stdout.write(`No entries${describeFilter(filter)} in ${shown}\n`);
         } else {
           const now = Date.now();
           stdout.write(formatTable(
@@ -387,17 +397,17 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
               { title: "KEY" },
             ],
             entries.map((entry) => [
-              entry.taskName || "-",
-              entry.cacheVersion || "-",
+              escapeControl(entry.taskName) || "-",
+              escapeControl(entry.cacheVersion) || "-",
               formatBytes(entry.size),
               formatAge(entry.createdAt, now),
               formatAge(entry.lastReadAt, now),
-              shortKey(entry.key, entry.taskName, entry.cacheVersion),
+              escapeControl(shortKey(entry.key, entry.taskName, entry.cacheVersion)),
             ]),
           ));
           stdout.write(
             `${plural(entries.length, "entry", "entries")}${describeFilter(filter)}, ` +
-              `${formatBytes(totalSize(entries))} in ${directory}\n`,
+              `${formatBytes(totalSize(entries))} in ${shown}\n`,
           );
         }
         break;
@@ -420,7 +430,7 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
           write({ directory, entries: entries.length, bytes, tasks: byTask });
         } else {
           stdout.write(
-            `Directory:   ${directory}\n` +
+            `Directory:   ${shown}\n` +
               `Entries:     ${entries.length}\n` +
               `Total size:  ${formatBytes(bytes)} (${bytes} bytes)\n`,
           );
@@ -432,7 +442,7 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
                   right: true,
                 }],
                 byTask.map((task) => [
-                  task.taskName || "-",
+                  escapeControl(task.taskName) || "-",
                   String(task.entries),
                   formatBytes(task.bytes),
                 ]),
@@ -469,7 +479,7 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
         } else {
           stdout.write(
             `Removed ${plural(removed, "entry", "entries")}${describeFilter(filter)} ` +
-              `(${formatBytes(removedBytes)}) from ${directory}\n`,
+              `(${formatBytes(removedBytes)}) from ${shown}\n`,
           );
         }
         break;
@@ -503,7 +513,7 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
             `Removed ${plural(result.removed, "entry", "entries")} ` +
               `(${formatBytes(result.removedBytes)}); ` +
               `${plural(result.remaining, "entry remains", "entries remain")} ` +
-              `(${formatBytes(result.remainingBytes)}) in ${directory}\n`,
+              `(${formatBytes(result.remainingBytes)}) in ${shown}\n`,
           );
         }
         break;
@@ -512,7 +522,7 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
     return 0;
   } catch (error) {
     const code = cacheErrorCode(error);
-    const message = error instanceof Error ? error.message : String(error);
+    const message = escapeControl(error instanceof Error ? error.message : String(error));
     stderr.write(
       code !== undefined
         ? `${NAME}: ${code}: ${message}\n`
@@ -539,6 +549,11 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
+  // The reader of stdout is gone (`local-task-cache list | head -1`): nothing more to say.
+  process.stdout.on("error", (error: { code?: unknown }) => {
+    if (error.code === "EPIPE") process.exit(0);
+    throw error;
+  });
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

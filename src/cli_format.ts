@@ -5,6 +5,45 @@
  * @module
  */
 
+/**
+ * What {@link escapeControl} escapes: the backslash, C0 and C1 control characters and DEL, the
+ * line and paragraph separators, and the bidirectional controls (which can reorder what a
+ * terminal shows).
+ */
+const UNPRINTABLE =
+  // deno-lint-ignore no-control-regex
+  /[\\\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const SHORT_ESCAPES: Record<string, string> = {
+  "\\": "\\\\",
+  "\n": "\\n",
+  "\r": "\\r",
+  "\t": "\\t",
+};
+
+/**
+ * `text` made safe to print on a terminal: control characters (escape sequences, CR, LF, BEL,
+ * ...), line separators and bidirectional controls become escapes (`\n`, `\r`, `\t`, `\x1b`,
+ * `\u202e`), and a backslash is doubled, so that what is shown is exactly what is stored and
+ * a name cannot rewrite the screen.
+ *
+ * @example
+ * ```ts
+ * import { escapeControl } from "./cli_format.ts";
+ *
+ * console.log(escapeControl("evil\x1b[2Jtask\n")); // evil\x1b[2Jtask\n
+ * ```
+ */
+export function escapeControl(text: string): string {
+  return text.replace(UNPRINTABLE, (character) => {
+    const short = SHORT_ESCAPES[character];
+    if (short !== undefined) return short;
+    const code = character.charCodeAt(0);
+    return code < 0x100
+      ? `\\x${code.toString(16).padStart(2, "0")}`
+      : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
+}
+
 const DURATION_UNITS: Record<string, number> = {
   ms: 1,
   s: 1000,

@@ -13,6 +13,8 @@
  * - `CLOSED`: the adapter was closed, or its database closed under it.
  * - `BLOCKED`: the storage is held by someone else (e.g. a database upgrade in another tab).
  * - `CORRUPT_VALUE`: stored bytes are not a valid LiteralMap.
+ * - `UNSAFE_DIRECTORY`: another user could change the cache's results: the cache directory (or
+ *   one above it) is owned by another user or writable by group or others.
  * - `IO`: any other failure of the storage; `cause` has the original error.
  */
 export type CacheErrorCode =
@@ -22,6 +24,7 @@ export type CacheErrorCode =
   | "CLOSED"
   | "BLOCKED"
   | "CORRUPT_VALUE"
+  | "UNSAFE_DIRECTORY"
   | "IO";
 
 /**

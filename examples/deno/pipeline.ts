@@ -6,15 +6,14 @@
  *
  *   npx deno run --unstable-kv --allow-read --allow-write --allow-env examples/deno/pipeline.ts
  *
- * The cache directory is `local-task-cache-deno-example` in the temporary directory (or the
- * first argument). Run it again: both runs hit.
+ * The cache directory is the per-user cache directory (`~/.cache/local-task-cache` on Linux,
+ * or `LOCAL_TASK_CACHE_DIR`), or the first argument; not a fixed path of the shared temporary
+ * directory, where another user could plant results. Run it again: both runs hit.
  */
-import { join } from "node:path";
-import { tmpdir } from "node:os";
+import { defaultCacheDirectory } from "../../src/adapters/fs.ts";
 import { cachedTask, LocalTaskCache, t } from "../../src/mod.ts";
 
-const directory = Deno.args[0] ?? join(tmpdir(), "local-task-cache-deno-example");
-await Deno.mkdir(directory, { recursive: true });
+const directory = Deno.args[0] ?? defaultCacheDirectory();
 await LocalTaskCache.initialize({ directory });
 const cache = await LocalTaskCache.taskCache();
 const outcomes: string[] = [];

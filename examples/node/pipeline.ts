@@ -3,15 +3,16 @@
  * twice: the first run computes every task, the second gets every result from the cache. Run it
  * with `npm run demo`; run it again and both runs hit, since the cache is on disk.
  *
- * The cache directory is `local-task-cache-example` in the temporary directory (or the first
- * argument); inspect it with `npm run cli -- --dir <that directory> list`.
+ * The cache is in the per-user cache directory, as for any program (`~/.cache/local-task-cache`
+ * on Linux, or `LOCAL_TASK_CACHE_DIR`), or in the directory given as the first argument; not in
+ * a fixed path of the shared temporary directory, where another user could plant results.
+ * Inspect it with `npm run cli -- list` (`--dir <directory>` for another one).
  */
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import process from "node:process";
 import { cachedTask, LocalTaskCache, t } from "local-task-cache";
+import { defaultCacheDirectory } from "local-task-cache/adapters/fs";
 
-const directory = process.argv[2] ?? join(tmpdir(), "local-task-cache-example");
+const directory = process.argv[2] ?? defaultCacheDirectory();
 await LocalTaskCache.initialize({ directory });
 const cache = await LocalTaskCache.taskCache();
 const outcomes: string[] = [];
@@ -87,5 +88,7 @@ console.log(
   `cache ${directory}: ${stats.entries} entries, ${stats.bytes} bytes; ` +
     `this process: ${stats.hits} hits, ${stats.misses} misses`,
 );
-console.log(`inspect it: npm run cli -- --dir ${directory} list`);
+console.log(
+  `inspect it: npm run cli -- ${process.argv[2] === undefined ? "" : `--dir ${directory} `}list`,
+);
 await LocalTaskCache.close();

@@ -34,15 +34,17 @@
  */
 import {
   closeSync,
+  constants,
   fstatSync,
   futimesSync,
   linkSync,
+  lstatSync,
   mkdirSync,
   openSync,
   read,
-  readFileSync,
   readSync,
   renameSync,
+  type Stats,
   statSync,
   unlinkSync,
   write,
@@ -50,7 +52,7 @@ import {
 } from "node:fs";
 import { readdir, unlink } from "node:fs/promises";
 import { homedir, platform } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { Buffer } from "node:buffer";
 import process from "node:process";
 import { sha256 } from "@noble/hashes/sha2.js";
@@ -66,6 +68,7 @@ import {
 } from "../adapter.ts";
 import { checksum, utf16le } from "../checksum.ts";
 import { CacheError, type CacheErrorCode } from "../errors.ts";
+import { checkDirectory, trustedOwner } from "./fs_trust.ts";
 
 /** Options of {@link FsAdapter}. */
 export interface FsAdapterOptions {
@@ -74,6 +77,13 @@ export interface FsAdapterOptions {
    * other files too, and be shared by several processes.
    */
   directory: string;
+  /**
+   * A directory shared on purpose (a team's): accept it although another user owns it or
+   * group or others can write to it, and trust the entries of every user who can write there.
+   * Without it (the default), such a directory is refused with `UNSAFE_DIRECTORY`, and entry
+   * files owned by another user than this process's (or root) read as misses.
+   */
+  shared?: boolean;
 }
 
 const MAGIC = [0x4c, 0x54, 0x43, 0x32]; // "LTC2"
@@ -91,16 +101,33 @@ const TEMPORARY = /^\.tmp-[0-9a-f]{32}$/;
  */
 const SYNC_LIMIT = 4 * 1024 * 1024;
 const CLEAR_BATCH = 64;
+/**
+ * How entry and lease files are opened: never through a symbolic link, never waiting (a FIFO
+ * opens at once); anything but a regular file is then refused before a byte is read.
+ */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+/** Codes of `open` on a symbolic link (with `O_NOFOLLOW`), a socket or a device without driver. */
+const STRANGE_FILE = new Set(["ELOOP", "EMLINK", "ENXIO", "ENODEV", "EOPNOTSUPP", "EFTYPE"]);
+/** A lease file is a line of JSON: anything longer is not one. */
+const LEASE_MAX_BYTES = 1024;
+/**
+ * A lease claiming to last longer than this (or the reader's own lease time) from now has
+ * expired: no holder renews that far ahead, so it is damage or a plant meant to block others.
+ */
+const LEASE_MAX_MS = 24 * 60 * 60 * 1000;
 
 /**
- * The default cache directory: `LOCAL_TASK_CACHE_DIR` when set and not empty, otherwise the
- * per-user cache directory:
+ * The default cache directory, always an absolute path: `LOCAL_TASK_CACHE_DIR` when set and not
+ * empty (a leading `~` is the home directory; a relative path is resolved against the working
+ * directory now, once), otherwise the per-user cache directory:
  *
- * - Linux and other Unixes: `$XDG_CACHE_HOME/local-task-cache`, or `~/.cache/local-task-cache`;
+ * - Linux and other Unixes: `$XDG_CACHE_HOME/local-task-cache` (when it is absolute, as the XDG
+ *   specification requires), or `~/.cache/local-task-cache`;
  * - macOS: `~/Library/Caches/local-task-cache`;
  * - Windows: `%LOCALAPPDATA%\local-task-cache\Cache` (`~\AppData\Local\...` without it).
  *
- * `~` is `HOME` (`USERPROFILE` on Windows) from `env`, else the user's home directory.
+ * `~` is `HOME` (`USERPROFILE` on Windows) from `env`, else the user's home directory. Another
+ * user's home (`~name`) is not looked up: that is a `TypeError`.
  *
  * @param env The environment to read (default: `process.env`).
  *
@@ -117,17 +144,27 @@ const CLEAR_BATCH = 64;
 export function defaultCacheDirectory(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): string {
-  if (env.LOCAL_TASK_CACHE_DIR) return env.LOCAL_TASK_CACHE_DIR;
-  switch (platform()) {
-    case "win32": {
-      const local = env.LOCALAPPDATA || join(env.USERPROFILE || homedir(), "AppData", "Local");
-      return join(local, "local-task-cache", "Cache");
+  const windows = platform() === "win32";
+  const home = () => resolve((windows ? env.USERPROFILE : env.HOME) || homedir());
+  const given = env.LOCAL_TASK_CACHE_DIR;
+  if (given) {
+    const tilde = /^~([^/\\]*)(.*)$/s.exec(given);
+    if (tilde === null) return resolve(given);
+    if (tilde[1] !== "") {
+      throw new TypeError(
+        `LOCAL_TASK_CACHE_DIR=${JSON.stringify(given)}: only ~ (your home directory) is ` +
+          "expanded, not another user's; write the full path",
+      );
     }
-    case "darwin":
-      return join(env.HOME || homedir(), "Library", "Caches", "local-task-cache");
-    default:
-      return join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), ".cache"), "local-task-cache");
+    return join(home(), tilde[2]!);
   }
+  if (windows) {
+    const local = env.LOCALAPPDATA || join(home(), "AppData", "Local");
+    return resolve(local, "local-task-cache", "Cache");
+  }
+  if (platform() === "darwin") return join(home(), "Library", "Caches", "local-task-cache");
+  const xdg = env.XDG_CACHE_HOME;
+  return join(xdg && isAbsolute(xdg) ? xdg : join(home(), ".cache"), "local-task-cache");
 }
 
 /**
@@ -140,10 +177,19 @@ export function defaultCacheDirectory(
  *   fsync: after a power loss an entry may be lost, but a torn file fails its checks and reads
  *   as a miss, never as wrong bytes.)
  * - A truncated, damaged or foreign entry file reads as a miss and is removed.
+ * - Strange files never hang or exhaust the process: entry and lease files are opened without
+ *   following links and without blocking, and only regular files are read, the header before
+ *   the value. A FIFO, socket, device or link at an entry's path is a miss and is removed; a
+ *   directory there is a miss and stays (`clear` leaves directories alone too).
+ * - Who can change the results: a directory owned by another user than this process's (root
+ *   aside), or writable by group or others, or below a directory that is (without the sticky
+ *   bit), is refused with `UNSAFE_DIRECTORY`; entry and lease files of another user are not
+ *   trusted. `shared: true` accepts a directory shared on purpose. (Not checked on Windows.)
  * - The directory is created with mode 0700, files with mode 0600. `clear` removes the entry
  *   files and leftover temporary files (of crashed writers) and nothing else.
  * - Failures are `CacheError`s: `PERMISSION_DENIED` (`EACCES`, `EPERM`, `EROFS`), `NO_SPACE`
- *   (`ENOSPC`, `EDQUOT`), `NOT_A_DIRECTORY` (the directory or a parent is a file), else `IO`;
+ *   (`ENOSPC`, `EDQUOT`), `NOT_A_DIRECTORY` (the directory or a parent is a file),
+ *   `UNSAFE_DIRECTORY` (above), else `IO`;
  *   `cause` is the original error. A failed `set` removes its temporary file and leaves the
  *   previous entry intact. `get` also rejects when the directory cannot be read (no permission,
  *   a file in its place), so a misconfigured cache is reported instead of never hitting; a
@@ -164,6 +210,12 @@ export function defaultCacheDirectory(
 export class FsAdapter implements CacheAdapter {
   /** The directory holding the entries. */
   readonly directory: string;
+  /**
+   * Whom entry files may belong to: this process's user (and root), once the directory was
+   * found safe; `"anyone"` for a shared directory or where owners are not checked (Windows);
+   * `undefined` until the directory is checked (it may not exist yet).
+   */
+  #trusted: number | "anyone" | undefined;
   #closed = false;
 
   /**
@@ -173,7 +225,7 @@ export class FsAdapter implements CacheAdapter {
    * ```ts
    * import { FsAdapter } from "local-task-cache/adapters/fs";
    *
-   * const adapter = new FsAdapter({ directory: "/tmp/task-cache" });
+   * const adapter = new FsAdapter({ directory: "./.task-cache" });
    * ```
    */
   constructor(options: FsAdapterOptions) {
@@ -186,6 +238,7 @@ export class FsAdapter implements CacheAdapter {
       );
     }
     this.directory = directory;
+    if (options.shared === true) this.#trusted = "anyone";
   }
 
   /**
@@ -196,25 +249,32 @@ export class FsAdapter implements CacheAdapter {
    * ```ts
    * import { FsAdapter } from "local-task-cache/adapters/fs";
    *
-   * const value = await new FsAdapter({ directory: "/tmp/task-cache" }).get("key");
+   * const value = await new FsAdapter({ directory: "./.task-cache" }).get("key");
    * ```
    */
   async get(key: string, options: GetOptions = {}): Promise<Uint8Array | undefined> {
     this.#checkOpen();
     const keyBytes = encodeKey(key);
     const path = this.#path(keyBytes);
-    let fd: number;
+    this.#verify();
+    let fd: number | "strange" | undefined;
     try {
-      fd = openSync(path, "r");
+      fd = openFile(path);
     } catch (error) {
-      if (codeOf(error) === "ENOENT") return undefined;
       throw storageError(error, `cannot read the cache entry ${path}`);
     }
-    let inode: number;
+    if (fd === undefined) return undefined;
+    if (fd === "strange") {
+      removeStrangeFile(path);
+      return undefined;
+    }
+    let inode: number | undefined;
     try {
+      this.#verify(); // again, if the directory was made since
+
       const stats = fstatSync(fd);
-      inode = stats.ino;
-      const entry = decodeEntry(await readAll(fd, stats.size), keyBytes);
+      if (!stats.isDirectory()) inode = stats.ino;
+      const entry = this.#isTrusted(stats) ? await readEntry(fd, stats.size, keyBytes) : undefined;
       if (entry !== undefined && !(entry.createdAt < (options.notBefore ?? -Infinity))) {
         // Another task's entry (same key): a miss, left to it.
         if (isOtherTask(options.expect, entry.taskName, entry.cacheVersion)) return undefined;
@@ -227,9 +287,10 @@ export class FsAdapter implements CacheAdapter {
     } finally {
       closeQuietly(fd);
     }
-    // Damaged or expired: remove it, unless a writer has renamed a new entry into place since.
+    // Damaged, expired, foreign or not a file: remove it, unless a writer has renamed a new
+    // entry into place since (a directory stays: it is not ours to remove).
     try {
-      if (statSync(path).ino === inode) unlinkSync(path);
+      if (inode !== undefined && statSync(path).ino === inode) unlinkSync(path);
     } catch {
       // Gone already, or not removable: it reads as a miss either way.
     }
@@ -243,7 +304,7 @@ export class FsAdapter implements CacheAdapter {
    * ```ts
    * import { FsAdapter } from "local-task-cache/adapters/fs";
    *
-   * await new FsAdapter({ directory: "/tmp/task-cache" }).set("key", new Uint8Array([1, 2]));
+   * await new FsAdapter({ directory: "./.task-cache" }).set("key", new Uint8Array([1, 2]));
    * ```
    */
   async set(key: string, value: Uint8Array, metadata?: EntryMetadata): Promise<void> {
@@ -253,6 +314,7 @@ export class FsAdapter implements CacheAdapter {
     }
     const keyBytes = encodeKey(key);
     const path = this.#path(keyBytes);
+    this.#verify();
     const header = entryHeader(keyBytes, value, metadata, Date.now());
     const temporary = join(this.directory, `.tmp-${bytesToHex(randomBytes(16))}`);
     let fd: number | undefined;
@@ -283,7 +345,7 @@ export class FsAdapter implements CacheAdapter {
    * ```ts
    * import { FsAdapter } from "local-task-cache/adapters/fs";
    *
-   * const existed = await new FsAdapter({ directory: "/tmp/task-cache" }).delete("key");
+   * const existed = await new FsAdapter({ directory: "./.task-cache" }).delete("key");
    * ```
    */
   delete(key: string): Promise<boolean> {
@@ -291,6 +353,7 @@ export class FsAdapter implements CacheAdapter {
     try {
       this.#checkOpen();
       path = this.#path(encodeKey(key));
+      this.#verify();
       unlinkSync(path);
       return Promise.resolve(true);
     } catch (error) {
@@ -306,11 +369,12 @@ export class FsAdapter implements CacheAdapter {
    * ```ts
    * import { FsAdapter } from "local-task-cache/adapters/fs";
    *
-   * await new FsAdapter({ directory: "/tmp/task-cache" }).clear();
+   * await new FsAdapter({ directory: "./.task-cache" }).clear();
    * ```
    */
   async clear(): Promise<void> {
     this.#checkOpen();
+    this.#verify();
     const names = await this.#names();
     const ours = names.filter((name) =>
       ENTRY.test(name) || TEMPORARY.test(name) || LEASE.test(name)
@@ -320,7 +384,9 @@ export class FsAdapter implements CacheAdapter {
         ours.slice(i, i + CLEAR_BATCH).map(async (name) => {
           const path = join(this.directory, name);
           await unlink(path).catch((error: unknown) => {
-            if (codeOf(error) !== "ENOENT") throw storageError(error, `cannot remove ${path}`);
+            // A directory under one of our names is not ours: it stays.
+            if (codeOf(error) === "ENOENT" || isDirectory(path)) return;
+            throw storageError(error, `cannot remove ${path}`);
           });
         }),
       );
@@ -337,7 +403,7 @@ export class FsAdapter implements CacheAdapter {
    * ```ts
    * import { FsAdapter } from "local-task-cache/adapters/fs";
    *
-   * const lease = await new FsAdapter({ directory: "/tmp/task-cache" }).acquireLease("k", 10_000);
+   * const lease = await new FsAdapter({ directory: "./.task-cache" }).acquireLease("k", 10_000);
    * if (lease) {
    *   // ... the work only one process should do ...
    *   await lease.release();
@@ -355,11 +421,14 @@ export class FsAdapter implements CacheAdapter {
         `${bytesToHex(sha256(encodeText(name, "a lease name")))}.lease`,
       );
       const owner = bytesToHex(randomBytes(16));
+      this.#verify();
+      const trusted = (stats: Stats) => this.#isTrusted(stats);
+      const longest = Math.max(ttlMs, LEASE_MAX_MS);
       for (let attempt = 0; attempt < 3; attempt++) {
         if (this.#placeLease(path, owner, ttlMs)) {
           return Promise.resolve(this.#lease(path, owner, ttlMs));
         }
-        const held = readLease(path);
+        const held = readLease(path, trusted, longest);
         if (held === "gone") continue;
         if (held.expiresAt > Date.now()) return Promise.resolve(undefined);
         // Expired: move it aside (only one taker can), and put it back if it was renewed.
@@ -370,7 +439,7 @@ export class FsAdapter implements CacheAdapter {
           if (codeOf(error) === "ENOENT") continue;
           throw error;
         }
-        const moved = readLease(aside);
+        const moved = readLease(aside, trusted, longest);
         if (moved !== "gone" && moved.expiresAt > Date.now()) {
           try {
             linkSync(aside, path);
@@ -414,7 +483,7 @@ export class FsAdapter implements CacheAdapter {
 
   #lease(path: string, owner: string, ttlMs: number): Lease {
     const ours = () => {
-      const held = readLease(path);
+      const held = readLease(path, () => true, Infinity);
       return held !== "gone" && held.owner === owner;
     };
     return {
@@ -458,18 +527,19 @@ export class FsAdapter implements CacheAdapter {
    * ```ts
    * import { FsAdapter } from "local-task-cache/adapters/fs";
    *
-   * for await (const entry of new FsAdapter({ directory: "/tmp/task-cache" }).entries()) {
+   * for await (const entry of new FsAdapter({ directory: "./.task-cache" }).entries()) {
    *   console.log(entry.taskName, entry.size);
    * }
    * ```
    */
   async *entries(): AsyncIterable<EntryInfo> {
     this.#checkOpen();
+    this.#verify();
     const names = await this.#names();
     for (const name of names) {
       if (!ENTRY.test(name)) continue;
       this.#checkOpen();
-      const info = readEntryInfo(join(this.directory, name));
+      const info = readEntryInfo(join(this.directory, name), (stats) => this.#isTrusted(stats));
       if (info !== undefined) yield info;
     }
   }
@@ -482,7 +552,7 @@ export class FsAdapter implements CacheAdapter {
    * ```ts
    * import { FsAdapter } from "local-task-cache/adapters/fs";
    *
-   * await new FsAdapter({ directory: "/tmp/task-cache" }).close();
+   * await new FsAdapter({ directory: "./.task-cache" }).close();
    * ```
    */
   close(): Promise<void> {
@@ -500,6 +570,27 @@ export class FsAdapter implements CacheAdapter {
     }
   }
 
+  /**
+   * Checks once that the directory is safe (see `fs_trust.ts`), unless it is shared; until it
+   * exists there is nothing to check.
+   */
+  #verify(): void {
+    if (this.#trusted !== undefined) return;
+    try {
+      this.#trusted = checkDirectory(this.directory) ?? "anyone";
+    } catch (error) {
+      if (codeOf(error) === "ENOENT") return;
+      throw storageError(error, `cannot check the cache directory ${this.directory}`);
+    }
+  }
+
+  /** Whether a file is a regular file that a user this adapter trusts owns. */
+  #isTrusted(stats: Stats): boolean {
+    if (!stats.isFile()) return false;
+    const trusted = this.#trusted;
+    return trusted === "anyone" || (trusted !== undefined && trustedOwner(stats.uid, trusted));
+  }
+
   #checkOpen(): void {
     if (this.#closed) {
       throw new CacheError("CLOSED", `FsAdapter(${this.directory}) is closed: open a new one`);
@@ -510,15 +601,32 @@ export class FsAdapter implements CacheAdapter {
     return join(this.directory, `${bytesToHex(sha256(keyBytes))}.ltc`);
   }
 
-  /** Creates the temporary file (mode 0600), and the directory first if it is missing. */
+  /**
+   * Creates the temporary file (mode 0600), and the directory first if it is missing; then
+   * checks the directory, if that was not done yet (it did not exist).
+   */
   #createTemporary(temporary: string): number {
+    let fd: number;
     try {
-      return createFile(temporary);
+      fd = createFile(temporary);
     } catch (error) {
       if (codeOf(error) !== "ENOENT") throw error;
+      makeDirectory(this.directory);
+      fd = createFile(temporary);
     }
-    makeDirectory(this.directory);
-    return createFile(temporary);
+    try {
+      this.#verify();
+      if (this.#trusted === undefined) throw new Error(`${this.directory} vanished`);
+    } catch (error) {
+      closeQuietly(fd);
+      try {
+        unlinkSync(temporary);
+      } catch {
+        // Gone already.
+      }
+      throw error;
+    }
+    return fd;
   }
 }
 
@@ -616,28 +724,107 @@ function decodeHeader(file: Uint8Array, fileSize: number): Header | undefined {
   return { start, keyLength, taskNameLength, versionLength, createdAt: view.getFloat64(32, true) };
 }
 
-/** The value in `file` (a view of it) if it is a whole entry for the key, else `undefined`. */
-function decodeEntry(
-  file: Uint8Array,
-  keyBytes: Uint8Array,
-): { value: Uint8Array; createdAt: number; taskName: string; cacheVersion: string } | undefined {
-  const header = decodeHeader(file, file.length);
-  if (header === undefined || header.keyLength !== keyBytes.length) return undefined;
-  for (let i = 0; i < keyBytes.length; i++) {
-    if (file[HEADER_BYTES + i] !== keyBytes[i]) return undefined;
+/**
+ * The file at `path` open for reading (`OPEN_FLAGS`); `undefined` when there is none;
+ * `"strange"` when it is a symbolic link, a socket or a device that cannot be opened. Other
+ * failures are thrown.
+ */
+function openFile(path: string): number | "strange" | undefined {
+  try {
+    return openSync(path, OPEN_FLAGS);
+  } catch (error) {
+    const code = codeOf(error);
+    if (code === "ENOENT") return undefined;
+    if (code !== undefined && STRANGE_FILE.has(code)) return "strange";
+    throw error;
   }
-  const value = file.subarray(header.start);
-  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+}
+
+/** Removes what sits at `path` if it is not a directory (a link, a socket, a FIFO, a device). */
+function removeStrangeFile(path: string): void {
+  try {
+    if (!lstatSync(path).isDirectory()) unlinkSync(path);
+  } catch {
+    // Gone already, or not removable: it reads as a miss either way.
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return lstatSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The start of the regular file open as `fd` (`size` bytes long): its header and the bytes up
+ * to the value, if its header holds; nothing past the header is read before it is checked.
+ */
+function readHeader(fd: number, size: number): { head: Uint8Array; header: Header } | undefined {
+  let head = readPrefix(fd, Math.min(size, HEAD_READ));
+  let header = decodeHeader(head, size);
+  if (header === undefined && head.length >= HEADER_BYTES && size > HEAD_READ) {
+    // A long key: read the whole header (if the file is as long as the lengths say).
+    const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+    const strings = view.getUint32(4, true) + view.getUint32(40, true) + view.getUint32(44, true);
+    if (valueOffset(strings) <= size) {
+      head = readPrefix(fd, valueOffset(strings));
+      header = decodeHeader(head, size);
+    }
+  }
+  return header === undefined ? undefined : { head, header };
+}
+
+/**
+ * The entry in the regular file open as `fd` (`size` bytes long) if it is a whole entry for
+ * the key, else `undefined`. The value is read only once the header and key are checked.
+ */
+async function readEntry(
+  fd: number,
+  size: number,
+  keyBytes: Uint8Array,
+): Promise<
+  { value: Uint8Array; createdAt: number; taskName: string; cacheVersion: string } | undefined
+> {
+  const found = readHeader(fd, size);
+  if (found === undefined) return undefined;
+  const { head, header } = found;
+  if (header.keyLength !== keyBytes.length) return undefined;
+  for (let i = 0; i < keyBytes.length; i++) {
+    if (head[HEADER_BYTES + i] !== keyBytes[i]) return undefined;
+  }
+  // A small entry was read whole with its header.
+  const value = head.length === size
+    ? head.subarray(header.start)
+    : await readAll(fd, header.start, size - header.start);
+  if (value.length !== size - header.start) return undefined; // shrank meanwhile
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const [low, high] = checksum(value);
   if (view.getUint32(16, true) !== low || view.getUint32(20, true) !== high) return undefined;
-  const names = HEADER_BYTES + keyBytes.length;
-  const versionAt = names + header.taskNameLength;
   return {
     value,
     createdAt: header.createdAt,
-    taskName: decodeText(file.subarray(names, versionAt)),
-    cacheVersion: decodeText(file.subarray(versionAt, versionAt + header.versionLength)),
+    // Decoded only when asked for.
+    get taskName() {
+      return entryStrings(head, header).taskName;
+    },
+    get cacheVersion() {
+      return entryStrings(head, header).cacheVersion;
+    },
   };
+}
+
+/** The key, task name and cache version in the start of an entry file (`head`). */
+function entryStrings(
+  head: Uint8Array,
+  header: Header,
+): { key: string; taskName: string; cacheVersion: string } {
+  let offset = HEADER_BYTES;
+  const text = (length: number) => decodeText(head.subarray(offset, offset += length));
+  const key = text(header.keyLength);
+  const taskName = text(header.taskNameLength);
+  return { key, taskName, cacheVersion: text(header.versionLength) };
 }
 
 /** A lease file's text. */
@@ -646,62 +833,70 @@ function leaseText(owner: string, ttlMs: number): string {
 }
 
 /**
- * The owner and expiry of the lease file at `path`; `"gone"` if there is none. A file that
- * cannot be parsed (damaged) counts as expired.
+ * The owner and expiry of the lease file at `path`; `"gone"` if there is none. What cannot be
+ * a lease of a trusted user counts as expired: a file that does not parse, is too long, is not
+ * a regular file (a link, a FIFO, a socket, a device: never followed, never waited on) or that
+ * `trusted` refuses, or one whose expiry is more than `longestMs` ahead. A directory there is a
+ * `CacheError` (the lease cannot be taken; the caller runs without one).
  */
-function readLease(path: string): { owner: string; expiresAt: number } | "gone" {
+function readLease(
+  path: string,
+  trusted: (stats: Stats) => boolean,
+  longestMs: number,
+): { owner: string; expiresAt: number } | "gone" {
+  const expired = { owner: "", expiresAt: -Infinity };
+  const fd = openFile(path);
+  if (fd === undefined) return "gone";
+  if (fd === "strange") return expired;
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    if (codeOf(error) === "ENOENT") return "gone";
-    throw error;
+    const stats = fstatSync(fd);
+    if (stats.isDirectory()) {
+      throw new CacheError("IO", `a directory sits where the lease file ${path} goes: remove it`);
+    }
+    if (!trusted(stats) || stats.size > LEASE_MAX_BYTES) return expired;
+    text = new TextDecoder().decode(readPrefix(fd, stats.size));
+  } finally {
+    closeQuietly(fd);
   }
   try {
     const { owner, expiresAt } = JSON.parse(text);
-    if (typeof owner === "string" && typeof expiresAt === "number") return { owner, expiresAt };
+    if (
+      typeof owner === "string" && typeof expiresAt === "number" &&
+      expiresAt - Date.now() <= longestMs
+    ) {
+      return { owner, expiresAt };
+    }
   } catch {
     // Damaged: expired.
   }
-  return { owner: "", expiresAt: -Infinity };
+  return expired;
 }
 
-/** The metadata of the entry file at `path`, or `undefined` if it is gone or damaged. */
-function readEntryInfo(path: string): EntryInfo | undefined {
-  let fd: number;
+/**
+ * The metadata of the entry file at `path`, or `undefined` if it is gone, damaged, not a
+ * regular file or not `trusted`.
+ */
+function readEntryInfo(path: string, trusted: (stats: Stats) => boolean): EntryInfo | undefined {
+  let fd: number | "strange" | undefined;
   try {
-    fd = openSync(path, "r");
+    fd = openFile(path);
   } catch (error) {
-    if (codeOf(error) === "ENOENT") return undefined; // removed meanwhile
     throw storageError(error, `cannot read the cache entry ${path}`);
   }
+  if (fd === undefined || fd === "strange") return undefined; // removed meanwhile, or a link
   try {
     const stats = fstatSync(fd);
-    let head = readPrefix(fd, Math.min(stats.size, HEAD_READ));
-    let header = decodeHeader(head, stats.size);
-    if (header === undefined && head.length >= HEADER_BYTES && stats.size > HEAD_READ) {
-      // A long key: read the whole header.
-      const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
-      const strings = view.getUint32(4, true) + view.getUint32(40, true) +
-        view.getUint32(44, true);
-      if (valueOffset(strings) <= stats.size) {
-        head = readPrefix(fd, valueOffset(strings));
-        header = decodeHeader(head, stats.size);
-      }
-    }
-    if (header === undefined) return undefined;
-    let offset = HEADER_BYTES;
-    const text = (length: number) => decodeText(head.subarray(offset, offset += length));
-    const key = text(header.keyLength);
-    const taskName = text(header.taskNameLength);
-    const cacheVersion = text(header.versionLength);
+    if (!trusted(stats)) return undefined;
+    const found = readHeader(fd, stats.size);
+    if (found === undefined) return undefined;
+    const { head, header } = found;
     return {
-      key,
-      taskName,
-      cacheVersion,
+      ...entryStrings(head, header),
       size: stats.size - header.start,
       createdAt: header.createdAt,
-      lastReadAt: Math.max(header.createdAt, stats.mtimeMs),
+      // Whole milliseconds, as the creation time (the file system keeps finer times).
+      lastReadAt: Math.max(header.createdAt, Math.floor(stats.mtimeMs)),
     };
   } catch (error) {
     throw storageError(error, `cannot read the cache entry ${path}`);
@@ -712,7 +907,9 @@ function readEntryInfo(path: string): EntryInfo | undefined {
 
 /** The first `length` bytes of the file open as `fd` (fewer if it is shorter). */
 function readPrefix(fd: number, length: number): Uint8Array {
-  const bytes = new Uint8Array(length);
+  // Not zero-filled: only the bytes read are handed out.
+  const buffer = Buffer.allocUnsafeSlow(length);
+  const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, length);
   let done = 0;
   while (done < length) {
     const count = readSync(fd, bytes, done, length - done, done);
@@ -762,17 +959,17 @@ function makeDirectory(path: string): void {
   }
 }
 
-/** The whole file open as `fd`, `size` bytes long (fewer if it shrank meanwhile). */
-async function readAll(fd: number, size: number): Promise<Uint8Array> {
+/** `size` bytes of the file open as `fd` from `position` on (fewer if it shrank meanwhile). */
+async function readAll(fd: number, position: number, size: number): Promise<Uint8Array> {
   // Not zero-filled: only the bytes read are handed out.
   const buffer = Buffer.allocUnsafeSlow(size);
   const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, size);
   let length = 0;
   while (length < size) {
     const count = size <= SYNC_LIMIT
-      ? readSync(fd, bytes, length, size - length, length)
+      ? readSync(fd, bytes, length, size - length, position + length)
       : await new Promise<number>((resolve, reject) =>
-        read(fd, bytes, length, size - length, length, (error, n) => {
+        read(fd, bytes, length, size - length, position + length, (error, n) => {
           if (error) reject(error);
           else resolve(n);
         })
@@ -831,6 +1028,7 @@ const CODES: Record<string, [CacheErrorCode, string]> = {
     "NOT_A_DIRECTORY",
     "the cache directory's path is a file; remove it or choose another directory",
   ],
+  EISDIR: ["IO", "a directory sits where a cache file goes; remove it"],
 };
 
 /**

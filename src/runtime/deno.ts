@@ -14,7 +14,8 @@ export { nativeMd5Hex, readEnvironment } from "./node.ts";
 /**
  * `DenoKvAdapter` on `<directory>/cache.kv` with `--unstable-kv`, else `FsAdapter` on
  * `<directory>`; the directory is `options.directory`, `LOCAL_TASK_CACHE_DIR`, or the per-user
- * cache directory.
+ * cache directory. Either way a directory another user owns or could write is refused
+ * (`CacheError` `UNSAFE_DIRECTORY`).
  */
 export const openDefaultAdapter: OpenDefaultAdapter = async (options) => {
   // Loaded on first use: computing keys needs only the MD5.
@@ -23,6 +24,9 @@ export const openDefaultAdapter: OpenDefaultAdapter = async (options) => {
   const deno = (globalThis as { Deno?: { openKv?: unknown } }).Deno;
   if (typeof deno?.openKv !== "function") return new FsAdapter({ directory });
   await mkdir(directory, { recursive: true, mode: 0o700 });
+  // As FsAdapter does: a directory another user could write holds results they could plant.
+  const { checkDirectory } = await import("../adapters/fs_trust.ts");
+  checkDirectory(directory);
   const { DenoKvAdapter } = await import("../adapters/deno_kv.ts");
   return new DenoKvAdapter({ path: join(directory, "cache.kv") });
 };

@@ -4,23 +4,31 @@
  * read-only file system and a full disk (the last two on a tmpfs mounted by the test as root).
  */
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
 import {
   chmod,
+  lstat,
   mkdir,
   mkdtemp,
   readdir,
   readFile,
+  rename,
   rm,
   stat,
+  symlink,
   truncate,
   writeFile,
 } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
 import { defaultCacheDirectory, FsAdapter } from "../../src/adapters/fs.ts";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
+import { utf16le } from "../../src/checksum.ts";
 import { CacheError } from "../../src/errors.ts";
 import { adapterConformance, patternBytes } from "../conformance/adapter_suite.ts";
 
@@ -308,7 +316,7 @@ test("bad options, keys and values are TypeErrors", async () => {
   await assert.rejects(adapter.get(1 as never), TypeError);
 });
 
-test("defaultCacheDirectory: LOCAL_TASK_CACHE_DIR, then the per-user cache directory", () => {
+test("defaultCacheDirectory: LOCAL_TASK_CACHE_DIR (absolute, ~ expanded), then the per-user cache directory", () => {
   assert.equal(defaultCacheDirectory({ LOCAL_TASK_CACHE_DIR: "/x/y", HOME: "/h" }), "/x/y");
   const saved = process.env.LOCAL_TASK_CACHE_DIR;
   process.env.LOCAL_TASK_CACHE_DIR = "/from/the/environment";
@@ -318,10 +326,33 @@ test("defaultCacheDirectory: LOCAL_TASK_CACHE_DIR, then the per-user cache direc
     if (saved === undefined) delete process.env.LOCAL_TASK_CACHE_DIR;
     else process.env.LOCAL_TASK_CACHE_DIR = saved;
   }
+  // Relative: made absolute against the working directory, once; ~ is the home directory.
+  assert.equal(
+    defaultCacheDirectory({ LOCAL_TASK_CACHE_DIR: "rel/c" }),
+    join(process.cwd(), "rel/c"),
+  );
+  assert.equal(
+    defaultCacheDirectory({ LOCAL_TASK_CACHE_DIR: "./c/../d" }),
+    join(process.cwd(), "d"),
+  );
+  if (process.platform !== "win32") {
+    assert.equal(defaultCacheDirectory({ LOCAL_TASK_CACHE_DIR: "~/c", HOME: "/h" }), "/h/c");
+    assert.equal(defaultCacheDirectory({ LOCAL_TASK_CACHE_DIR: "~", HOME: "/h" }), "/h");
+    assert.equal(defaultCacheDirectory({ LOCAL_TASK_CACHE_DIR: "/a/~b" }), "/a/~b");
+    assert.throws(
+      () => defaultCacheDirectory({ LOCAL_TASK_CACHE_DIR: "~bob/c", HOME: "/h" }),
+      { name: "TypeError", message: /only ~ \(your home directory\) is expanded/ },
+    );
+  }
   if (process.platform === "linux") {
     assert.equal(
       defaultCacheDirectory({ XDG_CACHE_HOME: "/c", HOME: "/h" }),
       "/c/local-task-cache",
+    );
+    assert.equal(
+      defaultCacheDirectory({ XDG_CACHE_HOME: "relative", HOME: "/h" }),
+      "/h/.cache/local-task-cache",
+      "a relative XDG_CACHE_HOME is ignored, as the XDG specification says",
     );
     assert.equal(defaultCacheDirectory({ HOME: "/h" }), "/h/.cache/local-task-cache");
     assert.equal(
@@ -448,4 +479,204 @@ test("a read-only file system: PERMISSION_DENIED on writes, entries still readab
     assert.match(error.message, /read-only/);
     assert.equal((error.cause as { code?: string }).code, "EROFS");
   }
+});
+
+/** The file name of `name`'s entry (`.ltc`) or lease (`.lease`): a SHA-256 of its UTF-16LE. */
+function fileName(name: string, extension: ".ltc" | ".lease"): string {
+  return bytesToHex(sha256(utf16le(name))) + extension;
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}
+
+type StrangeKind = "fifo" | "socket" | "device" | "directory" | "symlink";
+const STRANGE_KINDS: StrangeKind[] = ["fifo", "socket", "device", "directory", "symlink"];
+
+/**
+ * Puts a strange file of `kind` at `path`: a real FIFO (mkfifo), a listening unix socket, a
+ * character device (/dev/zero made with mknod as root, else a symbolic link to it), a
+ * directory holding a file, or a symbolic link to `target`. Resolves to a function that tidies up after it.
+ */
+async function makeStrange(
+  kind: StrangeKind,
+  path: string,
+  target: string,
+): Promise<() => Promise<void>> {
+  switch (kind) {
+    case "fifo":
+      execFileSync("mkfifo", ["-m", "600", path]);
+      break;
+    case "socket": {
+      // Bound at a short path, then moved: a socket's path is cut at about 100 bytes.
+      const short = join(tmpdir(), `ltc-socket-${process.pid}-${Date.now()}`);
+      const server = createServer();
+      await new Promise<void>((resolve) => server.listen(short, resolve));
+      await rename(short, path);
+      return () => new Promise((resolve) => server.close(() => resolve()));
+    }
+    case "device":
+      if (process.getuid?.() === 0) execFileSync("mknod", ["-m", "600", path, "c", "1", "5"]);
+      else await symlink("/dev/zero", path);
+      break;
+    case "directory": // not empty: Deno's unlink removes an empty directory
+      await mkdir(path);
+      await writeFile(join(path, "inside"), "not ours");
+      break;
+    case "symlink":
+      await symlink(target, path);
+      break;
+  }
+  return () => Promise.resolve();
+}
+
+/**
+ * Runs `body`, failing instead of hanging if it blocks on one of `fifos`: a watchdog process
+ * opens them for writing after 30 s (which would unblock a reader stuck in `open`) and the test
+ * then fails, since the watchdog must never get that far.
+ */
+async function withoutBlocking<T>(fifos: string[], body: () => Promise<T>): Promise<T> {
+  const watchdog = spawn(
+    "sh",
+    ["-c", 'sleep 30; for f in "$@"; do : > "$f"; done', "sh", ...fifos],
+    {
+      stdio: "ignore",
+    },
+  );
+  const exited = once(watchdog, "exit");
+  try {
+    return await body();
+  } finally {
+    watchdog.kill("SIGKILL");
+    const [code] = await exited;
+    assert.equal(code, null, "the watchdog had to unblock a FIFO: the operation blocked on it");
+  }
+}
+
+test("a FIFO, socket, device, directory or symbolic link at an entry path: a miss, no hang", async () => {
+  const elsewhere = await freshAdapter();
+  await elsewhere.set("k", Uint8Array.of(1, 2, 3));
+  const real = join(elsewhere.directory, fileName("k", ".ltc"));
+  for (const kind of STRANGE_KINDS) {
+    const adapter = await freshAdapter();
+    await adapter.set("other", Uint8Array.of(9));
+    const path = join(adapter.directory, fileName("k", ".ltc"));
+    const tidy = await makeStrange(kind, path, real);
+    try {
+      await withoutBlocking(kind === "fifo" ? [path] : [], async () => {
+        // A link to a valid entry of the same key would be a hit if it were followed.
+        assert.equal(await adapter.get("k"), undefined, kind);
+        assert.deepEqual(
+          (await collect(adapter.entries())).map((entry) => entry.key),
+          ["other"],
+          `${kind}: listed`,
+        );
+      });
+      if (kind === "directory") {
+        assert.ok((await lstat(path)).isDirectory(), "a directory is not removed");
+        await rejectsWith(adapter.set("k", Uint8Array.of(4)), "IO");
+      } else {
+        await assert.rejects(lstat(path), { code: "ENOENT" }, `${kind}: removed`);
+        await adapter.set("k", Uint8Array.of(4));
+        assert.deepEqual(await adapter.get("k"), Uint8Array.of(4), `${kind}: set works again`);
+      }
+      assert.deepEqual(await temporaryFiles(adapter.directory), [], "no temporary file left");
+      await adapter.clear();
+      assert.deepEqual(
+        await readdir(adapter.directory),
+        kind === "directory" ? [fileName("k", ".ltc")] : [],
+        `${kind}: clear removes the rest`,
+      );
+    } finally {
+      await tidy();
+    }
+  }
+  assert.deepEqual(await elsewhere.get("k"), Uint8Array.of(1, 2, 3), "the link's target is intact");
+});
+
+test("clear and listing keep working with directories named like temporary files and leases", async () => {
+  const adapter = await freshAdapter();
+  await adapter.set("a", Uint8Array.of(1));
+  const names = [`.tmp-${"0".repeat(32)}`, fileName("lease", ".lease")];
+  for (const name of names) {
+    await mkdir(join(adapter.directory, name));
+    await writeFile(join(adapter.directory, name, "inside"), "not ours");
+  }
+  assert.deepEqual((await collect(adapter.entries())).map((entry) => entry.key), ["a"]);
+  await adapter.clear();
+  assert.deepEqual((await readdir(adapter.directory)).sort(), names.sort(), "directories stay");
+  await adapter.set("a", Uint8Array.of(2));
+  assert.deepEqual(await adapter.get("a"), Uint8Array.of(2));
+});
+
+test("a foreign file is not read whole: only its header, then it is a miss", async () => {
+  const adapter = await freshAdapter();
+  await adapter.set("k", Uint8Array.of(1));
+  const path = join(adapter.directory, fileName("k", ".ltc"));
+  // 64 MiB of a foreign file whose start looks like our magic: a sparse file, so reading it
+  // whole would cost the process 64 MiB.
+  await writeFile(path, "LTC2");
+  await truncate(path, 64 << 20);
+  const before = process.memoryUsage().arrayBuffers;
+  assert.equal(await adapter.get("k"), undefined);
+  const grown = process.memoryUsage().arrayBuffers - before;
+  assert.ok(grown < 16 << 20, `get read ${grown} bytes of buffers for a foreign file`);
+  await assert.rejects(lstat(path), { code: "ENOENT" }, "removed");
+});
+
+test("a lease path holding a FIFO, socket, device, link, absurd or huge lease is taken over", async () => {
+  const elsewhere = await freshAdapter();
+  const held = await elsewhere.acquireLease("name", 3_600_000);
+  assert.ok(held, "a fresh lease elsewhere");
+  const fresh = join(elsewhere.directory, fileName("name", ".lease"));
+  const cases: [string, (path: string) => Promise<() => Promise<void>>][] = [
+    ...STRANGE_KINDS.filter((kind) => kind !== "directory").map((
+      kind,
+    ): [string, (path: string) => Promise<() => Promise<void>>] => [
+      kind,
+      (path) => makeStrange(kind, path, fresh),
+    ]),
+    ...[1e300, Number.MAX_VALUE, Date.now() + 365 * 24 * 3600_000].map((
+      expiresAt,
+    ): [string, (path: string) => Promise<() => Promise<void>>] => [
+      `expiry ${expiresAt}`,
+      async (path) => {
+        await writeFile(path, JSON.stringify({ owner: "x", expiresAt }), { mode: 0o600 });
+        return () => Promise.resolve();
+      },
+    ]),
+    ["a huge file", async (path) => {
+      await writeFile(path, `{"owner":"x","expiresAt":${Date.now() + 60_000}}`);
+      await truncate(path, 256 << 20); // sparse
+      return () => Promise.resolve();
+    }],
+  ];
+  for (const [what, make] of cases) {
+    const adapter = await freshAdapter();
+    await adapter.set("k", Uint8Array.of(1)); // creates the directory
+    const path = join(adapter.directory, fileName("name", ".lease"));
+    const tidy = await make(path);
+    try {
+      const lease = await withoutBlocking(
+        what === "fifo" ? [path] : [],
+        () => adapter.acquireLease("name", 10_000),
+      );
+      assert.ok(lease, `${what}: taken over`);
+      const info = await lstat(path);
+      assert.ok(info.isFile() && info.size < 1024, `${what}: our own lease is in place`);
+      await lease.release();
+      assert.deepEqual(await readdir(adapter.directory), [fileName("k", ".ltc")], what);
+    } finally {
+      await tidy();
+    }
+  }
+  // A directory cannot be taken over: a CacheError, so the caller runs without a lease.
+  const adapter = await freshAdapter();
+  await adapter.set("k", Uint8Array.of(1));
+  await mkdir(join(adapter.directory, fileName("name", ".lease")));
+  const error = await rejectsWith(adapter.acquireLease("name", 10_000), "IO");
+  assert.match(error.message, /directory sits where the lease file/);
+  await held.release();
 });

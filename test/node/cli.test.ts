@@ -3,11 +3,11 @@
  * child process (Node, and once Deno) and in-process through `main()`.
  */
 import assert from "node:assert/strict";
-import { execFile, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { chmod, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import process from "node:process";
 import { test, type TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -147,6 +147,9 @@ test("list --json in a child process: every entry, ISO dates, most recently read
     assert.equal(entry.createdAtIso, new Date(entry.createdAt).toISOString());
     assert.equal(entry.lastReadAtIso, new Date(entry.lastReadAt).toISOString());
     assert.ok(Math.abs(entry.createdAt - Date.now()) < 60_000);
+    // Whole milliseconds, though the file system keeps finer modification times.
+    assert.ok(Number.isInteger(entry.createdAt), `createdAt ${entry.createdAt}`);
+    assert.ok(Number.isInteger(entry.lastReadAt), `lastReadAt ${entry.lastReadAt}`);
   }
   for (let i = 1; i < entries.length; i++) {
     assert.ok(entries[i - 1]!.lastReadAt >= entries[i]!.lastReadAt, "sorted by lastReadAt desc");
@@ -557,4 +560,97 @@ test("durations, sizes, ages and tables", () => {
     formatTable([{ title: "A" }, { title: "NUM", right: true }], [["long", "1"], ["x", "22"]]),
     "A     NUM\nlong    1\nx      22\n",
   );
+});
+
+test("control characters in task names and versions are escaped in text output", async (t) => {
+  const directory = await tempDir(t);
+  const task = "evil\x1b[2J\x1b]0;title\x07\r\nFAKE LINE\u202e\\";
+  const version = "v\x1b[31m1\x85";
+  await populate(directory, task, version, 1);
+  const shownTask = "evil\\x1b[2J\\x1b]0;title\\x07\\r\\nFAKE LINE\\u202e\\\\";
+  const shownVersion = "v\\x1b[31m1\\x85";
+  const outputs = [
+    await cli(["--dir", directory, "list"]),
+    await cli(["--dir", directory, "stats"]),
+    await cli(["--dir", directory, "list", "--task", task]),
+    await cli(["--dir", directory, "clear", "--task", task, "--cache-version", version]),
+  ];
+  for (const { code, stdout, stderr } of outputs) {
+    assert.equal(code, 0, stderr);
+    // deno-lint-ignore no-control-regex
+    assert.doesNotMatch(stdout, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]/, "no control character");
+    assert.ok(stdout.includes(shownTask), stdout);
+  }
+  assert.ok(outputs[0]!.stdout.includes(shownVersion));
+  assert.equal(outputs[0]!.stdout.split("\n").length, 4, "a heading, a row, a total");
+  assert.match(outputs[3]!.stdout, /^Removed 1 entry of task "/);
+  // JSON keeps the exact strings (escaped the JSON way).
+  await populate(directory, task, version, 1);
+  const [entry] = await listed(directory);
+  assert.equal(entry!.taskName, task);
+  assert.equal(entry!.cacheVersion, version);
+});
+
+test("list | head -1 ends quietly with status 0", async (t) => {
+  const directory = await tempDir(t);
+  // Rows of 2000 characters: far more than a pipe holds, so the writer meets a closed pipe.
+  await populate(directory, "t".repeat(2000), "v1", 100);
+  const quoted = (text: string) => `'${text.replaceAll("'", "'\\''")}'`;
+  for (const runtime of [`${quoted(process.execPath)} --import tsx`, `${quoted(DENO)} run -A`]) {
+    const result = spawnSync("bash", [
+      "-c",
+      `set -o pipefail; ${runtime} ${quoted(CLI)} --dir ${quoted(directory)} list | head -1`,
+    ], { cwd: ROOT, encoding: "utf8" });
+    assert.equal(result.stderr, "", `${runtime}: nothing on stderr`);
+    assert.equal(result.status, 0, runtime);
+    assert.match(result.stdout, /^TASK +VERSION +SIZE/);
+  }
+});
+
+test("a directory shared on purpose needs --shared; otherwise UNSAFE_DIRECTORY and the fix", async (t) => {
+  const directory = join(await tempDir(t), "team");
+  await populate(directory, "alpha", "v1", 1);
+  await chmod(directory, 0o770);
+  const refused = await cli(["--dir", directory, "list"]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /UNSAFE_DIRECTORY: .*chmod 700 .*--shared/);
+  const shared = await cli(["--dir", directory, "--shared", "list", "--json"]);
+  assert.equal(shared.code, 0, shared.stderr);
+  assert.equal(JSON.parse(shared.stdout).length, 1);
+});
+
+test("directories and FIFOs where entry, temporary or lease files go: list, stats, clear work", async (t) => {
+  const directory = await tempDir(t);
+  await populate(directory, "alpha", "v1", 2);
+  const [entry] = (await readdir(directory)).filter((name) => name.endsWith(".ltc"));
+  const squatters = [`.tmp-${"0".repeat(32)}`, `${"1".repeat(64)}.ltc`, `${"2".repeat(64)}.lease`];
+  for (const name of squatters) {
+    await mkdir(join(directory, name));
+    await writeFile(join(directory, name, "inside"), "not ours");
+  }
+  execFileSync("mkfifo", [join(directory, `${"3".repeat(64)}.ltc`)]);
+  execFileSync("mkfifo", [join(directory, `.tmp-${"4".repeat(32)}`)]);
+  for (const command of [["list", "--json"], ["stats", "--json"], ["clear", "--task", "alpha"]]) {
+    const result = await child(["--dir", directory, ...command]);
+    assert.equal(result.code, 0, `${command[0]}: ${result.stderr}`);
+    if (command[0] !== "clear") assert.match(result.stdout, /alpha|"entries": 2/);
+  }
+  const clear = await child(["--dir", directory, "clear"]);
+  assert.equal(clear.code, 0, clear.stderr);
+  assert.deepEqual((await readdir(directory)).sort(), squatters.sort(), `${entry} and FIFOs gone`);
+});
+
+test("LOCAL_TASK_CACHE_DIR: a relative path is made absolute once; ~ is the home directory", async (t) => {
+  const home = await tempDir(t);
+  const stats = async (env: Record<string, string>) => {
+    const { code, stdout, stderr } = await cli(["stats", "--json"], { env });
+    assert.equal(code, 0, stderr);
+    return JSON.parse(stdout).directory;
+  };
+  assert.equal(await stats({ LOCAL_TASK_CACHE_DIR: "rel/cache" }), resolve("rel/cache"));
+  assert.equal(await stats({ LOCAL_TASK_CACHE_DIR: "~/c", HOME: home }), join(home, "c"));
+  assert.equal(await stats({ LOCAL_TASK_CACHE_DIR: "~", HOME: home }), home);
+  const other = await cli(["stats"], { env: { LOCAL_TASK_CACHE_DIR: "~root/c" } });
+  assert.equal(other.code, 1);
+  assert.match(other.stderr, /only ~ \(your home directory\) is expanded/);
 });

@@ -56,12 +56,10 @@ import { calculateCacheKey, LiteralMapSchema, TaskCache } from "local-task-cache
 import { FsAdapter } from "local-task-cache/adapters/fs";
 import { MemoryAdapter } from "local-task-cache/adapters/memory";
 import { DenoKvAdapter } from "local-task-cache/adapters/deno-kv";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 const inputs = create(LiteralMapSchema);
 console.log(calculateCacheKey("t.produce_dc", "1", inputs));
-const cache = new TaskCache(new FsAdapter({ directory: mkdtempSync(join(tmpdir(), "ltc-consumer-")) }));
+// In the project's directory, which the test removes (not left behind in the temporary one).
+const cache = new TaskCache(new FsAdapter({ directory: "consumer-cache" }));
 await cache.set("t", "1", inputs, [], inputs);
 console.log(
   (await cache.get("t", "1", inputs)) !== undefined,
