@@ -7,7 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, renameSync } from "node:fs";
-import { mkdir, open, readdir, readFile, rm, rmdir, stat, writeFile } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rm, rmdir, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import process from "node:process";
@@ -108,7 +108,9 @@ const TEMPORARY_PREFIX = `${DBNAME}-ltc-`;
 const STALE_TEMPORARY_MS = 60 * 60 * 1000;
 
 interface State {
+  /** `undefined` where there is no database and the binding cannot create one. */
   db: SqliteConnection | undefined;
+  binding: string;
   settings: Settings;
   pageSize: number;
 }
@@ -152,8 +154,8 @@ export class DiskcacheAdapter implements CacheAdapter {
 
   /** Which SQLite binding the adapter uses, and whether it can write. */
   async binding(): Promise<{ name: string; writable: boolean }> {
-    const { db } = await this.#open();
-    return { name: db?.binding ?? "none", writable: db?.writable ?? false };
+    const { db, binding } = await this.#open();
+    return { name: binding, writable: db?.writable ?? false };
   }
 
   #open(): Promise<State> {
@@ -174,10 +176,14 @@ export class DiskcacheAdapter implements CacheAdapter {
       if (!existsSync(path)) {
         // Only a binding that can write creates the cache, as diskcache.Cache(directory) does.
         const probe = await openSqlite(":memory:");
-        const writable = probe.writable;
         probe.close();
-        if (!writable) {
-          return { db: undefined, settings: parseSettings({}), pageSize: 4096 };
+        if (!probe.writable) {
+          return {
+            db: undefined,
+            binding: probe.binding,
+            settings: parseSettings({}),
+            pageSize: 4096,
+          };
         }
         await mkdir(this.directory, { recursive: true, mode: 0o755 });
       }
@@ -191,6 +197,7 @@ export class DiskcacheAdapter implements CacheAdapter {
       const [page] = db.all("PRAGMA page_size");
       const state = {
         db,
+        binding: db.binding,
         settings: parseSettings(readSettingsTable(db)),
         pageSize: Number(page?.page_size ?? 4096),
       };
@@ -236,9 +243,7 @@ export class DiskcacheAdapter implements CacheAdapter {
           db === undefined
             ? `there is no diskcache database in ${this.directory}, and`
             : "the database is open read-only:"
-        } this runtime's SQLite (${
-          db?.binding ?? "better-sqlite3"
-        }) refuses diskcache's double-quoted triggers; write with Node >= 22.5, Deno or Bun`,
+        } this runtime's SQLite (${state.binding}) refuses diskcache's double-quoted triggers; write with Node >= 22.5, Deno or Bun`,
       );
     }
     const cleanup: SqlValue[] = [];

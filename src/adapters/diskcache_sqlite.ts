@@ -32,6 +32,8 @@ export interface SqliteConnection {
 }
 
 interface Statement {
+  /** better-sqlite3's: `false` for a statement that returns no rows (`all` refuses those). */
+  readonly reader?: boolean;
   all(...params: unknown[]): unknown[];
   run(...params: unknown[]): unknown;
 }
@@ -115,7 +117,12 @@ function wrap(
     binding,
     writable,
     all(sql, params = []) {
-      const rows = prepare(sql).all(...params.map(bind)) as Record<string, unknown>[];
+      const statement = prepare(sql);
+      if (statement.reader === false) {
+        statement.run(...params.map(bind));
+        return [];
+      }
+      const rows = statement.all(...params.map(bind)) as Record<string, unknown>[];
       return rows.map((row) => {
         const out: SqlRow = {};
         for (const [column, value] of Object.entries(row)) {
