@@ -70,13 +70,16 @@ export interface DiskcacheAdapterOptions {
  * console.log(expandCachePath("~/.flyte/local-cache")); // e.g. /home/me/.flyte/local-cache
  * ```
  */
-export function expandCachePath(path: string): string {
+export function expandCachePath(
+  path: string,
+  env: Readonly<Record<string, string | undefined>> = environment(),
+): string {
   let out = path;
   if (out === "~" || out.startsWith("~/")) {
-    out = (readEnv("HOME") ?? homedir()) + out.slice(1);
+    out = (env.HOME ?? homedir()) + out.slice(1);
   }
   return out.replace(/\$(\w+|\{[^}]*\})/g, (whole, name: string) => {
-    const value = readEnv(name.startsWith("{") ? name.slice(1, -1) : name);
+    const value = env[name.startsWith("{") ? name.slice(1, -1) : name];
     return value ?? whole;
   });
 }
@@ -86,11 +89,11 @@ export function flytekitCacheDirectory(): string {
   return expandCachePath(FLYTEKIT_CACHE_LOCATION);
 }
 
-function readEnv(name: string): string | undefined {
+function environment(): Readonly<Record<string, string | undefined>> {
   try {
-    return process.env[name];
+    return { ...process.env };
   } catch {
-    return undefined; // Deno without --allow-env
+    return {}; // Deno without --allow-env
   }
 }
 

@@ -14,6 +14,7 @@ import { create } from "@bufbuild/protobuf";
 import { LiteralMapSchema } from "../../gen/flyteidl/core/literals_pb.ts";
 import { DiskcacheAdapter } from "../../src/adapters/diskcache.ts";
 import { LocalTaskCache } from "../../src/local_task_cache.ts";
+import { main } from "../../src/cli.ts";
 import { cachedTask } from "../../src/task.ts";
 import { t as types, toLiteralMap } from "../../src/values.ts";
 import { FlytekitCache, flytekitCacheAvailability } from "../compat/flytekit_cache.ts";
@@ -146,4 +147,54 @@ test("FLYTE_LOCAL_CACHE_OVERWRITE makes every call run and replace its entry", a
     assert.equal(await task({}, { overwrite: false }), runs, "the call option wins");
   });
   await LocalTaskCache.close();
+});
+
+test("the CLI's --flytekit lists, counts, prunes and clears flytekit's directory", async (t: TestContext) => {
+  const availability = flytekitCacheAvailability();
+  if (!availability.ok) {
+    if (process.env.CI) assert.fail(`the Python stack is missing in CI: ${availability.reason}`);
+    t.skip(availability.reason);
+    return;
+  }
+  const home = await freshHome();
+  const python = new FlytekitCache(home);
+  t.after(() => python.close());
+  const inputs = (n: number) => toLiteralMap({ n: types.int }, { n }, "inputs");
+  const outputs = (bytes: number) =>
+    create(LiteralMapSchema, { literals: { o0: types.string.toLiteral("x".repeat(bytes), "o0") } });
+  const keys = [];
+  for (const [n, size] of [[1, 100], [2, 50_000], [3, 200_000]] as const) {
+    keys.push(await python.set({ task: "wf.big", version: "1", inputs: inputs(n) }, outputs(size)));
+  }
+  const run = async (...argv: string[]) => {
+    let out = "";
+    let err = "";
+    const code = await main(argv, {
+      stdout: { write: (text: string) => (out += text) },
+      stderr: { write: (text: string) => (err += text) },
+      env: { ...process.env, HOME: home },
+      isTTY: false,
+    });
+    return { code, out, err };
+  };
+  const list = await run("--flytekit", "list", "--json");
+  assert.equal(list.code, 0, list.err);
+  assert.deepEqual(JSON.parse(list.out).map((e: { key: string }) => e.key).sort(), keys.sort());
+  const stats = await run("--flytekit", "stats", "--json");
+  assert.equal(JSON.parse(stats.out).directory, join(home, ".flyte", "local-cache"));
+  assert.equal(JSON.parse(stats.out).entries, 3);
+  if (!writable) {
+    assert.equal((await run("--flytekit", "clear")).code, 1, "a read-only runtime cannot clear");
+    return;
+  }
+  const pruned = await run("--flytekit", "prune", "--max-size", "210k", "--json");
+  assert.equal(pruned.code, 0, pruned.err);
+  assert.equal(JSON.parse(pruned.out).removed, 2);
+  let report = await python.check();
+  assert.deepEqual(report.warnings, []);
+  assert.equal(report.len, 1);
+  const cleared = await run("--flytekit", "clear", "--json");
+  assert.equal(cleared.code, 0, cleared.err);
+  report = await python.check();
+  assert.deepEqual([report.warnings, report.len, report.files], [[], 0, 0]);
 });
