@@ -16,6 +16,8 @@ One JSON request per line on stdin, one JSON answer per line on stdout (oracle.s
                       "size_sum": int, "files": int}
         Cache.check() on a fresh Cache of the directory, len(cache), cache.volume(), and the
         rows, SUM(size) and .val files counted independently
+  {"op": "fix"} -> {"warnings": [str]}  Cache.check(fix=True) until it finds nothing to fix (at
+        most 3 rounds: removing a file can leave its folders empty), then Cache.check()
   {"op": "raw_set", "key": str, "bytes": b64 | absent, "pickle": any JSON | absent}
         cache.set(key, bytes) or cache.set(key, <the JSON value as a Python object>, pickled)
   {"op": "raw_get", "key"} -> {"value": b64 | null}  cache.get(key) for bytes values
@@ -24,11 +26,22 @@ One JSON request per line on stdin, one JSON answer per line on stdout (oracle.s
   {"op": "fill", "prefix": str, "count": int, "size": int} -> {"len", "volume"}
         cache.set(prefix + i, os.urandom(size)) for each i: Python's own writes and culling
   {"op": "clear"} -> {"removed": int}  LocalTaskCache.clear()
+  {"op": "churn", "seconds": float, "seed": int, "task", "version",
+   "inputs": [b64 LiteralMap per key number], "values": [[key number, b64 LiteralMap], ...]}
+        -> {"counters": {op: n}, "reads": [[key, writer, seq, md5 hex of the stored bytes]],
+            "problems": [str]}
+        for `seconds`, a random mix on flytekit's path: LocalTaskCache.get (the stamp of what it
+        reads checked, the read reported once per distinct value), set of one of `values`,
+        cache.delete, and now and then LocalTaskCache.clear
   {"op": "sql", "statement": str, "params": [...]} -> {"rows": [[...]]}  one statement on
         cache.db in its own sqlite3 connection, committed (for tests that damage rows)
 """
 import base64
+import hashlib
 import os
+import random
+import struct
+import time
 import sqlite3
 import sys
 
@@ -115,6 +128,49 @@ def check():
             "size_sum": size_sum, "files": files}
 
 
+def churn(request):
+    rng = random.Random(request["seed"])
+    task, version = request["task"], request["version"]
+    keys = [oracle.cache_key(task, version, LiteralMap.FromString(base64.b64decode(i)))
+            for i in request["inputs"]]
+    values = [(key, base64.b64decode(value)) for key, value in request["values"]]
+    counters, reads, seen, problems = {}, [], set(), []
+    end = time.monotonic() + request["seconds"]
+    while time.monotonic() < end:
+        n = rng.randrange(len(keys))
+        choice = rng.random()
+        if choice < 0.55:
+            op = "get"
+            stored = cache().get(keys[n])
+            if stored is not None:
+                op = "hit"
+                try:
+                    literal = LiteralMap.FromString(stored).literals["v"]
+                    stamp = literal.scalar.binary.value[:12]
+                    key, writer, seq = struct.unpack(">III", stamp)
+                except Exception as error:
+                    problems.append(f"key {n}: unparsable value ({error})")
+                    continue
+                if key != n:
+                    problems.append(f"key {n}: the value of key {key}")
+                digest = hashlib.md5(stored).hexdigest()
+                if (writer, seq, digest) not in seen:
+                    seen.add((writer, seq, digest))
+                    reads.append([n, writer, seq, digest])
+        elif choice < 0.9:
+            op = "set"
+            key, value = values[rng.randrange(len(values))]
+            cache().set(keys[key], value)
+        elif choice < 0.995:
+            op = "delete"
+            cache().delete(keys[n])
+        else:
+            op = "clear"
+            LocalTaskCache.clear()
+        counters[op] = counters.get(op, 0) + 1
+    return {"counters": counters, "reads": reads, "problems": problems}
+
+
 def answer(request):
     op = request["op"]
     if op == "key":
@@ -129,6 +185,15 @@ def answer(request):
         return {"key": oracle.cache_key(*arguments(request)), "value": value}
     if op == "check":
         return check()
+    if op == "fix":
+        fresh = Cache(os.path.expanduser(CACHE_LOCATION))
+        try:
+            for _ in range(3):
+                if not fresh.check(fix=True):
+                    break
+            return {"warnings": [str(w.message) for w in fresh.check()]}
+        finally:
+            fresh.close()
     if op == "raw_set":
         if "pickle" in request:
             cache().set(request["key"], request["pickle"])
@@ -146,6 +211,8 @@ def answer(request):
         for i in range(request["count"]):
             cache().set(f"{request['prefix']}{i}", os.urandom(request["size"]))
         return {"len": len(cache()), "volume": cache().volume()}
+    if op == "churn":
+        return churn(request)
     if op == "sql":
         con = sqlite3.connect(os.path.join(os.path.expanduser(CACHE_LOCATION), "cache.db"))
         try:
