@@ -8,7 +8,7 @@
  * @module
  */
 import process from "node:process";
-import { cachedTask, LocalTaskCache, t } from "../../src/mod.ts";
+import { cachedTask, LocalTaskCache, t } from "local-task-cache";
 
 await LocalTaskCache.initialize({ flytekit: true });
 
