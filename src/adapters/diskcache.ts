@@ -6,8 +6,18 @@
  * @module
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, renameSync } from "node:fs";
-import { mkdir, open, readdir, readFile, rm, rmdir, stat } from "node:fs/promises";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { mkdir, open, readdir, readFile, rm, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import process from "node:process";
@@ -107,6 +117,11 @@ const LEASE_KEY = "local-task-cache-lease:";
 const VALUE_FILE = /^[0-9a-f]{2}[/\\][0-9a-f]{2}[/\\][0-9a-f]{28}\.val$/;
 /** Our temporary files: diskcache's `check()` skips every path with `cache.db` in it. */
 const TEMPORARY_PREFIX = `${DBNAME}-ltc-`;
+/**
+ * Value files up to this size are read and written with synchronous calls (from the page cache,
+ * much cheaper than trips through the thread pool); larger ones asynchronously.
+ */
+const SYNC_IO_LIMIT = 4 * 1024 * 1024;
 /** Temporary files left by a killed process are removed once they are this old. */
 const STALE_TEMPORARY_MS = 60 * 60 * 1000;
 
@@ -269,17 +284,21 @@ export class DiskcacheAdapter implements CacheAdapter {
     }, action).catch((error) => {
       throw storageError(error, `cannot ${action} in ${this.directory}`);
     });
-    await Promise.all(cleanup.map((file) => this.#removeFile(file)));
+    for (const file of cleanup) this.#removeFile(file);
     return result;
   }
 
   /** `Disk.remove`: a value file, then its two directories when empty. Foreign names are kept. */
-  async #removeFile(filename: SqlValue): Promise<void> {
+  #removeFile(filename: SqlValue): void {
     if (typeof filename !== "string" || !VALUE_FILE.test(filename)) return;
-    const path = join(this.directory, filename);
-    await rm(path, { force: true }).catch(() => {});
-    for (const dir of [dirname(path), dirname(dirname(path))]) {
-      await rmdir(dir).catch(() => {});
+    let path = join(this.directory, filename);
+    for (const remove of [unlinkSync, rmdirSync, rmdirSync]) {
+      try {
+        remove(path);
+      } catch {
+        // Gone already (another process removed it), or the folder is not empty.
+      }
+      path = dirname(path);
     }
   }
 
@@ -343,7 +362,8 @@ export class DiskcacheAdapter implements CacheAdapter {
     const filename = row.filename;
     if (typeof filename !== "string" || !VALUE_FILE.test(filename)) return undefined;
     try {
-      const bytes = await readFile(join(this.directory, filename));
+      const path = join(this.directory, filename);
+      const bytes = Number(row.size) <= SYNC_IO_LIMIT ? readFileSync(path) : await readFile(path);
       if (bytes.length !== Number(row.size)) return undefined; // truncated or overwritten
       return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
     } catch {
@@ -406,7 +426,7 @@ export class DiskcacheAdapter implements CacheAdapter {
       const hex = randomBytes(16).toString("hex");
       filename = join(hex.slice(0, 2), hex.slice(2, 4), `${hex.slice(4)}.val`);
       temporary = join(this.directory, `${TEMPORARY_PREFIX}${hex}.tmp`);
-      await writeValueFile(temporary, value).catch((error) => {
+      await writeValueFile(temporary, value).catch((error: unknown) => {
         throw storageError(error, `cannot store an entry in ${this.directory}`);
       });
     }
@@ -571,6 +591,15 @@ export class DiskcacheAdapter implements CacheAdapter {
 
 /** A value file written completely before it is named in a row. */
 async function writeValueFile(path: string, value: Uint8Array): Promise<void> {
+  if (value.length <= SYNC_IO_LIMIT) {
+    const fd = openSync(path, "wx", 0o644);
+    try {
+      for (let at = 0; at < value.length;) at += writeSync(fd, value, at);
+    } finally {
+      closeSync(fd);
+    }
+    return;
+  }
   const handle = await open(path, "wx", 0o644);
   try {
     await handle.writeFile(value);
