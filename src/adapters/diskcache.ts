@@ -612,12 +612,13 @@ async function writeValueFile(path: string, value: Uint8Array): Promise<void> {
 function placeFile(from: string, to: string): void {
   for (let attempt = 1;; attempt++) {
     try {
-      mkdirSync(dirname(to), { recursive: true, mode: 0o755 });
+      // Most folders exist already (256 x 256 of them): make them only when the rename says so.
+      if (attempt > 1) mkdirSync(dirname(to), { recursive: true, mode: 0o755 });
       renameSync(from, to);
       return;
     } catch (error) {
       // Another cache removed the directories after the mkdir (diskcache's `_write` retries too).
-      if ((error as { code?: string }).code !== "ENOENT" || attempt === 10) throw error;
+      if ((error as { code?: string }).code !== "ENOENT" || attempt === 11) throw error;
     }
   }
 }
