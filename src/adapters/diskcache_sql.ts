@@ -192,37 +192,19 @@ export interface RowColumns {
   value: SqlValue;
 }
 
+/** The values of a row's columns from `store_time` on, in diskcache's order. */
+function columnValues(now: number, c: RowColumns): SqlValue[] {
+  return [now, c.expireTime, now, 0, c.tag, c.size, c.mode, c.filename, c.value];
+}
+
 /** `Cache._row_update(rowid, now, columns)`. */
 export function rowUpdate(db: SqliteConnection, rowid: number, now: number, c: RowColumns): void {
-  db.run(ROW_UPDATE, [
-    now,
-    c.expireTime,
-    now,
-    0,
-    c.tag,
-    c.size,
-    c.mode,
-    c.filename,
-    c.value,
-    rowid,
-  ]);
+  db.run(ROW_UPDATE, [...columnValues(now, c), rowid]);
 }
 
 /** `Cache._row_insert(key, raw, now, columns)`. */
 export function rowInsert(db: SqliteConnection, key: SqlValue, now: number, c: RowColumns): void {
-  db.run(ROW_INSERT, [
-    key,
-    1,
-    now,
-    c.expireTime,
-    now,
-    0,
-    c.tag,
-    c.size,
-    c.mode,
-    c.filename,
-    c.value,
-  ]);
+  db.run(ROW_INSERT, [key, 1, ...columnValues(now, c)]);
 }
 
 /**

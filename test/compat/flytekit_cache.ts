@@ -7,8 +7,10 @@
  */
 import { Buffer } from "node:buffer";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import assert from "node:assert/strict";
 import process from "node:process";
 import { createInterface } from "node:readline";
+import type { TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
 import { toBinary } from "@bufbuild/protobuf";
 import { type LiteralMap, LiteralMapSchema } from "../../gen/flyteidl/core/literals_pb.ts";
@@ -26,6 +28,18 @@ export function flytekitCacheAvailability(): { ok: true } | { ok: false; reason:
     return { ok: false, reason: `${PYTHON} lacks diskcache (Debian python3-diskcache)` };
   }
   return { ok: true };
+}
+
+/**
+ * Whether a test can use the Python side: if not, it is skipped with the reason, or fails under
+ * CI (`CI` set), where a missing package must never pass as a skip.
+ */
+export function requirePython(t: TestContext): boolean {
+  const availability = flytekitCacheAvailability();
+  if (availability.ok) return true;
+  if (process.env.CI) assert.fail(`the Python stack is missing in CI: ${availability.reason}`);
+  t.skip(availability.reason);
+  return false;
 }
 
 /** What `check` reports: diskcache's own `Cache.check()` and counts. */

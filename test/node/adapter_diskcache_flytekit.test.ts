@@ -17,7 +17,7 @@ import { LocalTaskCache } from "../../src/local_task_cache.ts";
 import { main } from "../../src/cli.ts";
 import { cachedTask } from "../../src/task.ts";
 import { t as types, toLiteralMap } from "../../src/values.ts";
-import { FlytekitCache, flytekitCacheAvailability } from "../compat/flytekit_cache.ts";
+import { FlytekitCache, requirePython } from "../compat/flytekit_cache.ts";
 
 const homes: string[] = [];
 after(async () => {
@@ -78,12 +78,7 @@ test("LOCAL_TASK_CACHE_FLYTEKIT and initialize({ flytekit }) open flytekit's dir
 });
 
 test("a cached task and flytekit's LocalTaskCache hit each other's results", async (t: TestContext) => {
-  const availability = flytekitCacheAvailability();
-  if (!availability.ok) {
-    if (process.env.CI) assert.fail(`the Python stack is missing in CI: ${availability.reason}`);
-    t.skip(availability.reason);
-    return;
-  }
+  if (!requirePython(t)) return;
   const home = await freshHome();
   const python = new FlytekitCache(home);
   t.after(() => python.close());
@@ -150,12 +145,7 @@ test("FLYTE_LOCAL_CACHE_OVERWRITE makes every call run and replace its entry", a
 });
 
 test("the CLI's --flytekit lists, counts, prunes and clears flytekit's directory", async (t: TestContext) => {
-  const availability = flytekitCacheAvailability();
-  if (!availability.ok) {
-    if (process.env.CI) assert.fail(`the Python stack is missing in CI: ${availability.reason}`);
-    t.skip(availability.reason);
-    return;
-  }
+  if (!requirePython(t)) return;
   const home = await freshHome();
   const python = new FlytekitCache(home);
   t.after(() => python.close());

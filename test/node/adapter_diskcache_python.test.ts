@@ -12,7 +12,6 @@ import assert from "node:assert/strict";
 import { mkdtemp, readdir, rm, truncate } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
 import { after, test, type TestContext } from "node:test";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { type LiteralMap, LiteralMapSchema } from "../../gen/flyteidl/core/literals_pb.ts";
@@ -24,7 +23,7 @@ import { patternBytes } from "../conformance/adapter_suite.ts";
 import {
   type CheckReport,
   FlytekitCache,
-  flytekitCacheAvailability,
+  requirePython,
   type TaskCall,
 } from "../compat/flytekit_cache.ts";
 
@@ -32,7 +31,6 @@ const KiB = 1024;
 const MiB = 1024 * KiB;
 const SIZES = [KiB, 32 * KiB - 1, 32 * KiB, MiB, 50 * MiB];
 
-const availability = flytekitCacheAvailability();
 const homes: string[] = [];
 const pythons: FlytekitCache[] = [];
 after(async () => {
@@ -42,11 +40,7 @@ after(async () => {
 
 /** A HOME with flytekit's cache directory under it, Python on it, and our adapter on it. */
 async function setup(t: TestContext) {
-  if (!availability.ok) {
-    if (process.env.CI) assert.fail(`the Python stack is missing in CI: ${availability.reason}`);
-    t.skip(availability.reason);
-    return undefined;
-  }
+  if (!requirePython(t)) return undefined;
   const home = await mkdtemp(join(tmpdir(), "ltc-flytekit-"));
   homes.push(home);
   const directory = join(home, ".flyte", "local-cache");
