@@ -1,15 +1,18 @@
 /**
  * DiskcacheAdapter: the conformance suite on a real diskcache directory (where the runtime's
  * SQLite can write it), the binding each runtime gets, path expansion as diskcache does it, and
- * `get`'s `expect` on rows with and without task metadata. The tests against Python's diskcache
+ * `get`'s `expect` on rows with and without task metadata, the error naming what to install
+ * where no SQLite binding loads (Node 20 without better-sqlite3). The tests against Python's diskcache
  * are in adapter_diskcache_python.test.ts.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import {
   DiskcacheAdapter,
   expandCachePath,
@@ -86,6 +89,33 @@ if (binding.writable) {
     } finally {
       await adapter.close();
     }
+  });
+
+  test("without better-sqlite3 (and node:sqlite), the error names what to install", async () => {
+    // Node 20 with better-sqlite3 made unresolvable by a module hook, in a process of its own.
+    const hooks = 'export async function resolve(s, c, next) { if (s === "better-sqlite3") ' +
+      '{ const e = new Error("Cannot find package"); e.code = "ERR_MODULE_NOT_FOUND"; throw e; } ' +
+      "return next(s, c); }";
+    const register = 'import { register } from "node:module"; ' +
+      `register("data:text/javascript,${encodeURIComponent(hooks)}");`;
+    const adapterUrl = new URL("../../src/adapters/diskcache.ts", import.meta.url).href;
+    const script = `import { DiskcacheAdapter } from ${JSON.stringify(adapterUrl)};
+      try { await new DiskcacheAdapter({ directory: process.argv[1] }).get("k"); console.log("no error"); }
+      catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`;
+    const run = spawnSync(process.execPath, [
+      "--import",
+      `data:text/javascript,${encodeURIComponent(register)}`,
+      "--import",
+      "tsx",
+      "--input-type=module",
+      "-e",
+      script,
+      join(await freshDirectory(), "cache"),
+    ], { encoding: "utf8", cwd: fileURLToPath(new URL("../..", import.meta.url)) });
+    const { code, message } = JSON.parse(run.stdout.trim().split("\n").pop()!);
+    assert.equal(code, "IO", run.stderr);
+    assert.match(message, /npm install better-sqlite3@12/);
+    assert.match(message, /Node >= 22\.5/);
   });
 }
 
