@@ -33,6 +33,9 @@ One JSON request per line on stdin, one JSON answer per line on stdout (oracle.s
         for `seconds`, a random mix on flytekit's path: LocalTaskCache.get (the stamp of what it
         reads checked, the read reported once per distinct value), set of one of `values`,
         cache.delete, and now and then LocalTaskCache.clear
+  {"op": "lock", "seconds": float} -> {"locked": true}  once another connection (a thread of
+        this process) holds SQLite's write lock (BEGIN IMMEDIATE, as a diskcache writer takes
+        it); it commits after `seconds`, meanwhile this process answers further requests
   {"op": "sql", "statement": str, "params": [...]} -> {"rows": [[...]]}  one statement on
         cache.db in its own sqlite3 connection, committed (for tests that damage rows)
 """
@@ -41,6 +44,7 @@ import hashlib
 import os
 import random
 import struct
+import threading
 import time
 import sqlite3
 import sys
@@ -211,6 +215,22 @@ def answer(request):
         for i in range(request["count"]):
             cache().set(f"{request['prefix']}{i}", os.urandom(request["size"]))
         return {"len": len(cache()), "volume": cache().volume()}
+    if op == "lock":
+        locked = threading.Event()
+
+        def hold():
+            con = sqlite3.connect(
+                os.path.join(os.path.expanduser(CACHE_LOCATION), "cache.db"), isolation_level=None
+            )
+            con.execute("BEGIN IMMEDIATE")
+            locked.set()
+            time.sleep(request["seconds"])
+            con.execute("COMMIT")
+            con.close()
+
+        threading.Thread(target=hold, daemon=True).start()
+        locked.wait()
+        return {"locked": True}
     if op == "churn":
         return churn(request)
     if op == "sql":

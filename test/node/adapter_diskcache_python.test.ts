@@ -272,3 +272,30 @@ test("pickled, damaged and foreign rows, missing and truncated files read as mis
     assert.equal(await adapter.delete("bad-name"), true);
   }
 });
+
+test("a database Python holds locked is waited for, and BLOCKED past busyTimeoutMs", async (t) => {
+  const s = await setup(t);
+  if (!s) return;
+  if (!s.writable) {
+    await s.python.rawSet("k", patternBytes(100, 1));
+    await s.python.request("lock", { seconds: 1 });
+    assert.deepEqual(await s.adapter.get("k"), patternBytes(100, 1), "reads go on under the lock");
+    return;
+  }
+  await s.python.request("lock", { seconds: 1.5 });
+  // Held now: our write waits (retrying "database is locked") and lands once Python commits.
+  await s.adapter.set("k", patternBytes(100, 1));
+  assert.deepEqual(await s.python.rawGet("k"), patternBytes(100, 1));
+  const impatient = new DiskcacheAdapter({ directory: s.directory, busyTimeoutMs: 200 });
+  t.after(() => impatient.close());
+  await impatient.get("k"); // opened before the lock
+  await s.python.request("lock", { seconds: 1.5 });
+  assert.deepEqual(await impatient.get("k"), patternBytes(100, 1), "reads go on under the lock");
+  await assert.rejects(impatient.set("k", patternBytes(100, 2)), (error) => {
+    assert.ok(error instanceof CacheError);
+    assert.equal(error.code, "BLOCKED");
+    return true;
+  });
+  assertClean(await s.python.check(), 1, "after a write that gave up");
+  assert.deepEqual(await s.python.rawGet("k"), patternBytes(100, 1), "the old value stands");
+});
