@@ -269,7 +269,7 @@ export class DiskcacheAdapter implements CacheAdapter {
       db.run("BEGIN IMMEDIATE");
       cleanup.length = 0;
       try {
-        state.settings = parseSettings(readSettingsTable(db));
+        state.settings = parseSettings(readSettingsTable(db, "acted-on"));
         const value = fn(db, state, (file) => cleanup.push(file));
         db.run("COMMIT");
         return value;

@@ -79,11 +79,22 @@ function applyPragmas(db: SqliteConnection, settings: Record<string, SqlValue>):
   }
 }
 
-/** The `Settings` table as a record; empty when the table does not exist yet. */
-export function readSettingsTable(db: SqliteConnection): Record<string, SqlValue> {
+/** The settings `parseSettings` reads. */
+const ACTED_ON =
+  "('eviction_policy', 'size_limit', 'cull_limit', 'disk_min_file_size', 'statistics')";
+
+/**
+ * The `Settings` table as a record (with `only`, just the settings the adapter acts on); empty
+ * when the table does not exist yet.
+ */
+export function readSettingsTable(
+  db: SqliteConnection,
+  only?: "acted-on",
+): Record<string, SqlValue> {
   try {
     const out: Record<string, SqlValue> = {};
-    for (const row of db.all("SELECT key, value FROM Settings")) {
+    const where = only === undefined ? "" : ` WHERE key IN ${ACTED_ON}`;
+    for (const row of db.all(`SELECT key, value FROM Settings${where}`)) {
       out[String(row.key)] = row.value ?? null;
     }
     return out;

@@ -53,7 +53,7 @@ export async function openSqlite(path: string): Promise<SqliteConnection> {
     const { Database } = await load("bun:sqlite") as {
       Database: new (path: string) => RawDatabase & { query?: unknown };
     };
-    return wrap("bun:sqlite", new Database(path), (value) => value);
+    return wrap("bun:sqlite", new Database(path), (value) => value, true);
   }
   let nodeSqlite: Record<string, unknown> | undefined;
   try {
@@ -67,7 +67,8 @@ export async function openSqlite(path: string): Promise<SqliteConnection> {
       options: Record<string, unknown>,
     ) => RawDatabase;
     const db = new DatabaseSync(path, { enableDoubleQuotedStringLiterals: true });
-    return wrap("node:sqlite", db, (value) => value);
+    // node:sqlite returns BLOBs as fresh, plain Uint8Arrays: its rows are handed on as they are.
+    return wrap("node:sqlite", db, (value) => value, false);
   }
   let betterSqlite: (new (path: string) => RawDatabase) | undefined;
   try {
@@ -88,6 +89,7 @@ export async function openSqlite(path: string): Promise<SqliteConnection> {
     "better-sqlite3",
     new betterSqlite(path),
     (value) => value instanceof Uint8Array ? Buffer.from(value) : value,
+    true,
   );
 }
 
@@ -95,6 +97,8 @@ function wrap(
   binding: string,
   db: RawDatabase,
   bind: (value: SqlValue) => unknown,
+  /** Whether BLOBs come back as Buffers (or shared), to be copied into plain Uint8Arrays. */
+  copyBlobs: boolean,
 ): SqliteConnection {
   const statements = new Map<string, Statement>();
   const prepare = (sql: string) => {
@@ -123,6 +127,7 @@ function wrap(
         return [];
       }
       const rows = statement.all(...params.map(bind)) as Record<string, unknown>[];
+      if (!copyBlobs) return rows as SqlRow[];
       return rows.map((row) => {
         const out: SqlRow = {};
         for (const [column, value] of Object.entries(row)) {
