@@ -180,11 +180,16 @@ export class DiskcacheAdapter implements CacheAdapter {
     if (this.#closed) {
       return Promise.reject(new CacheError("CLOSED", "this DiskcacheAdapter is closed"));
     }
-    this.#state ??= this.#connect().catch((error) => {
-      this.#state = undefined;
+    const opening = this.#state ??= this.#connect().then((state) => {
+      // No database yet (and a binding that cannot create one): look again next time, since
+      // flytekit may create it meanwhile.
+      if (state.db === undefined && this.#state === opening) this.#state = undefined;
+      return state;
+    }, (error) => {
+      if (this.#state === opening) this.#state = undefined;
       throw error;
     });
-    return this.#state;
+    return opening;
   }
 
   async #connect(): Promise<State> {

@@ -299,3 +299,17 @@ test("a database Python holds locked is waited for, and BLOCKED past busyTimeout
   assertClean(await s.python.check(), 1, "after a write that gave up");
   assert.deepEqual(await s.python.rawGet("k"), patternBytes(100, 1), "the old value stands");
 });
+
+test("an adapter used before flytekit created its cache sees the cache afterwards", async (t) => {
+  if (!requirePython(t)) return;
+  const home = await mkdtemp(join(tmpdir(), "ltc-flytekit-"));
+  homes.push(home);
+  const adapter = new DiskcacheAdapter({ directory: join(home, ".flyte", "local-cache") });
+  t.after(() => adapter.close());
+  assert.equal(await adapter.get(keyOf(call(1))), undefined, "nothing there yet");
+  const python = new FlytekitCache(home);
+  pythons.push(python);
+  const outputs = outputsOfSize(KiB, 5);
+  await python.set(call(1), outputs);
+  assert.deepEqual(await adapter.get(keyOf(call(1))), toBinary(LiteralMapSchema, outputs));
+});
