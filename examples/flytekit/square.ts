@@ -1,7 +1,7 @@
 /**
  * The JavaScript side of the example: the same task as square.py, a `cachedTask` on flytekit's
  * own cache directory (`~/.flyte/local-cache`), so either side hits what the other computed.
- * Writing needs SQLite that accepts diskcache's schema: Node >= 22.5, Deno or Bun.
+ * Writing needs SQLite that accepts diskcache's schema: Node >= 22.13, Deno or Bun.
  *
  *     node --import tsx examples/flytekit/square.ts 3
  *

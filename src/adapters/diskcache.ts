@@ -144,7 +144,7 @@ interface State {
  *   other modes, missing or truncated files, values that are not bytes.
  * - Task metadata is kept in the row's `tag` (flytekit leaves it empty): a row without it (one
  *   flytekit wrote) lists with empty task name and version, and `get`'s `expect` accepts it.
- * - SQLite comes from the runtime: `bun:sqlite`, `node:sqlite` (Node >= 22.5, Deno), or the
+ * - SQLite comes from the runtime: `bun:sqlite`, `node:sqlite` (Node >= 22.13, Deno), or the
  *   optional peer dependency `better-sqlite3@12` in Node 20, which can only read (it refuses
  *   diskcache's triggers): there `set`, `delete` and `clear` fail with `PERMISSION_DENIED`.
  * - Not for browsers.
@@ -266,7 +266,7 @@ export class DiskcacheAdapter implements CacheAdapter {
           db === undefined
             ? `there is no diskcache database in ${this.directory}, and`
             : "the database is open read-only:"
-        } this runtime's SQLite (${state.binding}) refuses diskcache's double-quoted triggers; write with Node >= 22.5, Deno or Bun`,
+        } this runtime's SQLite (${state.binding}) refuses diskcache's double-quoted triggers; write with Node >= 22.13, Deno or Bun`,
       );
     }
     const cleanup: SqlValue[] = [];

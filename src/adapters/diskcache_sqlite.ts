@@ -1,6 +1,6 @@
 /**
  * The SQLite binding under `DiskcacheAdapter`, from what the runtime has: `bun:sqlite` in Bun,
- * `node:sqlite` in Node >= 22.5 and Deno (with double-quoted string literals on, which
+ * `node:sqlite` in Node >= 22.13 and Deno (with double-quoted string literals on, which
  * diskcache's triggers need), else the npm package `better-sqlite3` (version 12, for Node 20).
  * Never loaded by the main entry, so never in a browser bundle.
  *
@@ -59,7 +59,7 @@ export async function openSqlite(path: string): Promise<SqliteConnection> {
   try {
     nodeSqlite = await load("node:sqlite");
   } catch {
-    // Node < 22.5 (or without --experimental-sqlite before 22.13): try better-sqlite3.
+    // Node < 22.13 without --experimental-sqlite (Node 20: none at all): try better-sqlite3.
   }
   if (nodeSqlite !== undefined) {
     const DatabaseSync = nodeSqlite.DatabaseSync as new (
@@ -77,9 +77,9 @@ export async function openSqlite(path: string): Promise<SqliteConnection> {
   } catch (error) {
     throw new CacheError(
       "IO",
-      "DiskcacheAdapter needs SQLite: this runtime has neither node:sqlite (Node >= 22.5, " +
+      "DiskcacheAdapter needs SQLite: this runtime has neither node:sqlite (Node >= 22.13, " +
         "Deno) nor bun:sqlite (Bun); in Node 20 install the optional peer dependency " +
-        "better-sqlite3 version 12 (`npm install better-sqlite3@12`), or run Node >= 22.5",
+        "better-sqlite3 version 12 (`npm install better-sqlite3@12`), or run Node >= 22.13",
       { cause: error },
     );
   }

@@ -2,7 +2,7 @@
  * A JavaScript process of part 7 (test/faults/diskcache_multi.ts): the file workload's random
  * mix of TaskCache operations (test/faults/workload.ts) on a DiskcacheAdapter directory shared
  * with other processes and with Python's diskcache, until told to stop (or killed). Runs in
- * Node >= 22.5 (`node:sqlite`), Deno or Bun.
+ * Node >= 22.13 (`node:sqlite`), Deno or Bun.
  *
  * `<runtime> test/faults/diskcache_child.ts <directory> <writer> <seed> <keys> [once]`
  *

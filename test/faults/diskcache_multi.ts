@@ -1,5 +1,5 @@
 /**
- * Part 7: flytekit's cache shared. Two JavaScript processes (Node >= 22.5 with `node:sqlite`)
+ * Part 7: flytekit's cache shared. Two JavaScript processes (Node >= 22.13 with `node:sqlite`)
  * run the file workload on ONE DiskcacheAdapter directory, SIGKILLed at random and started
  * again, while a Python process runs flytekit's LocalTaskCache path (Debian's diskcache, keys
  * from the oracle) on the same directory: gets, sets, deletes and clears. Every read on either

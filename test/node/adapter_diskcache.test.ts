@@ -83,7 +83,7 @@ if (binding.writable) {
       await assert.rejects(adapter.set("k", patternBytes(3)), (error) => {
         assert.ok(error instanceof CacheError);
         assert.equal(error.code, "PERMISSION_DENIED");
-        assert.match(error.message, /better-sqlite3.*Node >= 22\.5, Deno or Bun/);
+        assert.match(error.message, /better-sqlite3.*Node >= 22\.13, Deno or Bun/);
         return true;
       });
     } finally {
@@ -115,7 +115,7 @@ if (binding.writable) {
     const { code, message } = JSON.parse(run.stdout.trim().split("\n").pop()!);
     assert.equal(code, "IO", run.stderr);
     assert.match(message, /npm install better-sqlite3@12/);
-    assert.match(message, /Node >= 22\.5/);
+    assert.match(message, /Node >= 22\.13/);
   });
 }
 

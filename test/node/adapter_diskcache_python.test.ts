@@ -114,7 +114,7 @@ async function rejectsReadOnly(promise: Promise<unknown>) {
   await assert.rejects(promise, (error) => {
     assert.ok(error instanceof CacheError);
     assert.equal(error.code, "PERMISSION_DENIED");
-    assert.match(error.message, /Node >= 22\.5, Deno or Bun/);
+    assert.match(error.message, /Node >= 22\.13, Deno or Bun/);
     return true;
   });
 }
