@@ -6,33 +6,37 @@
  * @module
  */
 import { randomBytes } from "node:crypto";
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmdirSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
-import { mkdir, open, readdir, readFile, rm, stat } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import process from "node:process";
 import type { CacheAdapter, EntryInfo, EntryMetadata, GetOptions, Lease } from "../adapter.ts";
 import { READ_TIME_RESOLUTION_MS } from "../adapter.ts";
-import { CacheError, type CacheErrorCode } from "../errors.ts";
+import { CacheError } from "../errors.ts";
+import {
+  newValueFile,
+  placeFile,
+  readValueFile,
+  removeValueFile,
+  storageError,
+  sweepTemporaries,
+  writeValueFile,
+} from "./diskcache_files.ts";
 import {
   configureConnection,
   cull,
   DBNAME,
   EVICTION_POLICY,
+  formatTag,
+  fromDbKey,
   initializeDatabase,
+  LEASE_KEY,
+  LEASE_TAG,
   MODE_BINARY,
   MODE_RAW,
   parseSettings,
+  parseTag,
   readSettingsTable,
   type RowColumns,
   rowInsert,
@@ -42,6 +46,7 @@ import {
   SELECT_FOR_SET,
   SELECT_ROW,
   type Settings,
+  toDbKey,
 } from "./diskcache_sql.ts";
 import {
   isBusy,
@@ -106,24 +111,6 @@ function environment(): Readonly<Record<string, string | undefined>> {
     return {}; // Deno without --allow-env
   }
 }
-
-/** The tag of a row written with task metadata; flytekit's rows have none (NULL). */
-const TAG_PREFIX = "local-task-cache:";
-/** The tag of a lease row. */
-const LEASE_TAG = "local-task-cache-lease";
-/** The key prefix of lease rows. */
-const LEASE_KEY = "local-task-cache-lease:";
-/** A value file's name as diskcache makes them: `ab/cd/<28 hex>.val`. */
-const VALUE_FILE = /^[0-9a-f]{2}[/\\][0-9a-f]{2}[/\\][0-9a-f]{28}\.val$/;
-/** Our temporary files: diskcache's `check()` skips every path with `cache.db` in it. */
-const TEMPORARY_PREFIX = `${DBNAME}-ltc-`;
-/**
- * Value files up to this size are read and written with synchronous calls (from the page cache,
- * much cheaper than trips through the thread pool); larger ones asynchronously.
- */
-const SYNC_IO_LIMIT = 4 * 1024 * 1024;
-/** Temporary files left by a killed process are removed once they are this old. */
-const STALE_TEMPORARY_MS = 60 * 60 * 1000;
 
 interface State {
   /** `undefined` where there is no database and the binding cannot create one. */
@@ -224,7 +211,7 @@ export class DiskcacheAdapter implements CacheAdapter {
         settings: parseSettings(readSettingsTable(db)),
         pageSize: Number(page?.page_size ?? 4096),
       };
-      if (db.writable) void this.#sweepTemporaries();
+      if (db.writable) void sweepTemporaries(this.directory);
       return state;
     } catch (error) {
       db?.close();
@@ -289,36 +276,8 @@ export class DiskcacheAdapter implements CacheAdapter {
     }, action).catch((error) => {
       throw storageError(error, `cannot ${action} in ${this.directory}`);
     });
-    for (const file of cleanup) this.#removeFile(file);
+    for (const file of cleanup) removeValueFile(this.directory, file);
     return result;
-  }
-
-  /** `Disk.remove`: a value file, then its two directories when empty. Foreign names are kept. */
-  #removeFile(filename: SqlValue): void {
-    if (typeof filename !== "string" || !VALUE_FILE.test(filename)) return;
-    let path = join(this.directory, filename);
-    for (const remove of [unlinkSync, rmdirSync, rmdirSync]) {
-      try {
-        remove(path);
-      } catch {
-        // Gone already (another process removed it), or the folder is not empty.
-      }
-      path = dirname(path);
-    }
-  }
-
-  /** Temporary files of killed writers, once they are an hour old. */
-  async #sweepTemporaries(): Promise<void> {
-    try {
-      for (const name of await readdir(this.directory)) {
-        if (!name.startsWith(TEMPORARY_PREFIX)) continue;
-        const path = join(this.directory, name);
-        const info = await stat(path);
-        if (Date.now() - info.mtimeMs > STALE_TEMPORARY_MS) await rm(path, { force: true });
-      }
-    } catch {
-      // Best effort.
-    }
   }
 
   /**
@@ -364,16 +323,7 @@ export class DiskcacheAdapter implements CacheAdapter {
       return row.value instanceof Uint8Array ? row.value : undefined;
     }
     if (row.mode !== MODE_BINARY) return undefined; // pickled (4), text (3) or unknown
-    const filename = row.filename;
-    if (typeof filename !== "string" || !VALUE_FILE.test(filename)) return undefined;
-    try {
-      const path = join(this.directory, filename);
-      const bytes = Number(row.size) <= SYNC_IO_LIMIT ? readFileSync(path) : await readFile(path);
-      if (bytes.length !== Number(row.size)) return undefined; // truncated or overwritten
-      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
-    } catch {
-      return undefined; // removed meanwhile, or unreadable
-    }
+    return await readValueFile(this.directory, row.filename, Number(row.size));
   }
 
   /** A hit's read time (and diskcache's own update under LRU or LFU eviction); never fails. */
@@ -410,9 +360,7 @@ export class DiskcacheAdapter implements CacheAdapter {
    * a larger one in a new `.val` file; the old row's file removed; then culling.
    */
   async set(key: string, value: Uint8Array, metadata?: EntryMetadata): Promise<void> {
-    const tag = metadata === undefined
-      ? null
-      : TAG_PREFIX + JSON.stringify([metadata.taskName, metadata.cacheVersion]);
+    const tag = metadata === undefined ? null : formatTag(metadata);
     await this.#store(toDbKey(key), value, tag, null);
   }
 
@@ -428,9 +376,7 @@ export class DiskcacheAdapter implements CacheAdapter {
     let temporary: string | undefined;
     let filename: string | null = null;
     if (!inline && state.db?.writable) {
-      const hex = randomBytes(16).toString("hex");
-      filename = join(hex.slice(0, 2), hex.slice(2, 4), `${hex.slice(4)}.val`);
-      temporary = join(this.directory, `${TEMPORARY_PREFIX}${hex}.tmp`);
+      ({ filename, temporary } = newValueFile(this.directory));
       await writeValueFile(temporary, value).catch((error: unknown) => {
         throw storageError(error, `cannot store an entry in ${this.directory}`);
       });
@@ -592,121 +538,4 @@ export class DiskcacheAdapter implements CacheAdapter {
       // It never opened.
     }
   }
-}
-
-/** A value file written completely before it is named in a row. */
-async function writeValueFile(path: string, value: Uint8Array): Promise<void> {
-  if (value.length <= SYNC_IO_LIMIT) {
-    const fd = openSync(path, "wx", 0o644);
-    try {
-      for (let at = 0; at < value.length;) at += writeSync(fd, value, at);
-    } finally {
-      closeSync(fd);
-    }
-    return;
-  }
-  const handle = await open(path, "wx", 0o644);
-  try {
-    await handle.writeFile(value);
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Moves a finished value file to its name, making its directories (again, if a remover raced). */
-function placeFile(from: string, to: string): void {
-  for (let attempt = 1;; attempt++) {
-    try {
-      // Most folders exist already (256 x 256 of them): make them only when the rename says so.
-      if (attempt > 1) mkdirSync(dirname(to), { recursive: true, mode: 0o755 });
-      renameSync(from, to);
-      return;
-    } catch (error) {
-      // Another cache removed the directories after the mkdir (diskcache's `_write` retries too).
-      if ((error as { code?: string }).code !== "ENOENT" || attempt === 11) throw error;
-    }
-  }
-}
-
-/**
- * A key as diskcache stores it: a well-formed string as text (as Python stores a `str`); one
- * with lone surrogates, which UTF-8 cannot hold and no Python `str` key can be, as a BLOB of its
- * UTF-16LE code units, so that it stays distinct from every text key.
- */
-function toDbKey(key: string): SqlValue {
-  if (isWellFormed(key)) return key;
-  const bytes = new Uint8Array(key.length * 2);
-  for (let i = 0; i < key.length; i++) {
-    const unit = key.charCodeAt(i);
-    bytes[2 * i] = unit & 0xff;
-    bytes[2 * i + 1] = unit >> 8;
-  }
-  return bytes;
-}
-
-/**
- * The key of a row from its type and bytes (as bytes, since some bindings cut text at a NUL), or
- * `undefined` for a key that is not ours to list (a foreign bytes key, a number).
- */
-function fromDbKey(type: SqlValue | undefined, value: SqlValue | undefined): string | undefined {
-  if (!(value instanceof Uint8Array)) return undefined;
-  if (type === "text") return UTF8.decode(value);
-  if (type !== "blob" || value.length % 2 !== 0) return undefined;
-  let key = "";
-  for (let i = 0; i < value.length; i += 2) {
-    key += String.fromCharCode(value[i]! | (value[i + 1]! << 8));
-  }
-  return isWellFormed(key) ? undefined : key;
-}
-
-const UTF8 = new TextDecoder();
-
-function isWellFormed(text: string): boolean {
-  return !/\p{Surrogate}/u.test(text);
-}
-
-/** The task metadata of a row we wrote; `undefined` for rows without it (flytekit's). */
-function parseTag(tag: SqlValue | undefined): EntryMetadata | undefined {
-  if (typeof tag !== "string" || !tag.startsWith(TAG_PREFIX)) return undefined;
-  try {
-    const [taskName, cacheVersion] = JSON.parse(tag.slice(TAG_PREFIX.length));
-    if (typeof taskName === "string" && typeof cacheVersion === "string") {
-      return { taskName, cacheVersion };
-    }
-  } catch {
-    // A damaged tag: no metadata.
-  }
-  return undefined;
-}
-
-const CODES: Record<string, [CacheErrorCode, string]> = {
-  EACCES: ["PERMISSION_DENIED", "permission denied; fix the directory's owner or mode"],
-  EPERM: ["PERMISSION_DENIED", "operation not permitted; fix the directory's owner or mode"],
-  EROFS: ["PERMISSION_DENIED", "the file system is read-only"],
-  SQLITE_READONLY: ["PERMISSION_DENIED", "the database is read-only"],
-  SQLITE_CANTOPEN: ["PERMISSION_DENIED", "SQLite cannot open the database file"],
-  ENOSPC: ["NO_SPACE", "the disk is full; free some space or clear the cache"],
-  SQLITE_FULL: ["NO_SPACE", "the disk is full; free some space or clear the cache"],
-  ENOTDIR: ["NOT_A_DIRECTORY", "a part of the directory's path is a file"],
-  EEXIST: ["NOT_A_DIRECTORY", "the directory's path is a file"],
-};
-
-/** A failure of SQLite or the file system as a `CacheError` saying what to do. */
-function storageError(error: unknown, action: string): CacheError {
-  if (error instanceof CacheError) return error;
-  const e = error as { code?: unknown; message?: unknown } | null;
-  const message = String(e?.message ?? error);
-  const code = typeof e?.code === "string" ? e.code : "";
-  const candidates = [
-    code,
-    /^SQLITE_[A-Z]+/.exec(code)?.[0],
-    /database or disk is full/.test(message) ? "SQLITE_FULL" : undefined,
-    /readonly database/.test(message) ? "SQLITE_READONLY" : undefined,
-    /unable to open database/.test(message) ? "SQLITE_CANTOPEN" : undefined,
-  ];
-  const known = candidates.find((name) => name !== undefined && name in CODES);
-  const [cacheCode, advice] = known === undefined ? ["IO" as const, message] : CODES[known]!;
-  return new CacheError(cacheCode, `${action}: ${advice}${known ? ` (${message})` : ""}`, {
-    cause: error,
-  });
 }

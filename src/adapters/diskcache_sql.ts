@@ -1,10 +1,12 @@
 /**
  * diskcache 5's database, statement for statement (its `diskcache/core.py`, as Debian's
  * python3-diskcache 5.4.0 ships it): the schema a new `Cache` creates, its default settings,
- * and the statements its `get`, `set`, `delete`, `clear` and culling run.
+ * and the statements its `get`, `set`, `delete`, `clear` and culling run; and how our rows use
+ * its columns (keys, the `tag` that holds task metadata, lease rows).
  *
  * @module
  */
+import type { EntryMetadata } from "../adapter.ts";
 import type { SqliteConnection, SqlValue } from "./diskcache_sqlite.ts";
 
 /** The database file in the cache directory. */
@@ -260,4 +262,70 @@ export function volume(db: SqliteConnection, pageSize: number): number {
   const [pages] = db.all("PRAGMA page_count");
   const [size] = db.all("SELECT value FROM Settings WHERE key = ?", ["size"]);
   return pageSize * Number(pages?.page_count ?? 0) + Number(size?.value ?? 0);
+}
+
+/** The tag of a row written with task metadata; flytekit's rows have none (NULL). */
+const TAG_PREFIX = "local-task-cache:";
+/** The tag of a lease row. */
+export const LEASE_TAG = "local-task-cache-lease";
+/** The key prefix of lease rows. */
+export const LEASE_KEY = "local-task-cache-lease:";
+
+/** The `tag` of a row we write with task metadata: `local-task-cache:["task","version"]`. */
+export function formatTag(metadata: EntryMetadata): string {
+  return TAG_PREFIX + JSON.stringify([metadata.taskName, metadata.cacheVersion]);
+}
+
+/**
+ * A key as diskcache stores it: a well-formed string as text (as Python stores a `str`); one
+ * with lone surrogates, which UTF-8 cannot hold and no Python `str` key can be, as a BLOB of its
+ * UTF-16LE code units, so that it stays distinct from every text key.
+ */
+export function toDbKey(key: string): SqlValue {
+  if (isWellFormed(key)) return key;
+  const bytes = new Uint8Array(key.length * 2);
+  for (let i = 0; i < key.length; i++) {
+    const unit = key.charCodeAt(i);
+    bytes[2 * i] = unit & 0xff;
+    bytes[2 * i + 1] = unit >> 8;
+  }
+  return bytes;
+}
+
+/**
+ * The key of a row from its type and bytes (as bytes, since some bindings cut text at a NUL), or
+ * `undefined` for a key that is not ours to list (a foreign bytes key, a number).
+ */
+export function fromDbKey(
+  type: SqlValue | undefined,
+  value: SqlValue | undefined,
+): string | undefined {
+  if (!(value instanceof Uint8Array)) return undefined;
+  if (type === "text") return UTF8.decode(value);
+  if (type !== "blob" || value.length % 2 !== 0) return undefined;
+  let key = "";
+  for (let i = 0; i < value.length; i += 2) {
+    key += String.fromCharCode(value[i]! | (value[i + 1]! << 8));
+  }
+  return isWellFormed(key) ? undefined : key;
+}
+
+const UTF8 = new TextDecoder();
+
+function isWellFormed(text: string): boolean {
+  return !/\p{Surrogate}/u.test(text);
+}
+
+/** The task metadata of a row we wrote; `undefined` for rows without it (flytekit's). */
+export function parseTag(tag: SqlValue | undefined): EntryMetadata | undefined {
+  if (typeof tag !== "string" || !tag.startsWith(TAG_PREFIX)) return undefined;
+  try {
+    const [taskName, cacheVersion] = JSON.parse(tag.slice(TAG_PREFIX.length));
+    if (typeof taskName === "string" && typeof cacheVersion === "string") {
+      return { taskName, cacheVersion };
+    }
+  } catch {
+    // A damaged tag: no metadata.
+  }
+  return undefined;
 }
