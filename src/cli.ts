@@ -26,6 +26,11 @@ import { pathToFileURL } from "node:url";
 import type { EntryInfo } from "./adapter.ts";
 import { defaultCacheDirectory, FsAdapter } from "./adapters/fs.ts";
 import {
+  DiskcacheAdapter,
+  expandCachePath,
+  FLYTEKIT_CACHE_LOCATION,
+} from "./adapters/diskcache.ts";
+import {
   escapeControl,
   formatAge,
   formatBytes,
@@ -55,7 +60,7 @@ type Command = "list" | "stats" | "clear" | "prune";
 
 /** The options with a value; every other option is a flag. */
 const VALUE_OPTIONS = new Set(["dir", "task", "cache-version", "older-than", "max-size"]);
-const FLAG_OPTIONS = new Set(["json", "shared", "help", "version"]);
+const FLAG_OPTIONS = new Set(["json", "shared", "help", "version", "flytekit"]);
 /** The options of each command, besides the global ones. */
 const COMMAND_OPTIONS: Record<Command, readonly string[]> = {
   list: ["task", "cache-version"],
@@ -108,6 +113,9 @@ Options (anywhere on the line):
                 per-user cache directory (here: ${escapeControl(directory)})
   --shared      accept a directory shared on purpose: owned by another user or writable by
                 group or others (refused otherwise), its entries trusted whoever wrote them
+  --flytekit    use flytekit's own cache instead: the diskcache directory of its
+                LocalTaskCache, ${FLYTEKIT_CACHE_LOCATION} (or --dir); clear removes every
+                entry there, as pyflyte local-cache clear does
   --json        print JSON on stdout instead of text (and draw no progress bar): list, an
                 array of {key, taskName, cacheVersion, size, createdAt, lastReadAt,
                 createdAtIso, lastReadAtIso} (times in whole ms since the epoch and ISO 8601);
@@ -134,6 +142,7 @@ Examples:
   ${NAME} prune --older-than 7d --max-size 1GiB
   ${NAME} --dir ./.task-cache stats --json
   ${NAME} clear --task my_task --cache-version v1
+  ${NAME} --flytekit prune --max-size 500MB
 `;
 }
 
@@ -350,7 +359,10 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
 
   let directory: string;
   try {
-    directory = value("dir") ?? defaultCacheDirectory(env);
+    directory = value("dir") ??
+      (options.has("flytekit")
+        ? expandCachePath(FLYTEKIT_CACHE_LOCATION, env)
+        : defaultCacheDirectory(env));
   } catch (error) {
     stderr.write(
       `${NAME}: cannot find the default cache directory: ${escapeControl(String(error))}\n`,
@@ -364,9 +376,11 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
     isTTY && !json ? new ProgressBar((text) => stderr.write(text), label) : undefined;
 
   // A missing directory is an empty cache: answer without creating it.
-  const cache = isMissing(directory)
-    ? undefined
-    : new TaskCache(new FsAdapter({ directory, shared: options.has("shared") }));
+  const cache = isMissing(directory) ? undefined : new TaskCache(
+    options.has("flytekit")
+      ? new DiskcacheAdapter({ directory })
+      : new FsAdapter({ directory, shared: options.has("shared") }),
+  );
   try {
     switch (command) {
       case "list": {

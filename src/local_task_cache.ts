@@ -18,6 +18,13 @@ export interface LocalTaskCacheOptions {
   adapter?: CacheAdapter;
   /** The directory of the default file adapter, instead of the per-user cache directory. */
   directory?: string;
+  /**
+   * Share flytekit's own cache: a `DiskcacheAdapter` on `~/.flyte/local-cache` (or on
+   * `directory`), which flytekit's `LocalTaskCache` reads and writes too. Default: the
+   * environment variable `LOCAL_TASK_CACHE_FLYTEKIT` (`true`, `1`; `false`, `0`, `no`, `off`).
+   * Not in browsers.
+   */
+  flytekit?: boolean;
   /** Entries older than this many milliseconds read as misses (default: no expiry). */
   maxAge?: number;
   /** The size limit in bytes, with least-recently-read eviction (default 1 GiB). */
@@ -62,9 +69,9 @@ export class LocalTaskCache {
     const limits = checkTaskCacheOptions({ maxAge: options.maxAge, maxSize: options.maxSize });
     const next = options.adapter !== undefined
       ? Promise.resolve(new TaskCache(options.adapter, limits))
-      : openDefaultAdapter({ directory: options.directory }).then((adapter) =>
-        new TaskCache(adapter, limits)
-      );
+      : openDefaultAdapter({ directory: options.directory, flytekit: options.flytekit }).then((
+        adapter,
+      ) => new TaskCache(adapter, limits));
     const previous = LocalTaskCache.#cache;
     LocalTaskCache.#cache = next;
     try {

@@ -95,7 +95,11 @@ export interface CachedTaskCommonOptions<I extends ValueSchema, O extends Output
 
 /** Options of one call of a cached task. */
 export interface CallOptions {
-  /** Run the task even on a hit, and replace the stored result. */
+  /**
+   * Run the task even on a hit, and replace the stored result. Default: the environment
+   * variable `FLYTE_LOCAL_CACHE_OVERWRITE` (what `pyflyte run --overwrite-cache` sets), read as
+   * flytekit reads it: on when set and not `false`, `0`, `off` or `no`.
+   */
   overwrite?: boolean;
 }
 
@@ -160,6 +164,7 @@ export function cachedTask<I extends ValueSchema, O extends OutputSpec = undefin
     const inputMap = toLiteralMap(inputs, values, "inputs");
     if (!isEnabled(options.enabled)) return await fn(values);
     const cacheKey = calculateCacheKey(name, cacheVersion, inputMap, ignore);
+    callOptions = { ...callOptions, overwrite: callOptions.overwrite ?? isOverwrite() };
     const cache = options.cache ?? (await LocalTaskCache.taskCache());
     const metadata = { taskName: name, cacheVersion };
     const lookup = async (again = false) => {
@@ -244,6 +249,12 @@ function isEnabled(option: boolean | undefined): boolean {
   if (option !== undefined) return option;
   const setting = readEnvironment("FLYTE_LOCAL_CACHE_ENABLED");
   return setting === undefined || !OFF.has(setting.trim().toLowerCase());
+}
+
+/** flytekit's `cache_overwrite`: `FLYTE_LOCAL_CACHE_OVERWRITE` set and not off. */
+function isOverwrite(): boolean {
+  const setting = readEnvironment("FLYTE_LOCAL_CACHE_OVERWRITE")?.trim().toLowerCase();
+  return !!setting && !OFF.has(setting);
 }
 
 /** The options, checked, with the version worked out. */

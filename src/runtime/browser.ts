@@ -14,6 +14,12 @@ export const nativeMd5Hex: Md5Hex | undefined = undefined;
  * no directories: `options.directory` is refused.
  */
 export const openDefaultAdapter: OpenDefaultAdapter = async (options) => {
+  if (options.flytekit) {
+    throw new TypeError(
+      "LocalTaskCache.initialize: flytekit's cache is a SQLite directory, which a browser " +
+        "cannot open; use it from Node, Deno or Bun",
+    );
+  }
   if (options.directory !== undefined) {
     throw new TypeError(
       "LocalTaskCache.initialize: a browser has no directories; pass " +

@@ -9,6 +9,8 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { OpenDefaultAdapter } from "./types.ts";
 
+import { isOn, readEnvironment } from "./node.ts";
+
 export { nativeMd5Hex, readEnvironment } from "./node.ts";
 
 /**
@@ -18,6 +20,10 @@ export { nativeMd5Hex, readEnvironment } from "./node.ts";
  * (`CacheError` `UNSAFE_DIRECTORY`).
  */
 export const openDefaultAdapter: OpenDefaultAdapter = async (options) => {
+  if (options.flytekit ?? isOn(readEnvironment("LOCAL_TASK_CACHE_FLYTEKIT"))) {
+    const { DiskcacheAdapter } = await import("../adapters/diskcache.ts");
+    return new DiskcacheAdapter({ directory: options.directory });
+  }
   // Loaded on first use: computing keys needs only the MD5.
   const { defaultCacheDirectory, FsAdapter } = await import("../adapters/fs.ts");
   const directory = options.directory ?? defaultCacheDirectory();

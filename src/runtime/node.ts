@@ -24,10 +24,19 @@ export const nativeMd5Hex: Md5Hex | undefined = (parts) => {
 
 /** An `FsAdapter` in `options.directory`, `LOCAL_TASK_CACHE_DIR`, or the per-user cache directory. */
 export const openDefaultAdapter: OpenDefaultAdapter = async (options) => {
+  if (options.flytekit ?? isOn(readEnvironment("LOCAL_TASK_CACHE_FLYTEKIT"))) {
+    const { DiskcacheAdapter } = await import("../adapters/diskcache.ts");
+    return new DiskcacheAdapter({ directory: options.directory });
+  }
   // Loaded on first use: computing keys needs only the MD5 above.
   const { defaultCacheDirectory, FsAdapter } = await import("../adapters/fs.ts");
   return new FsAdapter({ directory: options.directory ?? defaultCacheDirectory() });
 };
+
+/** flytekit's reading of a boolean setting: set, not empty, and not `false`, `0`, `off`, `no`. */
+export function isOn(value: string | undefined): boolean {
+  return !!value && !["false", "0", "off", "no"].includes(value.trim().toLowerCase());
+}
 
 /** `process.env[name]`; `undefined` where reading it is not allowed (Deno without --allow-env). */
 export const readEnvironment: ReadEnvironment = (name) => {

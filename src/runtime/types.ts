@@ -9,6 +9,11 @@ import type { CacheAdapter } from "../adapter.ts";
 export interface DefaultAdapterOptions {
   /** A directory for a file-based default, instead of the per-user cache directory. */
   directory?: string | undefined;
+  /**
+   * Use flytekit's own cache (a `DiskcacheAdapter` on `~/.flyte/local-cache`, or on
+   * `directory`); without it, the environment variable `LOCAL_TASK_CACHE_FLYTEKIT` decides.
+   */
+  flytekit?: boolean | undefined;
 }
 
 /** Opens the runtime's default adapter. */

@@ -25,7 +25,7 @@ const TASK = "bench.task";
 const VERSION = "1";
 export const DISK_ROUNDS = 7;
 
-interface OpTimes {
+export interface OpTimes {
   set: number;
   get: number;
 }
@@ -35,7 +35,7 @@ interface OpTimes {
  * then gets them all; it answers µs per set and per get, for each series it times (diskcache
  * times two: flytekit's path and the store alone).
  */
-interface Contender {
+export interface Contender {
   round(inputs: LiteralMap[], round: number): Promise<Record<string, OpTimes>>;
   close(): Promise<void>;
 }
@@ -58,7 +58,7 @@ function outputBytes(value: LiteralMap | undefined): Uint8Array | undefined {
 }
 
 /** A contender in this process: `set` and `get` as given, timed here. */
-async function jsContender(
+export async function jsContender(
   series: string,
   w: DiskWorkload,
   open: (directory: string) => {
@@ -132,7 +132,7 @@ function withUnstorage(w: DiskWorkload): Promise<Contender> {
 }
 
 /** flytekit's store in Python, on the same keys and protobuf bytes (test/bench/store.py). */
-async function withDiskcache(w: DiskWorkload): Promise<Contender> {
+export async function withDiskcache(w: DiskWorkload): Promise<Contender> {
   const dir = await mkdtemp(join(tmpdir(), "ltc-bench-"));
   const script = pythonScript("./store.py");
   await script.ask({
@@ -192,32 +192,47 @@ export async function benchDisk(python: PythonStack): Promise<DiskResult[]> {
       await withUnstorage(w),
       ...(python.diskSkipped === undefined ? [await withDiskcache(w)] : []),
     ];
-    const samples: Record<string, { set: number[]; get: number[] }> = {};
-    try {
-      for (const [round, inputs] of w.rounds.entries()) {
-        // The stores take turns within each round, in a rotating order, so that a change in
-        // the machine's load or a position in the turn does not favour one of them.
-        for (let turn = 0; turn < contenders.length; turn++) {
-          const contender = contenders[(round + turn) % contenders.length]!;
-          const times = await contender.round(inputs, round);
-          if (round === 0) continue; // warm-up
-          for (const [series, t] of Object.entries(times)) {
-            const s = (samples[series] ??= { set: [], get: [] });
-            s.set.push(t.set);
-            s.get.push(t.get);
-          }
-        }
-      }
-    } finally {
-      for (const contender of contenders) await contender.close();
-    }
-    const times: Record<string, OpTimes> = {};
-    for (const [series, s] of Object.entries(samples)) {
-      times[series] = { set: median(s.set), get: median(s.get) };
-    }
-    results.push({ label: w.label, entries: w.values.length, times });
+    results.push({
+      label: w.label,
+      entries: w.values.length,
+      times: await timeTurns(w, contenders),
+    });
   }
   return results;
+}
+
+/**
+ * Runs every round of `w` on each contender in turn (closing them at the end): the median µs
+ * per set and get of each series, the first round left out as a warm-up.
+ */
+export async function timeTurns(
+  w: DiskWorkload,
+  contenders: Contender[],
+): Promise<Record<string, OpTimes>> {
+  const samples: Record<string, { set: number[]; get: number[] }> = {};
+  try {
+    for (const [round, inputs] of w.rounds.entries()) {
+      // The stores take turns within each round, in a rotating order, so that a change in
+      // the machine's load or a position in the turn does not favour one of them.
+      for (let turn = 0; turn < contenders.length; turn++) {
+        const contender = contenders[(round + turn) % contenders.length]!;
+        const times = await contender.round(inputs, round);
+        if (round === 0) continue; // warm-up
+        for (const [series, t] of Object.entries(times)) {
+          const s = (samples[series] ??= { set: [], get: [] });
+          s.set.push(t.set);
+          s.get.push(t.get);
+        }
+      }
+    }
+  } finally {
+    for (const contender of contenders) await contender.close();
+  }
+  const times: Record<string, OpTimes> = {};
+  for (const [series, s] of Object.entries(samples)) {
+    times[series] = { set: median(s.set), get: median(s.get) };
+  }
+  return times;
 }
 
 const OPS = ["set", "get"] as const;

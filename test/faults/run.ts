@@ -77,6 +77,13 @@ const PLAN: PartPlan[] = [
     budgetMs: 25_000,
     hardMs: 60_000,
   },
+  {
+    name: "diskcache-processes",
+    title:
+      "7. DiskcacheAdapter: Python diskcache and Node processes on one flytekit cache, SIGKILLed",
+    budgetMs: 25_000,
+    hardMs: 70_000,
+  },
 ];
 
 const GROUP_TITLES: Record<string, string> = {

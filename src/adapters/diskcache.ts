@@ -1,0 +1,541 @@
+/**
+ * An adapter on flytekit's own local cache: a Python `diskcache.Cache` directory
+ * (`~/.flyte/local-cache` by default), read and written as diskcache 5 does, so that a flytekit
+ * run and a JavaScript run share their results in both directions, at the same time.
+ *
+ * @module
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import type { CacheAdapter, EntryInfo, EntryMetadata, GetOptions, Lease } from "../adapter.ts";
+import { READ_TIME_RESOLUTION_MS } from "../adapter.ts";
+import { CacheError } from "../errors.ts";
+import {
+  newValueFile,
+  placeFile,
+  readValueFile,
+  removeValueFile,
+  storageError,
+  sweepTemporaries,
+  writeValueFile,
+} from "./diskcache_files.ts";
+import {
+  configureConnection,
+  cull,
+  DBNAME,
+  EVICTION_POLICY,
+  formatTag,
+  fromDbKey,
+  initializeDatabase,
+  LEASE_KEY,
+  LEASE_TAG,
+  MODE_BINARY,
+  MODE_RAW,
+  parseSettings,
+  parseTag,
+  readSettingsTable,
+  type RowColumns,
+  rowInsert,
+  rowUpdate,
+  SELECT_CLEAR_BATCH,
+  SELECT_FOR_DELETE,
+  SELECT_FOR_SET,
+  SELECT_ROW,
+  type Settings,
+  toDbKey,
+} from "./diskcache_sql.ts";
+import {
+  isBusy,
+  openSqlite,
+  type SqliteConnection,
+  type SqlRow,
+  type SqlValue,
+} from "./diskcache_sqlite.ts";
+
+/** flytekit's `CACHE_LOCATION` (`flytekit/core/local_cache.py`), before expansion. */
+export const FLYTEKIT_CACHE_LOCATION = "~/.flyte/local-cache";
+
+/** Options of {@link DiskcacheAdapter}. */
+export interface DiskcacheAdapterOptions {
+  /**
+   * The diskcache directory; default flytekit's, `~/.flyte/local-cache`. `~` and `$VAR` /
+   * `${VAR}` are expanded as diskcache expands them (`os.path.expanduser`, `expandvars`).
+   */
+  directory?: string;
+  /**
+   * How long a write waits for SQLite's write lock held by another process (a Python writer)
+   * before failing with `BLOCKED`; default 60 s, diskcache's own timeout.
+   */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * `path` expanded as Python's `os.path.expanduser` then `os.path.expandvars` do it: a leading
+ * `~` (alone or before `/`) becomes `$HOME`; `$NAME` and `${NAME}` become the variable's value,
+ * and stay as they are when it is unset.
+ *
+ * @example
+ * ```ts
+ * import { expandCachePath } from "local-task-cache/adapters/diskcache";
+ *
+ * console.log(expandCachePath("~/.flyte/local-cache")); // e.g. /home/me/.flyte/local-cache
+ * ```
+ */
+export function expandCachePath(
+  path: string,
+  env: Readonly<Record<string, string | undefined>> = environment(),
+): string {
+  let out = path;
+  if (out === "~" || out.startsWith("~/")) {
+    out = (env.HOME ?? homedir()) + out.slice(1);
+  }
+  return out.replace(/\$(\w+|\{[^}]*\})/g, (whole, name: string) => {
+    const value = env[name.startsWith("{") ? name.slice(1, -1) : name];
+    return value ?? whole;
+  });
+}
+
+/** flytekit's cache directory, `~/.flyte/local-cache`, expanded. */
+export function flytekitCacheDirectory(): string {
+  return expandCachePath(FLYTEKIT_CACHE_LOCATION);
+}
+
+function environment(): Readonly<Record<string, string | undefined>> {
+  try {
+    return { ...process.env };
+  } catch {
+    return {}; // Deno without --allow-env
+  }
+}
+
+interface State {
+  /** `undefined` where there is no database and the binding cannot create one. */
+  db: SqliteConnection | undefined;
+  binding: string;
+  settings: Settings;
+  pageSize: number;
+}
+
+/**
+ * Reads and writes a Python `diskcache.Cache` directory, the store of flytekit's
+ * `LocalTaskCache`: a row per key in `cache.db` (the key as text), values under 32 KiB inline,
+ * larger ones in `.val` files, exactly as diskcache 5 writes them; writers take SQLite's write
+ * lock (`BEGIN IMMEDIATE`), `set` culls past the size limit by the cache's eviction policy, and
+ * a busy database is retried. Python sees our entries as its own, and we see its.
+ *
+ * - Rows we cannot use read as misses and are left alone: pickled values (an older flytekit's),
+ *   other modes, missing or truncated files, values that are not bytes.
+ * - Task metadata is kept in the row's `tag` (flytekit leaves it empty): a row without it (one
+ *   flytekit wrote) lists with empty task name and version, and `get`'s `expect` accepts it.
+ * - SQLite comes from the runtime: `bun:sqlite`, `node:sqlite` (Node >= 22.13, Deno), or the
+ *   optional peer dependency `better-sqlite3@12` in Node 20, which can only read (it refuses
+ *   diskcache's triggers): there `set`, `delete` and `clear` fail with `PERMISSION_DENIED`.
+ * - Not for browsers.
+ *
+ * @example
+ * ```ts
+ * import { TaskCache } from "local-task-cache";
+ * import { DiskcacheAdapter } from "local-task-cache/adapters/diskcache";
+ *
+ * const cache = new TaskCache(new DiskcacheAdapter()); // flytekit's ~/.flyte/local-cache
+ * await cache.close();
+ * ```
+ */
+export class DiskcacheAdapter implements CacheAdapter {
+  /** The cache directory, expanded. */
+  readonly directory: string;
+  #busyTimeoutMs: number;
+  #state: Promise<State> | undefined;
+  #closed = false;
+
+  constructor(options: DiskcacheAdapterOptions = {}) {
+    this.directory = expandCachePath(options.directory ?? FLYTEKIT_CACHE_LOCATION);
+    this.#busyTimeoutMs = options.busyTimeoutMs ?? 60_000;
+  }
+
+  /** Which SQLite binding the adapter uses, and whether it can write. */
+  async binding(): Promise<{ name: string; writable: boolean }> {
+    const { db, binding } = await this.#open();
+    return { name: binding, writable: db?.writable ?? false };
+  }
+
+  #open(): Promise<State> {
+    if (this.#closed) {
+      return Promise.reject(new CacheError("CLOSED", "this DiskcacheAdapter is closed"));
+    }
+    const opening = this.#state ??= this.#connect().then((state) => {
+      // No database yet (and a binding that cannot create one): look again next time, since
+      // flytekit may create it meanwhile.
+      if (state.db === undefined && this.#state === opening) this.#state = undefined;
+      return state;
+    }, (error) => {
+      if (this.#state === opening) this.#state = undefined;
+      throw error;
+    });
+    return opening;
+  }
+
+  async #connect(): Promise<State> {
+    const path = join(this.directory, DBNAME);
+    let db: SqliteConnection | undefined;
+    try {
+      if (!existsSync(path)) {
+        // Only a binding that can write creates the cache, as diskcache.Cache(directory) does.
+        const probe = await openSqlite(":memory:");
+        probe.close();
+        if (!probe.writable) {
+          return {
+            db: undefined,
+            binding: probe.binding,
+            settings: parseSettings({}),
+            pageSize: 4096,
+          };
+        }
+        await mkdir(this.directory, { recursive: true, mode: 0o755 });
+      }
+      db = await openSqlite(path);
+      const connection = db;
+      db.all(`PRAGMA busy_timeout = 25`);
+      await this.#retry(() => {
+        if (connection.writable) initializeDatabase(connection);
+        else configureConnection(connection);
+      }, "open the cache");
+      const [page] = db.all("PRAGMA page_size");
+      const state = {
+        db,
+        binding: db.binding,
+        settings: parseSettings(readSettingsTable(db)),
+        pageSize: Number(page?.page_size ?? 4096),
+      };
+      if (db.writable) void sweepTemporaries(this.directory);
+      return state;
+    } catch (error) {
+      db?.close();
+      throw storageError(error, `cannot open the diskcache directory ${this.directory}`);
+    }
+  }
+
+  /** Runs `fn`, again while SQLite is busy (another process holds the lock), up to the timeout. */
+  async #retry<T>(fn: () => T, action: string): Promise<T> {
+    const deadline = Date.now() + this.#busyTimeoutMs;
+    for (let wait = 1;; wait = Math.min(wait * 2, 50)) {
+      try {
+        return fn();
+      } catch (error) {
+        if (!isBusy(error)) throw error;
+        if (Date.now() > deadline) {
+          throw new CacheError(
+            "BLOCKED",
+            `cannot ${action}: another process has held the cache's lock for ${this.#busyTimeoutMs} ms; try again later`,
+            { cause: error },
+          );
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+
+  /** `Cache._transact`: `fn` under `BEGIN IMMEDIATE`, committed, then the files it let go. */
+  async #transact<T>(
+    action: string,
+    fn: (db: SqliteConnection, state: State, cleanup: (file: SqlValue) => void) => T,
+  ): Promise<T> {
+    const state = await this.#open();
+    const db = state.db;
+    if (db === undefined || !db.writable) {
+      throw new CacheError(
+        "PERMISSION_DENIED",
+        `cannot ${action}: ${
+          db === undefined
+            ? `there is no diskcache database in ${this.directory}, and`
+            : "the database is open read-only:"
+        } this runtime's SQLite (${state.binding}) refuses diskcache's double-quoted triggers; write with Node >= 22.13, Deno or Bun`,
+      );
+    }
+    const cleanup: SqlValue[] = [];
+    const result = await this.#retry(() => {
+      db.run("BEGIN IMMEDIATE");
+      cleanup.length = 0;
+      try {
+        state.settings = parseSettings(readSettingsTable(db, "acted-on"));
+        const value = fn(db, state, (file) => cleanup.push(file));
+        db.run("COMMIT");
+        return value;
+      } catch (error) {
+        try {
+          db.run("ROLLBACK");
+        } catch {
+          // The transaction is already gone.
+        }
+        throw error;
+      }
+    }, action).catch((error) => {
+      throw storageError(error, `cannot ${action} in ${this.directory}`);
+    });
+    for (const file of cleanup) removeValueFile(this.directory, file);
+    return result;
+  }
+
+  /**
+   * The stored bytes for `key`, or `undefined`: missing, expired (diskcache's `expire_time`, or
+   * stored before `options.notBefore`, then removed), written for another task than
+   * `options.expect`, or unusable (pickled, damaged, its file missing or truncated).
+   */
+  async get(
+    key: string,
+    options: GetOptions & { expect?: EntryMetadata } = {},
+  ): Promise<Uint8Array | undefined> {
+    const state = await this.#open();
+    const db = state.db;
+    if (db === undefined) return undefined;
+    const dbKey = toDbKey(key);
+    const nowSeconds = Date.now() / 1000;
+    const rows = await this.#retry(() => db.all(SELECT_ROW, [dbKey, 1, nowSeconds]), "read")
+      .catch((error) => {
+        throw storageError(error, `cannot read from ${this.directory}`);
+      });
+    const row = rows[0];
+    if (row === undefined || row.tag === LEASE_TAG) return undefined;
+    const expect = options.expect;
+    const metadata = parseTag(row.tag);
+    if (
+      expect !== undefined && metadata !== undefined &&
+      (metadata.taskName !== expect.taskName || metadata.cacheVersion !== expect.cacheVersion)
+    ) {
+      return undefined;
+    }
+    const storedAt = Number(row.store_time) * 1000;
+    if (options.notBefore !== undefined && !(storedAt >= options.notBefore)) {
+      if (db.writable) await this.#deleteRow(Number(row.rowid), row.store_time ?? null);
+      return undefined;
+    }
+    const value = await this.#readValue(row);
+    if (value !== undefined && db.writable) this.#recordRead(db, state, row);
+    return value;
+  }
+
+  async #readValue(row: SqlRow): Promise<Uint8Array | undefined> {
+    if (row.mode === MODE_RAW) {
+      return row.value instanceof Uint8Array ? row.value : undefined;
+    }
+    if (row.mode !== MODE_BINARY) return undefined; // pickled (4), text (3) or unknown
+    return await readValueFile(this.directory, row.filename, Number(row.size));
+  }
+
+  /** A hit's read time (and diskcache's own update under LRU or LFU eviction); never fails. */
+  #recordRead(db: SqliteConnection, state: State, row: SqlRow): void {
+    const now = Date.now() / 1000;
+    const policy = EVICTION_POLICY[state.settings.evictionPolicy]?.get;
+    const stale = now * 1000 - Number(row.access_time) * 1000 > READ_TIME_RESOLUTION_MS;
+    if (!stale && policy === null) return;
+    const set = ["access_time = ?"];
+    if (policy === "access_count = access_count + 1") set.push(policy);
+    try {
+      db.run(`UPDATE Cache SET ${set.join(", ")} WHERE rowid = ?`, [now, Number(row.rowid)]);
+    } catch {
+      // Busy or read-only: the read time is a hint, the hit stands.
+    }
+  }
+
+  async #deleteRow(rowid: number, storeTime: SqlValue): Promise<void> {
+    await this.#transact("remove an expired entry", (db, _state, cleanup) => {
+      const rows = db.all("SELECT filename FROM Cache WHERE rowid = ? AND store_time = ?", [
+        rowid,
+        storeTime,
+      ]);
+      if (rows.length === 0) return;
+      db.run("DELETE FROM Cache WHERE rowid = ?", [rowid]);
+      cleanup(rows[0]!.filename ?? null);
+    }).catch(() => {
+      // The entry reads as a miss either way.
+    });
+  }
+
+  /**
+   * `Cache.set(key, value)`: a value under the file size threshold (32 KiB by default) inline,
+   * a larger one in a new `.val` file; the old row's file removed; then culling.
+   */
+  async set(key: string, value: Uint8Array, metadata?: EntryMetadata): Promise<void> {
+    const tag = metadata === undefined ? null : formatTag(metadata);
+    await this.#store(toDbKey(key), value, tag, null);
+  }
+
+  async #store(
+    dbKey: SqlValue,
+    value: Uint8Array,
+    tag: string | null,
+    expireTime: number | null,
+    lookup?: (db: SqliteConnection, rowid: number | undefined) => boolean,
+  ): Promise<boolean> {
+    const state = await this.#open();
+    const inline = value.length < state.settings.minFileSize;
+    let temporary: string | undefined;
+    let filename: string | null = null;
+    if (!inline && state.db?.writable) {
+      ({ filename, temporary } = newValueFile(this.directory));
+      await writeValueFile(temporary, value).catch((error: unknown) => {
+        throw storageError(error, `cannot store an entry in ${this.directory}`);
+      });
+    }
+    try {
+      return await this.#transact("store an entry", (db, current, cleanup) => {
+        const now = Date.now() / 1000;
+        const rows = db.all(SELECT_FOR_SET, [dbKey, 1]);
+        const rowid = rows[0] === undefined ? undefined : Number(rows[0].rowid);
+        if (lookup !== undefined && !lookup(db, rowid)) return false;
+        const columns: RowColumns = inline
+          ? { expireTime, tag, size: 0, mode: MODE_RAW, filename: null, value }
+          : { expireTime, tag, size: value.length, mode: MODE_BINARY, filename, value: null };
+        if (rowid !== undefined) {
+          cleanup(rows[0]!.filename ?? null);
+          rowUpdate(db, rowid, now, columns);
+        } else {
+          rowInsert(db, dbKey, now, columns);
+        }
+        cull(db, now, current.settings, current.pageSize, cleanup);
+        if (temporary !== undefined && filename !== null) {
+          placeFile(temporary, join(this.directory, filename));
+          temporary = undefined;
+        }
+        return true;
+      });
+    } finally {
+      if (temporary !== undefined) await rm(temporary, { force: true }).catch(() => {});
+    }
+  }
+
+  /** `Cache.delete(key)`; resolves to whether there was an (unexpired) entry. */
+  async delete(key: string): Promise<boolean> {
+    const dbKey = toDbKey(key);
+    const state = await this.#open();
+    if (state.db === undefined) return false;
+    return await this.#transact("delete an entry", (db, _state, cleanup) => {
+      const rows = db.all(SELECT_FOR_DELETE, [dbKey, 1, Date.now() / 1000]);
+      if (rows.length === 0) return false;
+      db.run("DELETE FROM Cache WHERE rowid = ?", [Number(rows[0]!.rowid)]);
+      cleanup(rows[0]!.filename ?? null);
+      return true;
+    });
+  }
+
+  /**
+   * `Cache.clear()`: every row of the cache (flytekit's and ours alike; this is what
+   * `pyflyte local-cache clear` does), 100 a transaction.
+   */
+  async clear(): Promise<void> {
+    const state = await this.#open();
+    if (state.db === undefined) return;
+    let after = 0;
+    for (;;) {
+      const count = await this.#transact("clear the cache", (db, _state, cleanup) => {
+        const rows = db.all(SELECT_CLEAR_BATCH, [after, 100]);
+        if (rows.length === 0) return 0;
+        db.run(`DELETE FROM Cache WHERE rowid IN (${rows.map((r) => Number(r.rowid)).join(",")})`);
+        for (const row of rows) cleanup(row.filename ?? null);
+        after = Number(rows[rows.length - 1]!.rowid);
+        return rows.length;
+      });
+      if (count === 0) return;
+    }
+  }
+
+  /**
+   * Every entry with a text key (and ours with odd keys), unexpired, leases left out: its size,
+   * store and read times, and the task name and version where we stored them.
+   */
+  async *entries(): AsyncIterable<EntryInfo> {
+    const state = await this.#open();
+    const db = state.db;
+    if (db === undefined) return;
+    let after = 0;
+    for (;;) {
+      if (this.#closed) throw new CacheError("CLOSED", "this DiskcacheAdapter is closed");
+      const rows = await this.#retry(
+        () =>
+          db.all(
+            "SELECT rowid, typeof(key) AS key_type, CAST(key AS BLOB) AS key, tag, mode, size, length(value) AS inline_size, store_time," +
+              " access_time FROM Cache WHERE rowid > ? AND raw = 1" +
+              " AND (expire_time IS NULL OR expire_time > ?) ORDER BY rowid LIMIT 200",
+            [after, Date.now() / 1000],
+          ),
+        "list the entries",
+      ).catch((error) => {
+        throw storageError(error, `cannot list the entries of ${this.directory}`);
+      });
+      if (rows.length === 0) return;
+      after = Number(rows[rows.length - 1]!.rowid);
+      for (const row of rows) {
+        const key = fromDbKey(row.key_type, row.key);
+        if (key === undefined || row.tag === LEASE_TAG) continue;
+        const metadata = parseTag(row.tag);
+        const createdAt = Number(row.store_time) * 1000;
+        yield {
+          key,
+          taskName: metadata?.taskName ?? "",
+          cacheVersion: metadata?.cacheVersion ?? "",
+          size: row.mode === MODE_BINARY ? Number(row.size) : Number(row.inline_size ?? 0),
+          createdAt,
+          lastReadAt: Math.max(createdAt, Number(row.access_time) * 1000 || 0),
+        };
+      }
+    }
+  }
+
+  /**
+   * A lease as a diskcache row of its own (key `local-task-cache-lease:<name>`) whose
+   * `expire_time` is the lease's end: Python sees a small entry that expires, and culls it
+   * like any expired entry.
+   */
+  async acquireLease(name: string, ttlMs: number): Promise<Lease | undefined> {
+    const dbKey = toDbKey(LEASE_KEY + name);
+    const token = new Uint8Array(randomBytes(16));
+    const taken = await this.#store(
+      dbKey,
+      token,
+      LEASE_TAG,
+      (Date.now() + ttlMs) / 1000,
+      (db, rowid) => {
+        if (rowid === undefined) return true;
+        const [row] = db.all("SELECT expire_time FROM Cache WHERE rowid = ?", [rowid]);
+        const end = row?.expire_time;
+        return typeof end === "number" && end <= Date.now() / 1000;
+      },
+    );
+    if (!taken) return undefined;
+    const ours = "SELECT rowid FROM Cache WHERE key = ? AND raw = 1 AND value = ?";
+    return {
+      renew: () =>
+        this.#transact("renew a lease", (db) => {
+          const [row] = db.all(ours, [dbKey, token]);
+          if (row === undefined) return false;
+          db.run("UPDATE Cache SET expire_time = ? WHERE rowid = ?", [
+            (Date.now() + ttlMs) / 1000,
+            Number(row.rowid),
+          ]);
+          return true;
+        }),
+      release: () =>
+        this.#transact("release a lease", (db) => {
+          db.run("DELETE FROM Cache WHERE key = ? AND raw = 1 AND value = ?", [dbKey, token]);
+        }),
+    };
+  }
+
+  /** Closes the database; later calls fail with `CLOSED`. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const state = this.#state;
+    this.#state = undefined;
+    if (state === undefined) return;
+    try {
+      (await state).db?.close();
+    } catch {
+      // It never opened.
+    }
+  }
+}
