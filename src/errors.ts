@@ -13,6 +13,13 @@
  * - `CLOSED`: the adapter was closed, or its database closed under it.
  * - `BLOCKED`: the storage is held by someone else (e.g. a database upgrade in another tab).
  * - `CORRUPT_VALUE`: stored bytes are not a valid LiteralMap.
+ * - `UNAVAILABLE`: a storage server (Redis) is down or unreachable; the operation gave up
+ *   within a bounded time instead of waiting for it.
+ * - `TOO_LARGE`: a value is larger than the storage accepts (Redis' `proto-max-bulk-len`);
+ *   nothing was written.
+ * - `INVALID_SEAL`: an entry's signature (the `signingKey` option) is missing or wrong; it was
+ *   written without the key, with another key, or changed. Reported as an `error` event, read
+ *   as a miss.
  * - `IO`: any other failure of the storage; `cause` has the original error.
  */
 export type CacheErrorCode =
@@ -22,6 +29,9 @@ export type CacheErrorCode =
   | "CLOSED"
   | "BLOCKED"
   | "CORRUPT_VALUE"
+  | "UNAVAILABLE"
+  | "TOO_LARGE"
+  | "INVALID_SEAL"
   | "IO";
 
 /**
