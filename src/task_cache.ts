@@ -212,15 +212,7 @@ export class TaskCache {
         this.maxAge === undefined ? {} : { notBefore: Date.now() - this.maxAge },
       );
     } catch (error) {
-      this.#errors++;
-      this.#emit({
-        type: "error",
-        key,
-        ...metadata,
-        durationMs: now() - started,
-        error,
-        operation: "get",
-      });
+      this.#failed("get", key, metadata, started, error);
       throw error;
     }
     if (this.#signer !== undefined && stored instanceof Uint8Array) {
@@ -263,15 +255,7 @@ export class TaskCache {
     try {
       await this.adapter.set(key, this.#signer?.seal(key, entry, bytes) ?? bytes, entry);
     } catch (error) {
-      this.#errors++;
-      this.#emit({
-        type: "error",
-        key,
-        ...entry,
-        durationMs: now() - started,
-        error,
-        operation: "set",
-      });
+      this.#failed("set", key, entry, started, error);
       throw error;
     }
     this.#stores++;
@@ -444,21 +428,25 @@ export class TaskCache {
   ): Uint8Array | undefined {
     const value = this.#signer!.open(key, metadata, sealed);
     if (value !== undefined) return value;
-    this.#errors++;
     const error = new CacheError(
       "INVALID_SEAL",
       `the entry ${key} is not signed with this cache's signingKey (written without it, with ` +
         "another key, or changed): it reads as a miss; the task runs and stores a signed result",
     );
-    this.#emit({
-      type: "error",
-      key,
-      ...metadata,
-      durationMs: now() - started,
-      error,
-      operation: "get",
-    });
+    this.#failed("get", key, metadata, started, error);
     return undefined;
+  }
+
+  /** Counts a storage failure and reports it as an `error` event. */
+  #failed(
+    operation: "get" | "set",
+    key: string,
+    metadata: EntryMetadata,
+    started: number,
+    error: unknown,
+  ): void {
+    this.#errors++;
+    this.#emit({ type: "error", key, ...metadata, durationMs: now() - started, error, operation });
   }
 
   #emit(event: CacheEvent): void {
