@@ -209,6 +209,8 @@ export class RedisAdapter implements CacheAdapter {
     this.#firstConnection = Promise.race([
       connecting,
       new Promise<void>((resolve) => (timer = setTimeout(resolve, connectTimeoutMs))),
+      // A refused connection need not wait for the timeout.
+      new Promise<void>((resolve) => client.once("error", () => resolve())),
     ]).finally(() => {
       clearTimeout(timer);
       this.#firstConnection = undefined;

@@ -87,8 +87,9 @@ test("a client the program owns is used and never closed by the adapter", async 
 });
 
 test("a value past the server's proto-max-bulk-len is TOO_LARGE, and nothing is written", async () => {
-  const small = await startRedis(["--proto-max-bulk-len", "1mb"]);
-  const adapter = new RedisAdapter({ url: small.url }, { prefix: "big:" });
+  const raw = await rawClient();
+  await raw.configSet("proto-max-bulk-len", "1mb");
+  const adapter = freshAdapter();
   try {
     await adapter.set("k", patternBytes(1000, 1));
     await assert.rejects(
@@ -105,7 +106,8 @@ test("a value past the server's proto-max-bulk-len is TOO_LARGE, and nothing is 
     assert.deepEqual((await listEntries(adapter)).map((e) => e.key), ["k"]);
   } finally {
     await adapter.close();
-    await small.stop();
+    await raw.configSet("proto-max-bulk-len", "200mb");
+    await raw.close();
   }
 });
 

@@ -66,7 +66,7 @@ test("a far hit fills the near store with the lookup's task and version", async 
 });
 
 test("a far store whose server is killed never fails the near one; it recovers", async () => {
-  const own = await startRedis();
+  const own = server;
   const tiered = new TieredAdapter([new MemoryAdapter(), redis(own.url)]);
   const events: TierErrorEvent[] = [];
   tiered.on("error", (event) => events.push(event));
@@ -99,7 +99,6 @@ test("a far store whose server is killed never fails the near one; it recovers",
     assert.equal(events.length, before, "no failure once the server is back");
   } finally {
     await tiered.close();
-    await own.stop();
   }
 });
 
