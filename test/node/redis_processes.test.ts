@@ -4,13 +4,15 @@
  * SIGKILL blocks the others only until its lease expires.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
 import { test } from "node:test";
-import { runsLogged } from "../support/task_processes.ts";
+import {
+  runsLogged,
+  taskProcess as startTaskProcess,
+  type TaskRuntime,
+} from "../support/task_processes.ts";
 import { startRedis } from "../support/redis_server.ts";
 
 const server = await startRedis();
@@ -21,38 +23,9 @@ test.after(async () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const BIN = join(process.cwd(), "node_modules/.bin");
-/** How each runtime runs the TypeScript worker. */
-const RUNNERS = {
-  node: [process.execPath, "--import", "tsx"],
-  deno: [join(BIN, "deno"), "run", "-A"],
-  bun: [join(BIN, "bun"), "run"],
-} as const;
-
 /** A Node, Deno or Bun process calling the task `test.slow_square` on the server. */
-function taskProcess(
-  runtime: keyof typeof RUNNERS,
-  prefix: string,
-  log: string,
-  runMs: number,
-  mode = "",
-) {
-  const script = "test/node/workers/redis_task_process.ts";
-  const args = [script, server.url, prefix, log, String(runMs), mode];
-  const [command, ...options] = RUNNERS[runtime];
-  const child = spawn(command, [...options, ...args], { stdio: ["ignore", "pipe", "inherit"] });
-  let output = "";
-  child.stdout!.on("data", (chunk) => (output += chunk));
-  const exited = new Promise<string>((resolve, reject) => {
-    child.on(
-      "exit",
-      (code, signal) =>
-        code === 0
-          ? resolve(output.trim())
-          : reject(new Error(`${runtime} exit ${code ?? signal}`)),
-    );
-  });
-  return { child, exited };
+function taskProcess(runtime: TaskRuntime, prefix: string, log: string, runMs: number, mode = "") {
+  return startTaskProcess(`redis:${prefix}|${server.url}`, log, runMs, mode, runtime);
 }
 
 let runs = 0;

@@ -6,19 +6,38 @@
  */
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import process from "node:process";
 
+/** A runtime a task process can run in. */
+export type TaskRuntime = "node" | "deno" | "bun";
+
+/** How each runtime runs the TypeScript worker, from the project's root. */
+function runner(runtime: TaskRuntime): string[] {
+  const bin = (name: string) => join(process.cwd(), "node_modules/.bin", name);
+  const deno = "Deno" in globalThis ? process.execPath : bin("deno");
+  if (runtime === "deno") return [deno, "run", "-A", "--unstable-kv"];
+  if (runtime === "bun") return [bin("bun"), "run"];
+  return ["Deno" in globalThis ? "node" : process.execPath, "--import", "tsx"];
+}
+
 /**
- * Starts a process calling the task `test.slow_square` on `store` (a directory, or `kv:<path>`
- * for a Deno KV file under Deno), logging each run to `log`; `exited` resolves to its output.
- * `mode` "hold" makes it hang while it holds the task's lease, to be killed.
+ * Starts a process calling the task `test.slow_square` on `store` (a directory, `kv:<path>`
+ * for a Deno KV file under Deno, or `redis:<prefix>|<url>`), logging each run to `log`;
+ * `exited` resolves to its output. `mode` "hold" makes it hang while it holds the task's lease,
+ * to be killed. The process runs in `runtime` (default: the one running this).
  */
-export function taskProcess(store: string, log: string, runMs: number, mode = "") {
-  // Under Deno the processes are Deno processes.
-  const runner = "Deno" in globalThis ? ["run", "-A", "--unstable-kv"] : ["--import", "tsx"];
+export function taskProcess(
+  store: string,
+  log: string,
+  runMs: number,
+  mode = "",
+  runtime: TaskRuntime = ("Deno" in globalThis) ? "deno" : "node",
+) {
+  const [command, ...options] = runner(runtime);
   const child = spawn(
-    process.execPath,
-    [...runner, "test/node/workers/task_process.ts", store, log, String(runMs), mode],
+    command!,
+    [...options, "test/node/workers/task_process.ts", store, log, String(runMs), mode],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   let output = "";
@@ -27,7 +46,9 @@ export function taskProcess(store: string, log: string, runMs: number, mode = ""
     child.on(
       "exit",
       (code, signal) =>
-        code === 0 ? resolve(output.trim()) : reject(new Error(`exit ${code ?? signal}`)),
+        code === 0
+          ? resolve(output.trim())
+          : reject(new Error(`${runtime} exit ${code ?? signal}`)),
     );
   });
   return { child, exited };

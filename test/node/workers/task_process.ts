@@ -1,6 +1,6 @@
 /**
  * A process calling one cached task on shared storage, for the single flight tests:
- * `task_process.ts <directory | kv:<Deno KV file>> <log file> <run ms> [hold]`. The task appends its pid to
+ * `task_process.ts <directory | kv:<Deno KV file> | redis:<prefix>|<url>> <log file> <run ms> [hold]`. The task appends its pid to
  * the log file and takes `run ms`; `hold` makes the process take the task's lease and hang
  * (to be killed), as a holder that crashes does. Prints the task's result as JSON.
  */
@@ -8,13 +8,17 @@ import { appendFileSync } from "node:fs";
 import process from "node:process";
 import { DenoKvAdapter } from "../../../src/adapters/deno_kv.ts";
 import { FsAdapter } from "../../../src/adapters/fs.ts";
+import { RedisAdapter } from "../../../src/adapters/redis.ts";
 import { cachedTask } from "../../../src/task.ts";
 import { TaskCache } from "../../../src/task_cache.ts";
 import { t } from "../../../src/values.ts";
 
 const [store, log, runMs, mode] = process.argv.slice(2);
+const [prefix, url] = store!.slice("redis:".length).split("|");
 const adapter = store!.startsWith("kv:")
   ? new DenoKvAdapter({ path: store!.slice(3) })
+  : store!.startsWith("redis:")
+  ? new RedisAdapter({ url: url! }, { prefix: prefix! })
   : new FsAdapter({ directory: store! });
 const square = cachedTask({
   name: "test.slow_square",
