@@ -460,7 +460,8 @@ function storageError(error: unknown, what: string): unknown {
       return new CacheError(
         "NO_SPACE",
         `cannot ${what}: the Redis server is out of memory (${message}); give it an eviction ` +
-          "policy (maxmemory-policy allkeys-lru) or more maxmemory",
+          "policy (maxmemory-policy allkeys-lru), or, if it has one, a maxmemory well above the " +
+          "largest values (clients' buffers count too, and cannot be evicted)",
         { cause: error },
       );
     }

@@ -17,6 +17,7 @@ export const PARTS: Record<string, () => Promise<Part>> = {
   "damaged-bytes": async () => (await import("./damage.ts")).damage,
   "disk-full-readonly": async () => (await import("./disk.ts")).disk,
   "fuzz": async () => (await import("./fuzz.ts")).fuzz,
+  "redis-processes": async () => (await import("./redis_multi.ts")).redisMulti,
 };
 
 const [name, seedText, budgetText, resultFile] = process.argv.slice(2);

@@ -22,6 +22,8 @@ export interface RedisServer {
   readonly port: number;
   /** `redis://127.0.0.1:<port>`. */
   readonly url: string;
+  /** The server's working directory (removed by `stop`). */
+  readonly directory: string;
   /** Kills the server with `signal` (default SIGKILL) and waits for it to be gone. */
   kill(signal?: "SIGKILL" | "SIGTERM"): Promise<void>;
   /** Starts it again on the same port (after `kill`), with the same settings. */
@@ -127,6 +129,7 @@ export async function startRedis(args: readonly string[] = []): Promise<RedisSer
   const server: RedisServer = {
     port,
     url: `redis://127.0.0.1:${port}`,
+    directory,
     async kill(signal = "SIGKILL") {
       if (child === undefined) return;
       const dying = child;
