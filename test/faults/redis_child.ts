@@ -12,7 +12,8 @@
 import { RedisAdapter } from "../../src/adapters/redis.ts";
 import { CacheError } from "../../src/errors.ts";
 import { TaskCache } from "../../src/task_cache.ts";
-import { churn, type Counters, kvLength, xorshift } from "./workload.ts";
+import { kvLength, xorshift } from "./workload.ts";
+import { churnUntilStopped } from "./node_child.ts";
 
 const [url, prefix, writerText, seedText, keysText] = process.argv.slice(2);
 const writer = Number(writerText);
@@ -21,15 +22,7 @@ const cache = new TaskCache(new RedisAdapter({ url: url! }, { prefix: prefix! })
   maxSize: 24 * 1024 ** 2,
 });
 
-const counters: Counters = {};
-const print = (line: string) => process.stdout.write(`${line}\n`);
-let stopping = false;
-process.stdin.setEncoding("utf8").on("data", (text: string) => {
-  if (text.includes("stop")) stopping = true;
-});
-
-print("ready");
-await churn({
+await churnUntilStopped({
   cache,
   writer,
   keys: Number(keysText),
@@ -39,9 +32,6 @@ await churn({
   pruneTo: 8 * 1024 * 1024,
   statsEvery: 20,
   pause: () => new Promise((resolve) => setTimeout(resolve, 1)),
-  stopping: () => stopping,
-  print,
-  counters,
   expected: (error) =>
     !(error instanceof CacheError)
       ? undefined
@@ -51,6 +41,3 @@ await churn({
       ? "op.server-full"
       : undefined,
 });
-print(`done ${JSON.stringify(counters)}`);
-await cache.close().catch(() => {});
-process.exit(0);

@@ -20,9 +20,10 @@ import { toBinaryDeterministic } from "../../src/deterministic.ts";
 import { LiteralMapSchema } from "../../gen/flyteidl/core/literals_pb.ts";
 import { TaskCache } from "../../src/task_cache.ts";
 import { REDIS_SERVER, type RedisServer, startRedis } from "../support/redis_server.ts";
-import { churn } from "./churn.ts";
-import { describeError, FAULTS, LineChild, type Part, sleep } from "./common.ts";
-import { inputsFor, kvLength, outputsFor, outputsProblem, TASK, VERSION } from "./workload.ts";
+import { checkRoundTrip, checkValuesLeft } from "./cache_checks.ts";
+import { churnNodeProcesses } from "./churn.ts";
+import { describeError, FAULTS, type Part, sleep } from "./common.ts";
+import { kvLength } from "./workload.ts";
 
 const CHILD = join(FAULTS, "redis_child.ts");
 const PROCESSES = 3;
@@ -49,21 +50,11 @@ export const redisMulti: Part = async (ctx) => {
   try {
     ctx.log(`${PROCESSES} processes on ${server.url}, killed at random; the server killed once`);
     const outage = serverOutage(ctx, server);
-    const { writers } = await churn(ctx, {
+    const { writers } = await churnNodeProcesses(ctx, {
       processes: PROCESSES,
       reserveMs: RESERVE_MS,
-      pause: { min: 400, spread: 1200 },
-      spawn: (writer) =>
-        new LineChild(process.execPath, [
-          "--import",
-          "tsx",
-          CHILD,
-          server.url,
-          PREFIX,
-          String(writer),
-          String(ctx.subSeed()),
-          String(KEYS),
-        ]),
+      script: CHILD,
+      args: (writer, seed) => [server.url, PREFIX, String(writer), String(seed), String(KEYS)],
     });
     await outage;
     await check(ctx, server, writers);
@@ -95,15 +86,7 @@ async function check(
   raw.on("error", () => {});
   await raw.connect();
   try {
-    for (let key = 0; key < KEYS; key++) {
-      const stored = await cache.get(TASK, VERSION, inputsFor(key));
-      if (stored === undefined) continue;
-      ctx.count("check.values-left");
-      const problem = outputsProblem(stored, key, kvLength, (writer) => writers.has(writer));
-      if (problem !== undefined) {
-        ctx.violation("inexact-read", `after the run, key ${key}: ${problem}`);
-      }
-    }
+    await checkValuesLeft(ctx, cache, KEYS, kvLength, writers);
     try {
       const entries = await cache.entries();
       ctx.count("check.entries-listed", entries.length);
@@ -135,12 +118,7 @@ async function check(
     await cache.clear();
     const after = await raw.keys(`${PREFIX}entry:*`);
     if (after.length > 0) ctx.violation("stray-keys", `after clear: ${after.length} entries`);
-    const outputs = outputsFor(0, 999_999, 1, kvLength);
-    await cache.set(TASK, VERSION, inputsFor(0), [], outputs);
-    const back = await cache.get(TASK, VERSION, inputsFor(0));
-    if (back === undefined || outputsProblem(back, 0, kvLength) !== undefined) {
-      ctx.violation("round-trip", "a set and get after the run did not give the value back");
-    }
+    await checkRoundTrip(ctx, cache, kvLength);
   } finally {
     await raw.close();
     await cache.close();
