@@ -12,8 +12,9 @@
  * - `<prefix>lease:<id>`: a lease, a random token set with `SET NX PX` and renewed or released
  *   by a script only when it still holds that token.
  *
- * A `set` is one `MULTI` (`DEL`, `HSET` of all three fields, then `PEXPIRE` with the adapter's
- * `maxAge`, else none): readers see the old entry or the new one. A hash whose fields are not
+ * A `set` is one `HSET` of all three fields (with the adapter's `maxAge`, in one `MULTI` with a
+ * `PEXPIRE`): readers see the old entry or the new one. (An overwrite without `maxAge` keeps
+ * the expiry an adapter with one gave the entry.) A hash whose fields are not
  * all there or whose metadata does not parse reads as a miss and is removed. `entries()` and
  * `clear()` walk the prefix with `SCAN` (never `KEYS`); `clear()` removes entries in batches
  * with `UNLINK`, and nothing outside the prefix.
@@ -249,7 +250,7 @@ export class RedisAdapter implements CacheAdapter {
     });
   }
 
-  /** Stores `value` under `key` with its metadata, atomically (one `MULTI`). */
+  /** Stores `value` under `key` with its metadata, atomically (one `HSET`, or one `MULTI`). */
   set(key: string, value: Uint8Array, metadata?: EntryMetadata): Promise<void> {
     return this.#run(`store the entry ${describeKey(key)}`, async (client) => {
       if (!(value instanceof Uint8Array)) {
@@ -272,9 +273,7 @@ export class RedisAdapter implements CacheAdapter {
         c: metadata?.cacheVersion ?? "",
         s: now,
       };
-      const multi = client.multi();
-      multi.addCommand(["DEL", name]);
-      multi.addCommand([
+      const write = [
         "HSET",
         name,
         "v",
@@ -283,9 +282,15 @@ export class RedisAdapter implements CacheAdapter {
         JSON.stringify(stored),
         "r",
         String(now),
-      ]);
-      if (this.maxAge !== undefined) multi.addCommand(["PEXPIRE", name, String(this.maxAge)]);
-      await multi.exec();
+      ];
+      // One HSET of every field replaces the entry whole; with an expiry, in one MULTI with it.
+      if (this.maxAge === undefined) await client.sendCommand(write);
+      else {
+        const multi = client.multi();
+        multi.addCommand(write);
+        multi.addCommand(["PEXPIRE", name, String(this.maxAge)]);
+        await multi.exec();
+      }
     });
   }
 
