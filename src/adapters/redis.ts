@@ -90,6 +90,13 @@ export interface RedisAdapterOptions {
    * unreachable fails at once, and the client keeps reconnecting in the background.
    */
   connectTimeoutMs?: number;
+  /**
+   * With a `url`: how long one command may wait for the server's reply, in milliseconds (default
+   * 10000), so that a server that stopped answering (hung, or cut off without the connection
+   * closing) fails operations with `UNAVAILABLE` instead of hanging them. Raise it for values of
+   * hundreds of MiB on a slow network.
+   */
+  commandTimeoutMs?: number;
 }
 
 const DEFAULT_PREFIX = "local-task-cache:";
@@ -163,7 +170,12 @@ export class RedisAdapter implements CacheAdapter {
   #maxBulk: Promise<number> | undefined;
 
   constructor(connection: RedisConnection, options: RedisAdapterOptions = {}) {
-    const { prefix = DEFAULT_PREFIX, maxAge, connectTimeoutMs = 5000 } = options ?? {};
+    const {
+      prefix = DEFAULT_PREFIX,
+      maxAge,
+      connectTimeoutMs = 5000,
+      commandTimeoutMs = 10_000,
+    } = options ?? {};
     if (typeof prefix !== "string") {
       throw new TypeError(`RedisAdapter: options.prefix must be a string, got ${typeof prefix}`);
     }
@@ -193,6 +205,8 @@ export class RedisAdapter implements CacheAdapter {
       // Commands fail at once while the server is unreachable, instead of queueing for it.
       disableOfflineQueue: true,
       commandsQueueMaxLength: QUEUE_LIMIT,
+      // A command without a reply in time fails, even after it was sent.
+      commandOptions: { timeout: commandTimeoutMs, rejectInFlight: true },
       socket: {
         connectTimeout: connectTimeoutMs,
         reconnectStrategy: (retries: number) =>

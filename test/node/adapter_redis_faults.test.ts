@@ -127,6 +127,42 @@ test(
 );
 
 test(
+  "a server that stops answering: UNAVAILABLE after the command timeout, then back",
+  BOUNDED,
+  async () => {
+    const adapter = new RedisAdapter({ url: server.url }, {
+      prefix: "hung:",
+      commandTimeoutMs: 300,
+    });
+    try {
+      await adapter.set("k", patternBytes(10));
+      server.pause(true);
+      try {
+        await assert.rejects(adapter.get("k"), isCode("UNAVAILABLE"));
+        await assert.rejects(adapter.set("k", patternBytes(20)), isCode("UNAVAILABLE"));
+        const cache = new TaskCache(adapter);
+        const { task } = squareTask(cache);
+        assert.equal(await task({ n: 9 }), 81, "a task still returns");
+      } finally {
+        server.pause(false);
+      }
+      for (let i = 0; i < 100; i++) {
+        if ((await adapter.get("k").catch(() => "failed")) !== "failed") break;
+        await sleep(50);
+      }
+      await adapter.set("k", patternBytes(30));
+      assert.deepEqual(
+        await adapter.get("k"),
+        patternBytes(30),
+        "it works once the server answers",
+      );
+    } finally {
+      await adapter.close();
+    }
+  },
+);
+
+test(
   "the server SIGKILLed and restarted mid-run: typed errors, every task returns, the cache works after",
   BOUNDED,
   async () => {

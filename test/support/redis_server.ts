@@ -26,6 +26,8 @@ export interface RedisServer {
   readonly directory: string;
   /** Kills the server with `signal` (default SIGKILL) and waits for it to be gone. */
   kill(signal?: "SIGKILL" | "SIGTERM"): Promise<void>;
+  /** Stops (`SIGSTOP`: it keeps its connections but answers nothing) or resumes (`SIGCONT`) it. */
+  pause(paused: boolean): void;
   /** Starts it again on the same port (after `kill`), with the same settings. */
   restart(): Promise<void>;
   /** Kills it and removes its directory. */
@@ -136,6 +138,9 @@ export async function startRedis(args: readonly string[] = []): Promise<RedisSer
       child = undefined;
       dying.kill(signal);
       await exited(dying);
+    },
+    pause(paused) {
+      child?.kill(paused ? "SIGSTOP" : "SIGCONT");
     },
     async restart() {
       if (child !== undefined) throw new Error("restart: the server is still running");
