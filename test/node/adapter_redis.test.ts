@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createClient } from "redis";
 import { RedisAdapter, type RedisClientLike } from "../../src/adapters/redis.ts";
+import type { GetOptions } from "../../src/adapter.ts";
 import { CacheError } from "../../src/errors.ts";
 import { adapterConformance, listEntries, patternBytes } from "../conformance/adapter_suite.ts";
 import { startRedis } from "../support/redis_server.ts";
@@ -150,5 +151,20 @@ test("an entry damaged or torn by hand reads as a miss and goes", async () => {
   } finally {
     await adapter.close();
     await raw.close();
+  }
+});
+
+test("GetOptions.expect: an entry of another task or version reads as a miss and stays", async () => {
+  const adapter = freshAdapter();
+  try {
+    await adapter.set("k", patternBytes(10), { taskName: "t", cacheVersion: "1" });
+    const get = (taskName: string, cacheVersion: string) =>
+      adapter.get("k", { expect: { taskName, cacheVersion } } as GetOptions);
+    assert.equal(await get("other", "1"), undefined, "another task");
+    assert.equal(await get("t", "2"), undefined, "another version");
+    assert.deepEqual(await get("t", "1"), patternBytes(10), "the entry's own task and version");
+    assert.equal((await listEntries(adapter)).length, 1, "a mismatch does not remove it");
+  } finally {
+    await adapter.close();
   }
 });

@@ -13,6 +13,7 @@ import { FsAdapter } from "../../src/adapters/fs.ts";
 import { MemoryAdapter } from "../../src/adapters/memory.ts";
 import { RedisAdapter } from "../../src/adapters/redis.ts";
 import { TieredAdapter, type TierErrorEvent } from "../../src/adapters/tiered.ts";
+import type { GetOptions } from "../../src/adapter.ts";
 import { CacheError } from "../../src/errors.ts";
 import { adapterConformance, listEntries, patternBytes } from "../conformance/adapter_suite.ts";
 import { startRedis } from "../support/redis_server.ts";
@@ -54,7 +55,7 @@ test("a far hit fills the near store with the lookup's task and version", async 
     await writer.set("k", patternBytes(50, 1), { taskName: "t", cacheVersion: "1" });
     assert.equal(await near.get("k"), undefined, "not in the reader's near store yet");
     const expect = { taskName: "t", cacheVersion: "1" };
-    assert.deepEqual(await reading.get("k", { expect } as never), patternBytes(50, 1));
+    assert.deepEqual(await reading.get("k", { expect } as GetOptions), patternBytes(50, 1));
     assert.deepEqual(await near.get("k"), patternBytes(50, 1), "copied into the near store");
     const [info] = await listEntries(near);
     assert.equal(info?.taskName, "t");
@@ -131,5 +132,20 @@ test("leases come from the far store: two tiered adapters over one server exclud
     await memoryOnly.close();
   } finally {
     await Promise.all([a.close(), b.close()]);
+  }
+});
+
+test("GetOptions.expect reaches the far store: another task's entry is a miss, not filled", async () => {
+  const far = redis();
+  const near = new MemoryAdapter();
+  const tiered = new TieredAdapter([near, far]);
+  try {
+    await far.set("k", patternBytes(10), { taskName: "t", cacheVersion: "1" });
+    const expect = { taskName: "other", cacheVersion: "1" };
+    assert.equal(await tiered.get("k", { expect } as GetOptions), undefined);
+    assert.equal(await near.get("k"), undefined, "nothing copied into the near store");
+    assert.deepEqual(await far.get("k"), patternBytes(10), "the far entry stays");
+  } finally {
+    await tiered.close();
   }
 });
