@@ -197,7 +197,10 @@ export class RedisAdapter implements CacheAdapter {
     if (typeof url !== "string" || !/^rediss?:\/\//.test(url)) {
       throw new TypeError(
         "RedisAdapter: expected { url: 'redis://host:port' } (or rediss:// for TLS) or " +
-          `{ client }, got ${JSON.stringify(connection)}`,
+          // Not the URL itself: it may hold a password.
+          `{ client }, got ${
+            typeof url === "string" ? `a URL of scheme ${url.split(":")[0]}` : typeof url
+          }`,
       );
     }
     const client = createClient({
@@ -432,7 +435,6 @@ export class RedisAdapter implements CacheAdapter {
         const reply = await client.sendCommand(["CONFIG", "GET", "proto-max-bulk-len"]);
         const values = Array.isArray(reply) ? reply : Object.entries(reply ?? {}).flat();
         const limit = Number(values[1]);
-        // The bulk also carries the command's other arguments; keep a margin for them.
         return Number.isFinite(limit) && limit > 0 ? limit : DEFAULT_MAX_BULK;
       } catch (error) {
         if (!isServerReply(error)) throw error; // unreachable: ask again next time

@@ -168,3 +168,13 @@ test("GetOptions.expect: an entry of another task or version reads as a miss and
     await adapter.close();
   }
 });
+
+test("bad arguments are TypeErrors that never show a URL's password", () => {
+  assert.throws(
+    () => new RedisAdapter({ url: "http://user:s3cret@host:6379" }),
+    (e) => e instanceof TypeError && /scheme http/.test(e.message) && !/s3cret/.test(e.message),
+  );
+  assert.throws(() => new RedisAdapter({} as never), /expected \{ url/);
+  assert.throws(() => new RedisAdapter({ client: {} } as never), /client of the npm package/);
+  assert.throws(() => new RedisAdapter({ url: server.url }, { maxAge: -1 }), /maxAge/);
+});
