@@ -458,6 +458,8 @@ export class RedisAdapter implements CacheAdapter {
         throw new CacheError("CLOSED", "this RedisAdapter is closed; create a new one");
       }
       if (!this.#client.isReady) {
+        // The server answers but refuses the connection (a wrong password): say so.
+        if (isServerReply(this.#lastError)) throw this.#lastError;
         throw new CacheError(
           "UNAVAILABLE",
           `cannot ${what}: the Redis server is unreachable (${describeError(this.#lastError)}); ` +

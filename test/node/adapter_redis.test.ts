@@ -178,3 +178,25 @@ test("bad arguments are TypeErrors that never show a URL's password", () => {
   assert.throws(() => new RedisAdapter({ client: {} } as never), /client of the npm package/);
   assert.throws(() => new RedisAdapter({ url: server.url }, { maxAge: -1 }), /maxAge/);
 });
+
+test("a user and password in the URL; a wrong password is PERMISSION_DENIED", async () => {
+  const raw = await rawClient();
+  await raw.sendCommand(["ACL", "SETUSER", "cache", "on", ">right-password", "~*", "+@all"]);
+  const url = (password: string) => server.url.replace("//", `//cache:${password}@`);
+  const good = new RedisAdapter({ url: url("right-password") }, { prefix: `acl-${++opened}:` });
+  const bad = new RedisAdapter({ url: url("wrong-password") }, { connectTimeoutMs: 2000 });
+  try {
+    await good.set("k", patternBytes(5));
+    assert.deepEqual(await good.get("k"), patternBytes(5));
+    await assert.rejects(
+      bad.get("k"),
+      (e) =>
+        e instanceof CacheError && e.code === "PERMISSION_DENIED" && /password/.test(e.message) &&
+        !/wrong-password/.test(e.message),
+    );
+  } finally {
+    await Promise.all([good.close(), bad.close()]);
+    await raw.sendCommand(["ACL", "DELUSER", "cache"]);
+    await raw.close();
+  }
+});
