@@ -7,11 +7,12 @@
  * @module
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import process from "node:process";
 
 /** Where Debian's package `redis-server` puts the server. */
 export const REDIS_SERVER = "/usr/bin/redis-server";
@@ -123,11 +124,17 @@ export async function startRedis(args: readonly string[] = []): Promise<RedisSer
       }
     }
   }
-  const exited = (process: ChildProcess) =>
+  const exited = (server: ChildProcess) =>
     new Promise<void>((resolve) => {
-      if (process.exitCode !== null || process.signalCode !== null) resolve();
-      else process.once("exit", () => resolve());
+      if (server.exitCode !== null || server.signalCode !== null) resolve();
+      else server.once("exit", () => resolve());
     });
+  // A test file that ends without stopping it (a failure before its `after`) does not leave it.
+  const orphanGuard = () => {
+    child?.kill("SIGKILL");
+    rmSync(directory, { recursive: true, force: true });
+  };
+  process.once("exit", orphanGuard);
   const server: RedisServer = {
     port,
     url: `redis://127.0.0.1:${port}`,
@@ -156,6 +163,7 @@ export async function startRedis(args: readonly string[] = []): Promise<RedisSer
       }
     },
     async stop() {
+      process.off("exit", orphanGuard);
       await server.kill();
       await rm(directory, { recursive: true, force: true });
     },
