@@ -237,7 +237,7 @@ export class RedisAdapter implements CacheAdapter {
 
   /** The stored bytes for `key`, or `undefined`; an expired, torn or damaged entry goes. */
   get(key: string, options: GetOptions = {}): Promise<Uint8Array | undefined> {
-    return this.#run(`read the entry ${describeKey(key)}`, async (client) => {
+    return this.#run("read the entry", key, async (client) => {
       const name = this.#entryName(key);
       const [value, meta, readAt] = await client.sendCommand(
         ["HMGET", name, "v", "m", "r"],
@@ -269,7 +269,7 @@ export class RedisAdapter implements CacheAdapter {
 
   /** Stores `value` under `key` with its metadata, atomically (one `HSET`, or one `MULTI`). */
   set(key: string, value: Uint8Array, metadata?: EntryMetadata): Promise<void> {
-    return this.#run(`store the entry ${describeKey(key)}`, async (client) => {
+    return this.#run("store the entry", key, async (client) => {
       if (!(value instanceof Uint8Array)) {
         throw new TypeError(`RedisAdapter.set: value must be a Uint8Array, got ${typeof value}`);
       }
@@ -313,14 +313,14 @@ export class RedisAdapter implements CacheAdapter {
 
   /** Removes `key`; resolves to whether it was there. */
   delete(key: string): Promise<boolean> {
-    return this.#run(`remove the entry ${describeKey(key)}`, async (client) => {
+    return this.#run("remove the entry", key, async (client) => {
       return Number(await client.sendCommand(["DEL", this.#entryName(key)])) > 0;
     });
   }
 
   /** Removes every entry under the prefix, in batches (`SCAN`, then `UNLINK`). */
   clear(): Promise<void> {
-    return this.#run("clear the cache", async (client) => {
+    return this.#run("clear the cache", undefined, async (client) => {
       for await (const names of this.#scan(client)) {
         if (names.length > 0) await client.sendCommand(["UNLINK", ...names]);
       }
@@ -329,14 +329,19 @@ export class RedisAdapter implements CacheAdapter {
 
   /** Every entry's metadata under the prefix (a walk with `SCAN`). */
   async *entries(): AsyncIterable<EntryInfo> {
-    const client = await this.#run("list the entries", (client) => Promise.resolve(client));
+    const client = await this.#run(
+      "list the entries",
+      undefined,
+      (client) => Promise.resolve(client),
+    );
     const start = this.prefix.length + "entry:".length;
     const walk = this.#scan(client)[Symbol.asyncIterator]();
     for (;;) {
-      const step = await this.#run("list the entries", () => walk.next());
+      const step = await this.#run("list the entries", undefined, () => walk.next());
       if (step.done) return;
       const infos = await this.#run(
         "list the entries",
+        undefined,
         (client) =>
           Promise.all(step.value.map(async (name) => {
             const [[meta, readAt], hasValue, size] = await Promise.all([
@@ -372,7 +377,7 @@ export class RedisAdapter implements CacheAdapter {
    * release it.
    */
   acquireLease(name: string, ttlMs: number): Promise<Lease | undefined> {
-    return this.#run(`take the lease on ${describeKey(name)}`, async (client) => {
+    return this.#run("take the lease on", name, async (client) => {
       if (!(typeof ttlMs === "number" && ttlMs > 0)) {
         throw new TypeError(`RedisAdapter.acquireLease: ttlMs must be a number > 0, got ${ttlMs}`);
       }
@@ -383,12 +388,12 @@ export class RedisAdapter implements CacheAdapter {
       if (taken == null) return undefined;
       return {
         renew: () =>
-          this.#run(`renew the lease on ${describeKey(name)}`, async (client) => {
+          this.#run("renew the lease on", name, async (client) => {
             return Number(await client.sendCommand(["EVAL", RENEW, "1", leaseName, token, ttl])) ===
               1;
           }),
         release: () =>
-          this.#run(`release the lease on ${describeKey(name)}`, async (client) => {
+          this.#run("release the lease on", name, async (client) => {
             await client.sendCommand(["EVAL", RELEASE, "1", leaseName, token]);
           }),
       };
@@ -446,7 +451,13 @@ export class RedisAdapter implements CacheAdapter {
   }
 
   /** Runs `fn` with a ready client, turning every failure into a `CacheError`. */
-  async #run<T>(what: string, fn: (client: RedisClientLike) => Promise<T>): Promise<T> {
+  async #run<T>(
+    action: string,
+    key: string | undefined,
+    fn: (client: RedisClientLike) => Promise<T>,
+  ): Promise<T> {
+    // What failed, for messages: made only when something did.
+    const what = () => key === undefined ? action : `${action} ${describeKey(key)}`;
     if (this.#closed) {
       throw new CacheError("CLOSED", "this RedisAdapter is closed; create a new one");
     }
@@ -462,14 +473,16 @@ export class RedisAdapter implements CacheAdapter {
         if (isServerReply(this.#lastError)) throw this.#lastError;
         throw new CacheError(
           "UNAVAILABLE",
-          `cannot ${what}: the Redis server is unreachable (${describeError(this.#lastError)}); ` +
+          `cannot ${what()}: the Redis server is unreachable (${
+            describeError(this.#lastError)
+          }); ` +
             "check that it runs and that the URL is right. Cached tasks still run; the cache " +
             "works again once the server is back.",
         );
       }
       return await fn(this.#client);
     } catch (error) {
-      throw storageError(error, what);
+      throw storageError(error, what());
     }
   }
 }
