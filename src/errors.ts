@@ -15,6 +15,13 @@
  * - `CORRUPT_VALUE`: stored bytes are not a valid LiteralMap.
  * - `UNSAFE_DIRECTORY`: another user could change the cache's results: the cache directory (or
  *   one above it) is owned by another user or writable by group or others.
+ * - `UNAVAILABLE`: a storage server (Redis) is down or unreachable; the operation gave up
+ *   within a bounded time instead of waiting for it.
+ * - `TOO_LARGE`: a value is larger than the storage accepts (Redis' `proto-max-bulk-len`);
+ *   nothing was written.
+ * - `INVALID_SEAL`: an entry's signature (the `signingKey` option) is missing or wrong; it was
+ *   written without the key, with another key, or changed. Reported as an `error` event, read
+ *   as a miss.
  * - `IO`: any other failure of the storage; `cause` has the original error.
  */
 export type CacheErrorCode =
@@ -25,6 +32,9 @@ export type CacheErrorCode =
   | "BLOCKED"
   | "CORRUPT_VALUE"
   | "UNSAFE_DIRECTORY"
+  | "UNAVAILABLE"
+  | "TOO_LARGE"
+  | "INVALID_SEAL"
   | "IO";
 
 /**

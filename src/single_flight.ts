@@ -6,6 +6,7 @@
  * @module
  */
 import type { CacheAdapter, Lease } from "./adapter.ts";
+import { CacheError } from "./errors.ts";
 
 /** Calls in flight, by scope (a cache) and key. */
 const flights = new WeakMap<object, Map<string, Promise<unknown>>>();
@@ -111,9 +112,10 @@ export async function runExclusively<T>(
       let lease: Lease | undefined;
       try {
         lease = await adapter.acquireLease(key, leaseMs);
-      } catch {
-        // A busy database (other processes committing) is worth a few more tries.
-        if (++failures >= LEASE_ATTEMPTS) return await run();
+      } catch (error) {
+        // A busy database (other processes committing) is worth a few more tries; a server
+        // that is unreachable (it failed at once) is not.
+        if (unreachable(error) || ++failures >= LEASE_ATTEMPTS) return await run();
       }
       if (lease !== undefined) return await holding(lease, leaseMs, syncLeaseMs, recheck, run);
       const left = started + waitTimeoutMs - Date.now();
@@ -132,6 +134,11 @@ export async function runExclusively<T>(
     return await locks.request(`local-task-cache:${key}`, async () => (await recheck()) ?? run());
   }
   return await run();
+}
+
+/** Whether `error` says the storage's server is unreachable (`CacheError` `UNAVAILABLE`). */
+function unreachable(error: unknown): boolean {
+  return error instanceof CacheError && error.code === "UNAVAILABLE";
 }
 
 /** The part of the Web Locks API used here. */

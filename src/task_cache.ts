@@ -8,6 +8,8 @@ import { type LiteralMap, LiteralMapSchema } from "../gen/flyteidl/core/literals
 import type { CacheAdapter, EntryInfo, EntryMetadata } from "./adapter.ts";
 import { toBinaryDeterministic } from "./deterministic.ts";
 import { calculateCacheKey, describeArgument } from "./key.ts";
+import { CacheError } from "./errors.ts";
+import { Signer } from "./signing.ts";
 
 /** Which entries a listing or a deletion concerns: all of them, or those of a task/version. */
 export interface EntryFilter {
@@ -97,6 +99,14 @@ export interface TaskCacheOptions {
    * `Infinity` for none.
    */
   maxSize?: number;
+  /**
+   * A secret shared by everyone who may write results (16 bytes or more; a string is taken as
+   * its UTF-8): every stored value is sealed with an HMAC-SHA256 over the key, the task name,
+   * the cache version and the value, and an entry whose seal does not verify (written without
+   * this key or with another, or changed) reads as a miss and is reported as an `error` event
+   * with a `CacheError` of code `INVALID_SEAL`. Default: none (entries are not signed).
+   */
+  signingKey?: Uint8Array | string;
 }
 
 /** flytekit's default size limit of its disk cache, 1 GiB. */
@@ -146,6 +156,7 @@ export class TaskCache {
   /** The stored bytes as last counted, plus what this cache stored since; and when counted. */
   #size: { bytes: number; countedAt: number } | undefined;
   #evicting: Promise<unknown> | undefined;
+  #signer: Signer | undefined;
 
   constructor(adapter: CacheAdapter, options: TaskCacheOptions = {}) {
     if (!isAdapter(adapter)) {
@@ -158,6 +169,7 @@ export class TaskCache {
     this.adapter = adapter;
     this.maxAge = maxAge;
     this.maxSize = maxSize;
+    if (options.signingKey !== undefined) this.#signer = new Signer(options.signingKey);
   }
 
   /**
@@ -212,16 +224,11 @@ export class TaskCache {
         this.maxAge === undefined ? { expect } : { notBefore: Date.now() - this.maxAge, expect },
       );
     } catch (error) {
-      this.#errors++;
-      this.#emit({
-        type: "error",
-        key,
-        ...metadata,
-        durationMs: now() - started,
-        error,
-        operation: "get",
-      });
+      this.#failed("get", key, metadata, started, error);
       throw error;
+    }
+    if (this.#signer !== undefined && stored instanceof Uint8Array) {
+      stored = this.#unseal(key, metadata, stored, started);
     }
     let value: LiteralMap | undefined;
     let size = 0;
@@ -259,17 +266,9 @@ export class TaskCache {
     const started = now();
     const entry = { taskName: metadata.taskName, cacheVersion: metadata.cacheVersion };
     try {
-      await this.adapter.set(key, bytes, entry);
+      await this.adapter.set(key, this.#signer?.seal(key, entry, bytes) ?? bytes, entry);
     } catch (error) {
-      this.#errors++;
-      this.#emit({
-        type: "error",
-        key,
-        ...entry,
-        durationMs: now() - started,
-        error,
-        operation: "set",
-      });
+      this.#failed("set", key, entry, started, error);
       throw error;
     }
     this.#stores++;
@@ -441,6 +440,36 @@ export class TaskCache {
     } finally {
       this.#evicting = undefined;
     }
+  }
+
+  /** The value of a sealed entry, or `undefined` (reported) when its seal does not verify. */
+  #unseal(
+    key: string,
+    metadata: EntryMetadata,
+    sealed: Uint8Array,
+    started: number,
+  ): Uint8Array | undefined {
+    const value = this.#signer!.open(key, metadata, sealed);
+    if (value !== undefined) return value;
+    const error = new CacheError(
+      "INVALID_SEAL",
+      `the entry ${key} is not signed with this cache's signingKey (written without it, with ` +
+        "another key, or changed): it reads as a miss; the task runs and stores a signed result",
+    );
+    this.#failed("get", key, metadata, started, error);
+    return undefined;
+  }
+
+  /** Counts a storage failure and reports it as an `error` event. */
+  #failed(
+    operation: "get" | "set",
+    key: string,
+    metadata: EntryMetadata,
+    started: number,
+    error: unknown,
+  ): void {
+    this.#errors++;
+    this.#emit({ type: "error", key, ...metadata, durationMs: now() - started, error, operation });
   }
 
   #emit(event: CacheEvent): void {

@@ -12,7 +12,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import type { CacheAdapter, EntryInfo, EntryMetadata, GetOptions, Lease } from "../adapter.ts";
-import { READ_TIME_RESOLUTION_MS } from "../adapter.ts";
+import { isOtherTask, READ_TIME_RESOLUTION_MS } from "../adapter.ts";
 import { CacheError } from "../errors.ts";
 import {
   newValueFile,
@@ -287,7 +287,7 @@ export class DiskcacheAdapter implements CacheAdapter {
    */
   async get(
     key: string,
-    options: GetOptions & { expect?: EntryMetadata } = {},
+    options: GetOptions = {},
   ): Promise<Uint8Array | undefined> {
     const state = await this.#open();
     const db = state.db;
@@ -300,11 +300,10 @@ export class DiskcacheAdapter implements CacheAdapter {
       });
     const row = rows[0];
     if (row === undefined || row.tag === LEASE_TAG) return undefined;
-    const expect = options.expect;
     const metadata = parseTag(row.tag);
     if (
-      expect !== undefined && metadata !== undefined &&
-      (metadata.taskName !== expect.taskName || metadata.cacheVersion !== expect.cacheVersion)
+      metadata !== undefined &&
+      isOtherTask(options.expect, metadata.taskName, metadata.cacheVersion)
     ) {
       return undefined;
     }

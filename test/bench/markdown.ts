@@ -8,6 +8,7 @@ import { denoTable } from "./deno_report.ts";
 import { DISK_ROUNDS, diskGoalsTable, diskTable } from "./disk.ts";
 import { KEY_ROUNDS, keyScaleTable, keysTable, keysVerdicts, LINEAR } from "./keys.ts";
 import { MEMORY_SIDES, type MemoryResult, memoryTable, multiple } from "./memory.ts";
+import { redisSection } from "./redis.ts";
 import { type BenchReport, goalsTable } from "./report.ts";
 import {
   FLAT,
@@ -267,6 +268,7 @@ export function markdown(r: BenchReport): string {
     memorySection(r),
     denoSection(r),
     browserSection(r),
+    redisSection(r.redis, NOT_MEASURED),
     notesSection(r),
   ].filter((s) => s !== "").join("\n");
 }

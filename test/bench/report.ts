@@ -14,6 +14,7 @@ import type { DenoResult } from "./deno_report.ts";
 import type { DiskResult } from "./disk.ts";
 import type { KeyResult, KeyScalePoint } from "./keys.ts";
 import type { MemoryResult } from "./memory.ts";
+import type { RedisResult } from "./redis.ts";
 import type { ScaleResult } from "./scale.ts";
 import { sig3 } from "./stats.ts";
 
@@ -80,6 +81,8 @@ export interface BenchReport {
   memory: MemoryResult | undefined;
   deno: DenoResult | undefined;
   browser: BrowserResult | undefined;
+  /** Absent in reports from before the Redis part. */
+  redis?: RedisResult | undefined;
   goals: Goal[];
   notes: string[];
   mismatches: string[];

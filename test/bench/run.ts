@@ -14,12 +14,15 @@
  *   `DenoKvAdapter` at scale.
  * - Browser (test/bench/browser.ts): `IndexedDbAdapter` against idb-keyval and localforage in
  *   Chromium; the bundle's size.
+ * - Redis (test/bench/redis.ts): `TaskCache` over `RedisAdapter` against the bare client;
+ *   `TieredAdapter` hits against the near store's.
  *
  * Options:
  *
  *   --out DIR            where to write the report (default: bench/ at the repository's root;
  *                        or the environment variable BENCH_OUT)
- *   --only a,b,...       only these parts (keys, keyscale, disk, scale, memory, deno, browser),
+ *   --only a,b,...       only these parts (keys, keyscale, disk, scale, memory, deno, browser,
+ *                        redis),
  *                        for development; the report notes the others as not measured
  *   --render FILE        measure nothing: write the report again from a report.json (after a
  *                        change to the Markdown or the chart)
@@ -54,9 +57,19 @@ import {
   ROOT,
   skipped,
 } from "./report.ts";
+import { benchRedis, redisGoals } from "./redis.ts";
 import { benchScale, scaleGoals } from "./scale.ts";
 
-const PARTS = ["keys", "keyscale", "disk", "scale", "memory", "deno", "browser"] as const;
+const PARTS = [
+  "keys",
+  "keyscale",
+  "disk",
+  "scale",
+  "memory",
+  "deno",
+  "browser",
+  "redis",
+] as const;
 type Part = (typeof PARTS)[number];
 
 const { values: options } = parseArgs({
@@ -114,6 +127,7 @@ async function measure(): Promise<BenchReport> {
       progress("browser: IndexedDbAdapter vs idb-keyval and localforage (test/bench/browser.ts)");
       return benchBrowser();
     }),
+    redis: await part("redis", benchRedis),
     goals: [],
     notes,
     mismatches,
@@ -130,6 +144,7 @@ report.goals = [
   ...(report.scale === undefined ? [] : scaleGoals(report.scale)),
   ...(report.deno === undefined ? [] : denoGoals(report.deno)),
   ...(report.browser === undefined ? [] : browserGoals(report.browser)),
+  ...(report.redis === undefined ? [] : redisGoals(report.redis)),
 ];
 if (options.render === undefined) {
   report.seconds = elapsed();

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { clip, type LineChild, type PartContext, sleep } from "./common.ts";
+import { clip, LineChild, type PartContext, sleep } from "./common.ts";
 import type { Counters } from "./workload.ts";
 
 interface Incarnation {
@@ -170,4 +170,31 @@ export async function churn(ctx: PartContext, options: ChurnOptions): Promise<Ch
     await Promise.all(slots.map((incarnation) => incarnation.child.exited));
   }
   return { writers, kills };
+}
+
+/**
+ * {@link churn} of Node processes running the TypeScript `script` (through tsx) with the
+ * arguments `args(writer, seed)`, killed every 0.4 to 1.6 s.
+ */
+export function churnNodeProcesses(
+  ctx: PartContext,
+  options: {
+    processes: number;
+    reserveMs: number;
+    script: string;
+    args: (writer: number, seed: number) => string[];
+  },
+): Promise<ChurnResult> {
+  return churn(ctx, {
+    processes: options.processes,
+    reserveMs: options.reserveMs,
+    pause: { min: 400, spread: 1200 },
+    spawn: (writer) =>
+      new LineChild(process.execPath, [
+        "--import",
+        "tsx",
+        options.script,
+        ...options.args(writer, ctx.subSeed()),
+      ]),
+  });
 }

@@ -12,7 +12,8 @@
  */
 import { FsAdapter } from "../../src/adapters/fs.ts";
 import { TaskCache } from "../../src/task_cache.ts";
-import { churn, type Counters, fsLength, xorshift } from "./workload.ts";
+import { fsLength, xorshift } from "./workload.ts";
+import { churnUntilStopped } from "./node_child.ts";
 
 const [directory, writerText, seedText, keysText] = process.argv.slice(2);
 const writer = Number(writerText);
@@ -20,15 +21,7 @@ const keys = Number(keysText);
 const random = xorshift(Number(seedText));
 const cache = new TaskCache(new FsAdapter({ directory: directory! }), { maxSize: 24 * 1024 ** 2 });
 
-const counters: Counters = {};
-const print = (line: string) => process.stdout.write(`${line}\n`);
-let stopping = false;
-process.stdin.setEncoding("utf8").on("data", (text: string) => {
-  if (text.includes("stop")) stopping = true;
-});
-
-print("ready");
-await churn({
+await churnUntilStopped({
   cache,
   writer,
   keys,
@@ -39,9 +32,4 @@ await churn({
   statsEvery: 20,
   // Let stdin and timers in: most operations complete synchronously.
   pause: () => new Promise((resolve) => setImmediate(resolve)),
-  stopping: () => stopping,
-  print,
-  counters,
 });
-print(`done ${JSON.stringify(counters)}`);
-process.exit(0);

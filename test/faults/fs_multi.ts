@@ -16,9 +16,10 @@ import { FsAdapter } from "../../src/adapters/fs.ts";
 import { toBinaryDeterministic } from "../../src/deterministic.ts";
 import { LiteralMapSchema } from "../../gen/flyteidl/core/literals_pb.ts";
 import { TaskCache } from "../../src/task_cache.ts";
-import { churn } from "./churn.ts";
-import { describeError, FAULTS, LineChild, type Part } from "./common.ts";
-import { fsLength, inputsFor, outputsFor, outputsProblem, TASK, VERSION } from "./workload.ts";
+import { checkRoundTrip, checkValuesLeft } from "./cache_checks.ts";
+import { churnNodeProcesses } from "./churn.ts";
+import { describeError, FAULTS, type Part } from "./common.ts";
+import { fsLength, TASK } from "./workload.ts";
 
 const CHILD = join(FAULTS, "fs_child.ts");
 const PROCESSES = 4;
@@ -33,33 +34,16 @@ export const fsMulti: Part = async (ctx) => {
   ctx.undoIfKilled("rm", directory);
   try {
     ctx.log(`${PROCESSES} processes on ${directory}, killed at random for the budget`);
-    const { writers, kills } = await churn(ctx, {
+    const { writers, kills } = await churnNodeProcesses(ctx, {
       processes: PROCESSES,
       reserveMs: RESERVE_MS,
-      pause: { min: 400, spread: 1200 },
-      spawn: (writer) =>
-        new LineChild(process.execPath, [
-          "--import",
-          "tsx",
-          CHILD,
-          directory,
-          String(writer),
-          String(ctx.subSeed()),
-          String(KEYS),
-        ]),
+      script: CHILD,
+      args: (writer, seed) => [directory, String(writer), String(seed), String(KEYS)],
     });
 
     // What is left: exact values only; every listed entry reads back at its size.
     const cache = new TaskCache(new FsAdapter({ directory }), { maxSize: Infinity });
-    for (let key = 0; key < KEYS; key++) {
-      const stored = await cache.get(TASK, VERSION, inputsFor(key));
-      if (stored === undefined) continue;
-      ctx.count("check.values-left");
-      const problem = outputsProblem(stored, key, fsLength, (writer) => writers.has(writer));
-      if (problem !== undefined) {
-        ctx.violation("inexact-read", `after the run, key ${key}: ${problem}`);
-      }
-    }
+    await checkValuesLeft(ctx, cache, KEYS, fsLength, writers);
     try {
       const entries = await cache.entries();
       ctx.count("check.entries-listed", entries.length);
@@ -107,12 +91,7 @@ export const fsMulti: Part = async (ctx) => {
     await cache.clear();
     const after = await readdir(directory);
     if (after.length > 0) ctx.violation("stray-files", `after clear: ${after.join(", ")}`);
-    const outputs = outputsFor(0, 999_999, 1, fsLength);
-    await cache.set(TASK, VERSION, inputsFor(0), [], outputs);
-    const back = await cache.get(TASK, VERSION, inputsFor(0));
-    if (back === undefined || outputsProblem(back, 0, fsLength) !== undefined) {
-      ctx.violation("round-trip", "a set and get after the run did not give the value back");
-    }
+    await checkRoundTrip(ctx, cache, fsLength);
     await cache.close();
   } finally {
     await rm(directory, { recursive: true, force: true });

@@ -18,6 +18,7 @@ export const PARTS: Record<string, () => Promise<Part>> = {
   "disk-full-readonly": async () => (await import("./disk.ts")).disk,
   "fuzz": async () => (await import("./fuzz.ts")).fuzz,
   "diskcache-processes": async () => (await import("./diskcache_multi.ts")).diskcacheMulti,
+  "redis-processes": async () => (await import("./redis_multi.ts")).redisMulti,
 };
 
 /**
@@ -31,6 +32,8 @@ const MIN_OPERATIONS: Record<string, number> = {
   "damaged-bytes": 20,
   "disk-full-readonly": 5,
   "fuzz": 500,
+  "diskcache-processes": 50,
+  "redis-processes": 50,
 };
 
 /** The operations counted in `counters`. */

@@ -84,6 +84,12 @@ const PLAN: PartPlan[] = [
     budgetMs: 25_000,
     hardMs: 70_000,
   },
+  {
+    name: "redis-processes",
+    title: "8. RedisAdapter: Node processes on one Redis, SIGKILLed at random, the server too",
+    budgetMs: 20_000,
+    hardMs: 60_000,
+  },
 ];
 
 const GROUP_TITLES: Record<string, string> = {

@@ -147,6 +147,11 @@ export interface ChurnOptions {
   stopping: () => boolean;
   print: (line: string) => void;
   counters: Counters;
+  /**
+   * Names the counter of a failure the part expects (a server it restarts), which is counted
+   * instead of reported as an error; `undefined` for any other failure.
+   */
+  expected?: (error: unknown) => string | undefined;
 }
 
 /**
@@ -212,8 +217,12 @@ export async function churn(options: ChurnOptions): Promise<void> {
       }
       bump(counters, `op.${kind}`);
     } catch (error) {
-      bump(counters, "errors");
-      print(`error writer ${writer} op ${seq} ${kind}: ${String(error).split("\n")[0]}`);
+      const expected = options.expected?.(error);
+      if (expected !== undefined) bump(counters, expected);
+      else {
+        bump(counters, "errors");
+        print(`error writer ${writer} op ${seq} ${kind}: ${String(error).split("\n")[0]}`);
+      }
     }
     if (seq % options.statsEvery === options.statsEvery - 1) {
       print(`stats ${JSON.stringify(counters)}`);

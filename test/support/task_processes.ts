@@ -6,14 +6,28 @@
  */
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import process from "node:process";
+
+/** A runtime a task process can run in. */
+export type TaskRuntime = "node" | "deno" | "bun";
+
+/** How each runtime runs the TypeScript worker, from the project's root. */
+function runner(runtime: TaskRuntime): string[] {
+  const bin = (name: string) => join(process.cwd(), "node_modules/.bin", name);
+  const deno = "Deno" in globalThis ? process.execPath : bin("deno");
+  if (runtime === "deno") return [deno, "run", "-A", "--unstable-kv"];
+  if (runtime === "bun") return [bin("bun"), "run"];
+  return ["Deno" in globalThis ? "node" : process.execPath, "--import", "tsx"];
+}
 
 /**
  * Starts a process calling the task `test.slow_square` (lease 3 s) on `store` (a directory, or
- * `kv:<path>` for a Deno KV file under Deno), logging each run to `log`; `exited` resolves to
+ * `kv:<path>` for a Deno KV file under Deno, or `redis:<prefix>|<url>`), logging each run to `log`; `exited` resolves to
  * its output. `mode` "hold" makes it hang while it holds the task's lease (alive, renewing it),
  * to be killed; "sync" makes the task body synchronous for `runMs`. `waitTimeoutMs` bounds its
  * wait for another holder (then its output ends with a line `timeout`).
+ * The process runs in `runtime` (default: the one running this).
  */
 export function taskProcess(
   store: string,
@@ -21,13 +35,13 @@ export function taskProcess(
   runMs: number,
   mode = "",
   waitTimeoutMs?: number,
+  runtime: TaskRuntime = ("Deno" in globalThis) ? "deno" : "node",
 ) {
-  // Under Deno the processes are Deno processes.
-  const runner = "Deno" in globalThis ? ["run", "-A", "--unstable-kv"] : ["--import", "tsx"];
+  const [command, ...options] = runner(runtime);
   const child = spawn(
-    process.execPath,
+    command!,
     [
-      ...runner,
+      ...options,
       "test/node/workers/task_process.ts",
       store,
       log,
@@ -43,7 +57,9 @@ export function taskProcess(
     child.on(
       "exit",
       (code, signal) =>
-        code === 0 ? resolve(output.trim()) : reject(new Error(`exit ${code ?? signal}`)),
+        code === 0
+          ? resolve(output.trim())
+          : reject(new Error(`${runtime} exit ${code ?? signal}`)),
     );
   });
   return { child, exited };

@@ -1,6 +1,6 @@
 /**
  * A process calling one cached task on shared storage, for the single flight tests:
- * `task_process.ts <directory | kv:<Deno KV file>> <log file> <run ms> [mode] [wait timeout ms]`.
+ * `task_process.ts <directory | kv:<Deno KV file> | redis:<prefix>|<url>> <log file> <run ms> [mode] [wait timeout ms]`.
  * The task appends its pid to the log file and takes `run ms`; mode `hold` makes the process
  * take the task's lease and hang while alive (its lease renewed; to be killed), as a holder that
  * crashes or hangs does; mode `sync` makes the task body synchronous (it holds the event loop for
@@ -11,13 +11,17 @@ import { appendFileSync } from "node:fs";
 import process from "node:process";
 import { DenoKvAdapter } from "../../../src/adapters/deno_kv.ts";
 import { FsAdapter } from "../../../src/adapters/fs.ts";
+import { RedisAdapter } from "../../../src/adapters/redis.ts";
 import { cachedTask } from "../../../src/task.ts";
 import { TaskCache } from "../../../src/task_cache.ts";
 import { t } from "../../../src/values.ts";
 
 const [store, log, runMs, mode, waitTimeoutMs] = process.argv.slice(2);
+const [prefix, url] = store!.slice("redis:".length).split("|");
 const adapter = store!.startsWith("kv:")
   ? new DenoKvAdapter({ path: store!.slice(3) })
+  : store!.startsWith("redis:")
+  ? new RedisAdapter({ url: url! }, { prefix: prefix! })
   : new FsAdapter({ directory: store! });
 const cache = new TaskCache(adapter);
 let timedOut = false;
