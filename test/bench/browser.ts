@@ -14,27 +14,34 @@
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
-import type { Page } from "playwright-core";
-import { browserBuild, launch, ROOT, serve } from "../browser/harness.ts";
+import {
+  browserBuild,
+  call,
+  engine,
+  type EngineName,
+  type Page,
+  ROOT,
+  serve,
+  waitReady,
+} from "../browser/harness.ts";
 import { type Goal, metText, ratio, table } from "./report.ts";
 import { formatMicros, sig3 } from "./stats.ts";
 
-/** The benchmark page, loaded in a fresh headless Chromium. */
+/** The benchmark page, loaded in a fresh browser of one engine. */
 export interface BenchPage {
   page: Page;
   close(): Promise<void>;
 }
 
-export async function openBenchPage(): Promise<BenchPage> {
+export async function openBenchPage(name: EngineName = "chromium"): Promise<BenchPage> {
   const site = await serve({ bench: "test/bench/browser_page.ts" });
-  const browser = await launch().catch(async (error) => {
+  const browser = await (await engine(name)).launch().catch(async (error: unknown) => {
     await site.close();
     throw error;
   });
   try {
-    const page = await browser.context.newPage();
-    await page.goto(`${site.url}/bench.html`);
-    await page.waitForFunction(() => (globalThis as { ready?: boolean }).ready === true);
+    const page = await browser.newPage(`${site.url}/bench.html`);
+    await waitReady(page);
     return {
       page,
       close: async () => {
@@ -55,13 +62,7 @@ export function keyRoundInPage(
   name: string,
   iterations: number,
 ): Promise<{ key: string; us: number }> {
-  return page.evaluate(
-    ([name, iterations]) =>
-      (globalThis as never as {
-        keyRound(name: string, iterations: number): { key: string; us: number };
-      }).keyRound(name, iterations),
-    [name, iterations] as const,
-  );
+  return call(page, "keyRound", name, iterations);
 }
 
 /** µs per op: output label -> side -> set/get. */
@@ -89,9 +90,7 @@ export async function benchBrowser(): Promise<BrowserResult> {
   const bench = await openBenchPage();
   let times: BrowserTimes;
   try {
-    times = await bench.page.evaluate(() =>
-      (globalThis as never as { bench(): Promise<BrowserTimes> }).bench()
-    );
+    times = await call<BrowserTimes>(bench.page, "bench");
   } finally {
     await bench.close();
   }
