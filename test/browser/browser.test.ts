@@ -1,9 +1,10 @@
 /**
  * The library in real browsers, the same test code in each engine (Chromium, Firefox, WebKit;
- * `LTC_BROWSERS` picks some): IndexedDbAdapter through the conformance suite, LocalTaskCache with
- * its IndexedDB default, persistence across a reload, two pages on the same keys at once,
- * cachedTask's single flight across two pages through Web Locks, another tab's upgrade, a full
- * quota, and keys equal to flytekit's and to Node's, in a page and in a dedicated worker.
+ * `LTC_BROWSERS` picks some): IndexedDbAdapter and MemoryAdapter through the conformance suite,
+ * LocalTaskCache with its IndexedDB default, persistence across a reload, two pages on the same
+ * keys at once, cachedTask's single flight across two pages and across two workers through Web
+ * Locks, another tab's upgrade, a full quota, and keys equal to flytekit's and to Node's, in a
+ * page and in a dedicated worker.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test, type TestContext } from "node:test";
@@ -118,6 +119,15 @@ for (const current of await Promise.all(selectedEngines().map(engine))) {
       assert.deepEqual(results, ["ran 1 time: 42", "ran 1 time: 42"]);
       await first.close();
       await second.close();
+    });
+
+    test(`${current.title}: two dedicated workers call one cached task at once: Web Locks run it once`, async (t) => {
+      const page = await open(t);
+      if (!page) return;
+      const seen = await call<{ ran: boolean; result: number }[]>(page, "flightInWorkers");
+      assert.deepEqual(seen.map((s) => s.result), [42, 42]);
+      assert.equal(seen.filter((s) => s.ran).length, 1, JSON.stringify(seen));
+      await page.close();
     });
 
     test(`${current.title}: another tab's upgrade: the adapter steps aside, then reopens at the new version`, async (t) => {
