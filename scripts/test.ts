@@ -7,10 +7,12 @@
  * or list runs here too), with its output kept in test-results/logs/<job>.log: lint, typecheck,
  * the Node suite under the Node that runs npm and under Node 22 and 24 (.engines/, installed by
  * scripts/install-engines.sh), Deno, Bun, the browser tests once per engine (Chromium, Firefox,
- * WebKit: `LTC_BROWSERS`), and the fault suite. The jobs share no state (each uses its own
- * temporary directories, browser profiles and ports), so up to `LTC_TEST_JOBS` (default 3) run
- * at once, the longest first. A failing job prints its output under its name; the summary
- * names every job that failed, and the exit status is 1 if any did. A Node version that is not
+ * WebKit: `LTC_BROWSERS`), and the fault suite. Jobs run in lanes, up to `LTC_TEST_JOBS`
+ * (default 3) lanes at once, the longest lane first. Lanes share no state (each job uses its
+ * own temporary directories, browser profiles and ports); the Node suites are one lane, one
+ * version after another, because each packs the package (test/node/package.test.ts), which
+ * rebuilds dist/ in the tree. A failing job prints its output under its name; the summary names
+ * every job that failed, and the exit status is 1 if any did. A Node version that is not
  * installed is a failure under CI and a skip (with the reason) elsewhere.
  *
  * @module
@@ -40,20 +42,23 @@ const engineNode = (major: number): Job => ({
   needs: [`.engines/node${major}/node_modules/.bin/node`, "run scripts/install-engines.sh"],
 });
 
-/** Every job, the longest first. */
-const JOBS: Job[] = [
-  { name: "fault suite", script: "test:faults" },
-  { name: "lint", script: "lint" },
-  { name: "typecheck", script: "typecheck" },
-  { name: `Node ${process.versions.node.split(".")[0]}`, script: "test:node" },
-  engineNode(22),
-  engineNode(24),
-  { name: "Deno", script: "test:deno" },
-  { name: "Bun", script: "test:bun" },
+/** The lanes of jobs, the longest first: the jobs of a lane run one after another. */
+const LANES: Job[][] = [
+  [
+    { name: `Node ${process.versions.node.split(".")[0]}`, script: "test:node" },
+    engineNode(22),
+    engineNode(24),
+  ],
+  [{ name: "fault suite", script: "test:faults" }],
+  [{ name: "lint", script: "lint" }],
+  [{ name: "typecheck", script: "typecheck" }],
+  [{ name: "Deno", script: "test:deno" }],
+  [{ name: "Bun", script: "test:bun" }],
   ...[["Chromium", "chromium"], ["Firefox", "firefox"], ["WebKit", "webkit"]].map((
     [name, engine],
-  ) => ({ name: name!, script: "test:browser", env: { LTC_BROWSERS: engine! } })),
+  ) => [{ name: name!, script: "test:browser", env: { LTC_BROWSERS: engine! } }]),
 ];
+const JOBS = LANES.flat();
 
 interface Outcome {
   job: Job;
@@ -112,6 +117,8 @@ function run(job: Job): Promise<Outcome> {
 const onlyIndex = process.argv.indexOf("--only");
 const only = onlyIndex >= 0 ? process.argv[onlyIndex + 1]?.split(",") : undefined;
 const jobs = only ? JOBS.filter((job) => only.includes(job.name)) : JOBS;
+const lanes = LANES.map((lane) => lane.filter((job) => jobs.includes(job)))
+  .filter((lane) => lane.length > 0);
 if (only && jobs.length !== only.length) {
   console.error(`--only: the jobs are ${JOBS.map((job) => job.name).join(", ")}`);
   process.exit(2);
@@ -126,11 +133,10 @@ await rm(LOGS, { recursive: true, force: true });
 await mkdir(LOGS, { recursive: true });
 const started = Date.now();
 const outcomes: Outcome[] = [];
-const queue = [...jobs];
 await Promise.all(
-  Array.from({ length: Math.min(parallel, queue.length) }, async () => {
-    for (let job = queue.shift(); job !== undefined; job = queue.shift()) {
-      outcomes.push(await run(job));
+  Array.from({ length: Math.min(parallel, lanes.length) }, async () => {
+    for (let lane = lanes.shift(); lane !== undefined; lane = lanes.shift()) {
+      for (const job of lane) outcomes.push(await run(job));
     }
   }),
 );
