@@ -9,8 +9,8 @@
  * scripts/install-engines.sh), Deno, Bun, the browser tests once per engine (Chromium, Firefox,
  * WebKit: `LTC_BROWSERS`), and the fault suite. Jobs run in lanes, up to `LTC_TEST_JOBS`
  * (default 3) lanes at once, the longest lane first. Lanes share no state (each job uses its
- * own temporary directories, browser profiles and ports); the Node suites are one lane, one
- * version after another, because each packs the package (test/node/package.test.ts), which
+ * own temporary directories, browser profiles and ports); the Node suites and Bun's are one
+ * lane, one after another, because each packs the package (test/node/package.test.ts), which
  * rebuilds dist/ in the tree. A failing job prints its output under its name; the summary names
  * every job that failed, and the exit status is 1 if any did. A Node version that is not
  * installed is a failure under CI and a skip (with the reason) elsewhere.
@@ -48,12 +48,12 @@ const LANES: Job[][] = [
     { name: `Node ${process.versions.node.split(".")[0]}`, script: "test:node" },
     engineNode(22),
     engineNode(24),
+    { name: "Bun", script: "test:bun" },
   ],
   [{ name: "fault suite", script: "test:faults" }],
   [{ name: "lint", script: "lint" }],
   [{ name: "typecheck", script: "typecheck" }],
   [{ name: "Deno", script: "test:deno" }],
-  [{ name: "Bun", script: "test:bun" }],
   ...[["Chromium", "chromium"], ["Firefox", "firefox"], ["WebKit", "webkit"]].map((
     [name, engine],
   ) => [{ name: name!, script: "test:browser", env: { LTC_BROWSERS: engine! } }]),
