@@ -321,7 +321,9 @@ export function reportPanels(r: BenchReport): Panel[] {
       subtitle: "Python's time / ours, per call (log scale); goals: (a) ≥ 3x, (b) ≥ 10x",
       groups: r.keys.map((k) => ({
         label: k.case,
-        bars: (["node", "portable", "deno", "chromium"] as const).map((side) => ({
+        bars: (["node", "portable", "deno", "chromium", "firefox", "webkit"] as const).map((
+          side,
+        ) => ({
           label: KEY_SIDES[side],
           value: k.us[side] === undefined || k.us.python === undefined
             ? undefined

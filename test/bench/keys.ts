@@ -38,12 +38,16 @@ export const KEY_SIDES = {
   portable: "Node (portable MD5)",
   deno: "Deno",
   chromium: "Chromium",
+  firefox: "Firefox",
+  webkit: "WebKit",
   python: "flytekit (Python)",
 } as const;
 export type KeySide = keyof typeof KEY_SIDES;
 
 /** The runtimes of ours compared with Python, and the goals that apply. */
-export const KEY_RUNTIMES = ["node", "deno", "chromium"] as const;
+export const KEY_RUNTIMES = ["node", "deno", "chromium", "firefox", "webkit"] as const;
+/** The browser engines among the sides, each running test/bench/browser_page.ts. */
+const BROWSER_SIDES = ["chromium", "firefox", "webkit"] as const;
 export const KEY_GOALS: Record<string, number> = { "(a)": 3, "(b)": 10 };
 export const KEY_ROUNDS = 15;
 
@@ -120,7 +124,7 @@ async function startSides(python: PythonStack, want: KeySide[]): Promise<{
 }> {
   const rounds: Partial<Record<KeySide, Round>> = {};
   const children: JsonLinesProcess[] = [];
-  let page: BenchPage | undefined;
+  const pages: BenchPage[] = [];
   let pythonProcess: JsonLinesProcess | undefined;
   const ask = (child: JsonLinesProcess): Round => (name, iterations) =>
     child.ask<{ us: number; key: string }>({ name, iterations });
@@ -145,14 +149,14 @@ async function startSides(python: PythonStack, want: KeySide[]): Promise<{
     children.push(deno);
     rounds.deno = ask(deno);
   }
-  if (want.includes("chromium")) {
-    progress("keys: starting Chromium (test/bench/browser_page.ts)");
+  for (const engine of BROWSER_SIDES.filter((side) => want.includes(side))) {
+    progress(`keys: starting ${KEY_SIDES[engine]} (test/bench/browser_page.ts)`);
     try {
-      page = await openBenchPage();
-      const opened = page;
-      rounds.chromium = (name, iterations) => keyRoundInPage(opened.page, name, iterations);
+      const opened = await openBenchPage(engine);
+      pages.push(opened);
+      rounds[engine] = (name, iterations) => keyRoundInPage(opened.page, name, iterations);
     } catch (error) {
-      skipped("keys in Chromium", String(error).split("\n")[0]!);
+      skipped(`keys in ${KEY_SIDES[engine]}`, String(error).split("\n")[0]!);
     }
   }
   if (want.includes("python") && python.keysSkipped === undefined) {
@@ -165,7 +169,7 @@ async function startSides(python: PythonStack, want: KeySide[]): Promise<{
       rounds,
       async close() {
         for (const child of children) await child.close();
-        await page?.close();
+        for (const page of pages) await page.close();
       },
     },
     python: pythonProcess,
@@ -186,7 +190,7 @@ export async function benchKeys(python: PythonStack): Promise<KeyResult[]> {
   const { sides, python: script } = await startSides(python, [
     "portable",
     "deno",
-    "chromium",
+    ...BROWSER_SIDES,
     "python",
   ]);
   const results: KeyResult[] = [];
@@ -241,11 +245,11 @@ export function keysTable(results: KeyResult[]): string {
       fmt(r.us.node),
       fmt(r.us.portable),
       fmt(r.us.deno),
-      fmt(r.us.chromium),
+      ...BROWSER_SIDES.map((side) => fmt(r.us[side])),
       fmt(py),
       ratio(r.us.node, py),
       ratio(r.us.deno, py),
-      ratio(r.us.chromium, py),
+      ...BROWSER_SIDES.map((side) => ratio(r.us[side], py)),
       r.goal === undefined ? "-" : `≥ ${r.goal}x`,
       differ.length > 0 ? `**MISMATCH** (${differ.join(", ")})` : `all ${others.length + 1} equal`,
     ];
@@ -256,11 +260,11 @@ export function keysTable(results: KeyResult[]): string {
       KEY_SIDES.node,
       KEY_SIDES.portable,
       "Deno (native MD5)",
-      "Chromium (portable MD5)",
+      ...BROWSER_SIDES.map((side) => `${KEY_SIDES[side]} (portable MD5)`),
       KEY_SIDES.python,
       "Python / Node",
       "Python / Deno",
-      "Python / Chromium",
+      ...BROWSER_SIDES.map((side) => `Python / ${KEY_SIDES[side]}`),
       "goal",
       "keys",
     ],
@@ -273,6 +277,8 @@ export function keysGoals(results: KeyResult[]): Goal[] {
     node: "Keys (Node)",
     deno: "Keys (Deno, the same goal)",
     chromium: "Keys (Chromium, the same goal)",
+    firefox: "Keys (Firefox, the same goal)",
+    webkit: "Keys (WebKit, the same goal)",
   };
   return KEY_RUNTIMES.flatMap((runtime) =>
     results.filter((r) => r.goal !== undefined).map((r) => {

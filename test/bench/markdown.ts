@@ -33,7 +33,7 @@ function header(r: BenchReport): string {
 - CPU: ${m.cpu}, ${m.cores} cores; ${m.memoryGiB} GiB RAM; ${m.os}, Linux ${m.kernel}
 - Node ${m.node}; Deno ${m.deno}; Python ${m.python}${
     m.pythonModules ? ` (${m.pythonModules})` : ""
-  }; ${m.chromium}
+  }; ${[m.chromium, m.firefox, m.webkit].filter(Boolean).join("; ")}
 - Load average (1 min) when the run started: ${m.load.start.toFixed(2)}, when it ended: ${
     m.load.end?.toFixed(2) ?? "?"
   } (on ${m.cores} cores: other work on the machine weighs on every figure)
@@ -61,14 +61,15 @@ ${goalsTable(r.goals)}`;
 }
 
 function keysSection(r: BenchReport): string {
-  return `## Keys: \`calculateCacheKey\` in Node, Deno and Chromium vs flytekit's Python stack
+  return `## Keys: \`calculateCacheKey\` in Node, Deno and the browsers vs flytekit's Python stack
 
-Time per call, median of ${KEY_ROUNDS} rounds after a warm-up round; the five sides (each its
-own process, or a Chromium page) take turns within each round. Ours: \`calculateCacheKey\` as
+Time per call, median of ${KEY_ROUNDS} rounds after a warm-up round; the seven sides (each its
+own process, or a browser page) take turns within each round. Ours: \`calculateCacheKey\` as
 exported in Node (MD5 from \`node:crypto\`); the same in Node with \`#runtime\` pointed at the
 browser module, so its MD5 is the portable \`@noble/hashes\` one; in Deno (\`#runtime\` of
-deno.json: MD5 from \`node:crypto\`); bundled for the browser by esbuild in a headless Chromium
-page (portable MD5). Python (/usr/bin/python3, the generated classes of literals.proto and
+deno.json: MD5 from \`node:crypto\`); bundled for the browser by esbuild in a page of each
+browser engine of the tests (Chromium and Firefox headless, WebKit's MiniBrowser on Xvfb;
+portable MD5). Python (/usr/bin/python3, the generated classes of literals.proto and
 types.proto, compiled with protoc): recursive hash placement, new LiteralMap,
 \`SerializeToString(deterministic=True)\`, \`joblib.hash\`, on the parsed inputs (parsing not
 timed). Every side must give Node's key. Cases (test/bench/inputs.ts): (a) flytekit's stable-key
@@ -76,7 +77,7 @@ example (an untyped dict of 1000 ints as MessagePack, an int, a float, a bool); 
 inputs; (c) one 1 MiB Binary.
 
 ${r.keys === undefined ? NOT_MEASURED : keysTable(r.keys)}
-The goals, in Node, and the same goals applied to Deno and Chromium:
+The goals, in Node, and the same goals applied to Deno and each browser:
 
 ${r.keys === undefined ? NOT_MEASURED : keysVerdicts(r.keys)}
 Python's time for (c) depends on glibc's malloc: served from fresh \`mmap\`s, its 1 MiB buffers
@@ -235,10 +236,10 @@ ${r.deno === undefined ? NOT_MEASURED : denoTable(r.deno)}`;
 }
 
 function browserSection(r: BenchReport): string {
-  return `## Browser: IndexedDbAdapter vs idb-keyval and localforage, in Chromium
+  return `## Browser: IndexedDbAdapter vs idb-keyval and localforage, in Chromium, Firefox and WebKit
 
-Time per operation in one Chromium page (Debian's, headless), median of 7 rounds with the sides
-taking turns; ours is \`TaskCache\` over \`IndexedDbAdapter\` (key, LiteralMap bytes, parse on
+Time per operation in one page of each engine (Debian's Chromium and Firefox ESR, headless, and
+WebKitGTK's MiniBrowser), median of 7 rounds with the sides taking turns; ours is \`TaskCache\` over \`IndexedDbAdapter\` (key, LiteralMap bytes, parse on
 get), idb-keyval and localforage store the same bytes under the same keys (key and bytes made
 the same way, parsed on get). Goal: within 1.2x of idb-keyval.
 

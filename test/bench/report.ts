@@ -157,6 +157,9 @@ export interface Machine {
   python: string;
   pythonModules: string;
   chromium: string;
+  /** Absent from reports made before Firefox and WebKit were measured. */
+  firefox?: string;
+  webkit?: string;
   date: string;
   /** The 1-minute load average when the run started and when it ended (other work on the VM). */
   load: { start: number; end: number | undefined };
@@ -180,6 +183,10 @@ export function machine(python: { version: string; modules: Record<string, strin
     python: python.version,
     pythonModules: Object.entries(python.modules).map(([name, v]) => `${name} ${v}`).join(", "),
     chromium: versionOf("/usr/bin/chromium"),
+    firefox: versionOf("/usr/bin/firefox-esr"),
+    webkit: `WebKitGTK ${
+      versionOf("dpkg-query", ["-W", "-f", "${Version}", "libwebkit2gtk-4.1-0"])
+    } (MiniBrowser)`,
     date: new Date().toISOString(),
     load: { start: loadavg()[0]!, end: undefined },
   };

@@ -1,26 +1,30 @@
 /**
- * The library in a real Chromium (Debian's, driven by playwright-core): IndexedDbAdapter through
- * the conformance suite, LocalTaskCache with its IndexedDB default, persistence across a reload,
- * two pages on the same keys at once, and keys equal to flytekit's and to Node's, in a page and
- * in a dedicated worker.
+ * The library in real browsers, the same test code in each engine (Chromium, Firefox, WebKit;
+ * `LTC_BROWSERS` picks some): IndexedDbAdapter and MemoryAdapter through the conformance suite,
+ * LocalTaskCache with its IndexedDB default, persistence across a reload, two pages on the same
+ * keys at once, cachedTask's single flight across two pages and across two workers through Web
+ * Locks, another tab's upgrade, a full quota, and keys equal to flytekit's and to Node's, in a
+ * page and in a dedicated worker.
  */
 import assert from "node:assert/strict";
-import { after, before, test, type TestContext } from "node:test";
+import { after, before, describe, test, type TestContext } from "node:test";
 import { calculateCacheKey } from "../../src/key.ts";
 import { arbitraryLiteralMap, Random } from "../support/arbitrary.ts";
 import { valueSampleKeys } from "../support/value_samples.ts";
 import {
   type Browser,
   type BrowserResult,
-  launch,
-  requireChromium,
+  call,
+  engine,
+  type Page,
+  requireEngine,
+  selectedEngines,
   serve,
   type Site,
+  waitReady,
 } from "./harness.ts";
 
 let site: Site | undefined;
-let browser: Browser | undefined;
-
 before(async () => {
   site = await serve({
     page: "test/browser/page.ts",
@@ -28,19 +32,7 @@ before(async () => {
     persist: "test/browser/persist.ts",
   });
 });
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
-
-async function open(t: TestContext, name = "page") {
-  if (!requireChromium(t)) return undefined;
-  browser ??= await launch();
-  const page = await browser.context.newPage();
-  await page.goto(`${site!.url}/${name}.html`);
-  await page.waitForFunction(() => (globalThis as { ready?: boolean }).ready === true);
-  return page;
-}
+after(() => site?.close());
 
 async function report(t: TestContext, results: BrowserResult[]) {
   assert.ok(results.length > 10, `${results.length} tests ran in the browser`);
@@ -51,144 +43,129 @@ async function report(t: TestContext, results: BrowserResult[]) {
   }
 }
 
-test("in a page: conformance suite, LocalTaskCache default, flytekit's vectors", async (t) => {
-  const page = await open(t);
-  if (!page) return;
-  await report(
-    t,
-    await page.evaluate(() =>
-      (globalThis as never as { runSuite(): Promise<BrowserResult[]> }).runSuite()
-    ),
-  );
-  await page.close();
-});
+for (const current of await Promise.all(selectedEngines().map(engine))) {
+  describe(current.title, () => {
+    let browser: Browser | undefined;
+    after(() => browser?.close());
 
-test("in a dedicated worker: the same tests", async (t) => {
-  const page = await open(t);
-  if (!page) return;
-  await report(
-    t,
-    await page.evaluate(() =>
-      (globalThis as never as { runSuiteInWorker(): Promise<BrowserResult[]> }).runSuiteInWorker()
-    ),
-  );
-  await page.close();
-});
+    async function open(t: TestContext, name = "page"): Promise<Page | undefined> {
+      if (!requireEngine(t, current)) return undefined;
+      browser ??= await current.launch();
+      const page = await browser.newPage(`${site!.url}/${name}.html`);
+      await waitReady(page);
+      return page;
+    }
 
-test("keys computed in a page and in a worker equal Node's: 100 generated maps, JS values", async (t) => {
-  const page = await open(t);
-  if (!page) return;
-  const node = [
-    ...Array.from(
-      { length: 100 },
-      (_, i) => calculateCacheKey(`task ${i}`, "1", arbitraryLiteralMap(new Random(i + 1))),
-    ),
-    ...valueSampleKeys(),
-  ];
-  const inPage = await page.evaluate(
-    (n) => (globalThis as never as { sharedKeys(n: number): string[] }).sharedKeys(n),
-    100,
-  );
-  const inWorker = await page.evaluate(
-    (n) =>
-      (globalThis as never as { sharedKeysInWorker(n: number): Promise<string[]> })
-        .sharedKeysInWorker(n),
-    100,
-  );
-  assert.deepEqual(inPage, node);
-  assert.deepEqual(inWorker, node);
-  await page.close();
-});
-
-test("entries persist across a page reload", async (t) => {
-  const page = await open(t, "persist");
-  if (!page) return;
-  const call = (action: string) =>
-    page.evaluate(
-      (a) => (globalThis as never as { persist(a: string): Promise<string> }).persist(a),
-      action,
-    );
-  assert.equal(await call("get"), "miss");
-  assert.equal(await call("set"), "stored");
-  await page.reload();
-  await page.waitForFunction(() => (globalThis as { ready?: boolean }).ready === true);
-  assert.equal(await call("get"), "hit");
-  await page.close();
-});
-
-test("two pages of one origin on the same keys at once: every read is a miss or exact", async (t) => {
-  const first = await open(t, "persist");
-  if (!first) return;
-  const second = await open(t, "persist");
-  const run = (page: NonNullable<typeof first>, writer: number) =>
-    page.evaluate(
-      (w) =>
-        (globalThis as never as {
-          mixed(w: number): Promise<{ reads: number; hits: number; problems: string[] }>;
-        }).mixed(w),
-      writer,
-    );
-  const reports = await Promise.all([run(first, 1), run(second!, 2)]);
-  assert.deepEqual(reports.flatMap((r) => r.problems), []);
-  assert.ok(reports.reduce((sum, r) => sum + r.hits, 0) > 0, "reads hit");
-  await first.close();
-  await second!.close();
-});
-
-test("two pages call one cached task at once: Web Locks run it once", async (t) => {
-  const first = await open(t, "persist");
-  if (!first) return;
-  const second = await open(t, "persist");
-  const call = (page: NonNullable<typeof first>) =>
-    page.evaluate(() => (globalThis as never as { flight(): Promise<string> }).flight());
-  const results = await Promise.all([call(first), call(second!)]);
-  assert.deepEqual(results, ["ran 1 time: 42", "ran 1 time: 42"]);
-  await first.close();
-  await second!.close();
-});
-
-test("another tab's upgrade: the adapter steps aside, then reopens at the new version", async (t) => {
-  const first = await open(t, "persist");
-  if (!first) return;
-  const second = await open(t, "persist");
-  type Api = {
-    keepOpen(n: string): Promise<string>;
-    keptGet(): Promise<number[] | undefined>;
-    rawUpgrade(n: string, v: number): Promise<string>;
-  };
-  assert.equal(
-    await first.evaluate(() => (globalThis as never as Api).keepOpen("upgrade-db")),
-    "open",
-  );
-  const upgraded = await second!.evaluate(() =>
-    (globalThis as never as Api).rawUpgrade("upgrade-db", 2)
-  );
-  assert.equal(upgraded, "upgraded to 2", "the upgrade was not blocked by the open adapter");
-  assert.deepEqual(await first.evaluate(() => (globalThis as never as Api).keptGet()), [1, 2, 3]);
-  await first.close();
-  await second!.close();
-});
-
-test("a full quota: NO_SPACE, and the entries already there are intact", async (t) => {
-  if (!requireChromium(t)) return;
-  // A browser and an origin of its own: the quota is set before the origin stores anything.
-  const own = await launch();
-  const ownSite = await serve({ persist: "test/browser/persist.ts" });
-  try {
-    const page = await own.context.newPage();
-    const cdp = await page.context().newCDPSession(page);
-    await cdp.send("Storage.overrideQuotaForOrigin", {
-      origin: ownSite.url,
-      quotaSize: 2 * 1024 * 1024,
+    test(`${current.title}, in a page: conformance suite, LocalTaskCache default, flytekit's vectors`, async (t) => {
+      const page = await open(t);
+      if (!page) return;
+      await report(t, await call(page, "runSuite"));
+      await page.close();
     });
-    await page.goto(`${ownSite.url}/persist.html`);
-    await page.waitForFunction(() => (globalThis as { ready?: boolean }).ready === true);
-    const seen = await page.evaluate(() =>
-      (globalThis as never as { quota(n: string): Promise<string[]> }).quota("quota-db")
-    );
-    assert.deepEqual(seen, ["CacheError:NO_SPACE", "small=7", "huge=absent"]);
-  } finally {
-    await own.close();
-    await ownSite.close();
-  }
-});
+
+    test(`${current.title}, in a dedicated worker: the same tests`, async (t) => {
+      const page = await open(t);
+      if (!page) return;
+      await report(t, await call(page, "runSuiteInWorker"));
+      await page.close();
+    });
+
+    test(`${current.title}: keys computed in a page and in a worker equal Node's: 100 generated maps, JS values`, async (t) => {
+      const page = await open(t);
+      if (!page) return;
+      const node = [
+        ...Array.from(
+          { length: 100 },
+          (_, i) => calculateCacheKey(`task ${i}`, "1", arbitraryLiteralMap(new Random(i + 1))),
+        ),
+        ...valueSampleKeys(),
+      ];
+      assert.deepEqual(await call(page, "sharedKeys", 100), node);
+      assert.deepEqual(await call(page, "sharedKeysInWorker", 100), node);
+      await page.close();
+    });
+
+    test(`${current.title}: entries persist across a page reload`, async (t) => {
+      const page = await open(t, "persist");
+      if (!page) return;
+      assert.equal(await call(page, "persist", "get"), "miss");
+      assert.equal(await call(page, "persist", "set"), "stored");
+      await page.reload();
+      await waitReady(page);
+      assert.equal(await call(page, "persist", "get"), "hit");
+      await page.close();
+    });
+
+    test(`${current.title}: two pages of one origin on the same keys at once: every read is a miss or exact`, async (t) => {
+      const first = await open(t, "persist");
+      if (!first) return;
+      const second = (await open(t, "persist"))!;
+      type Report = { reads: number; hits: number; problems: string[] };
+      const reports = await Promise.all([
+        call<Report>(first, "mixed", 1),
+        call<Report>(second, "mixed", 2),
+      ]);
+      assert.deepEqual(reports.flatMap((r) => r.problems), []);
+      assert.ok(reports.reduce((sum, r) => sum + r.hits, 0) > 0, "reads hit");
+      await first.close();
+      await second.close();
+    });
+
+    test(`${current.title}: two pages call one cached task at once: Web Locks run it once`, async (t) => {
+      const first = await open(t, "persist");
+      if (!first) return;
+      const second = (await open(t, "persist"))!;
+      const results = await Promise.all([call(first, "flight"), call(second, "flight")]);
+      assert.deepEqual(results, ["ran 1 time: 42", "ran 1 time: 42"]);
+      await first.close();
+      await second.close();
+    });
+
+    test(`${current.title}: two dedicated workers call one cached task at once: Web Locks run it once`, async (t) => {
+      const page = await open(t);
+      if (!page) return;
+      const seen = await call<{ ran: boolean; result: number }[]>(page, "flightInWorkers");
+      assert.deepEqual(seen.map((s) => s.result), [42, 42]);
+      assert.equal(seen.filter((s) => s.ran).length, 1, JSON.stringify(seen));
+      await page.close();
+    });
+
+    test(`${current.title}: another tab's upgrade: the adapter steps aside, then reopens at the new version`, async (t) => {
+      const first = await open(t, "persist");
+      if (!first) return;
+      const second = (await open(t, "persist"))!;
+      assert.equal(await call(first, "keepOpen", "upgrade-db"), "open");
+      assert.equal(
+        await call(second, "rawUpgrade", "upgrade-db", 2),
+        "upgraded to 2",
+        "the upgrade was not blocked by the open adapter",
+      );
+      assert.deepEqual(await call(first, "keptGet"), [1, 2, 3]);
+      await first.close();
+      await second.close();
+    });
+
+    test(`${current.title}: a full quota: NO_SPACE, and the entries already there are intact`, async (t) => {
+      if (!requireEngine(t, current)) return;
+      if (current.quota !== true) {
+        t.skip(current.quota);
+        return;
+      }
+      // A browser and an origin of their own: the quota is set before the origin stores anything.
+      const own = await current.launch({ quotaBytes: 2 * 1024 * 1024 });
+      const ownSite = await serve({ persist: "test/browser/persist.ts" });
+      try {
+        const page = await own.newPage(`${ownSite.url}/persist.html`);
+        await waitReady(page);
+        assert.deepEqual(await call(page, "quota", "quota-db"), [
+          "CacheError:NO_SPACE",
+          "small=7",
+          "huge=absent",
+        ]);
+      } finally {
+        await own.close();
+        await ownSite.close();
+      }
+    });
+  });
+}

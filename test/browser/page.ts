@@ -2,7 +2,9 @@
 import { runSuite, sharedKeys } from "./suite.ts";
 import type { BrowserResult } from "./harness.ts";
 
-function inWorker(message: { run: "suite" } | { run: "keys"; count: number }): Promise<unknown> {
+function inWorker(
+  message: { run: "suite" } | { run: "keys"; count: number } | { run: "flight" },
+): Promise<unknown> {
   const worker = new Worker("/worker.js", { type: "module" });
   return new Promise((resolve, reject) => {
     worker.onmessage = (event) => {
@@ -19,5 +21,7 @@ Object.assign(globalThis, {
   sharedKeys,
   runSuiteInWorker: () => inWorker({ run: "suite" }) as Promise<BrowserResult[]>,
   sharedKeysInWorker: (count: number) => inWorker({ run: "keys", count }) as Promise<string[]>,
+  /** Two workers call one cached task at once: what each saw. */
+  flightInWorkers: () => Promise.all([inWorker({ run: "flight" }), inWorker({ run: "flight" })]),
   ready: true,
 });

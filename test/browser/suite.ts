@@ -1,6 +1,7 @@
 /**
- * The tests that run inside the browser, in a page and in a worker alike: the adapter
- * conformance suite over IndexedDbAdapter, LocalTaskCache with its browser default, and keys.
+ * The tests that run inside the browser, in a page and in a worker alike, in every engine: the
+ * adapter conformance suite over IndexedDbAdapter and MemoryAdapter, LocalTaskCache with its
+ * browser default, cachedTask, and keys.
  *
  * @module
  */
@@ -9,6 +10,7 @@ import { DurationSchema, TimestampSchema } from "@bufbuild/protobuf/wkt";
 import { LiteralMapSchema, LiteralSchema } from "../../gen/flyteidl/core/literals_pb.ts";
 import { openDB } from "idb";
 import { IndexedDbAdapter } from "../../src/adapters/indexeddb.ts";
+import { MemoryAdapter } from "../../src/adapters/memory.ts";
 import { calculateCacheKey } from "../../src/key.ts";
 import { LocalTaskCache } from "../../src/local_task_cache.ts";
 import { cachedTask } from "../../src/task.ts";
@@ -23,8 +25,12 @@ import type { BrowserResult } from "./harness.ts";
 const tests: [string, () => Promise<void>][] = [];
 const register = (name: string, fn: () => Promise<void>) => tests.push([name, fn]);
 
+/** Registers the tests of `adapterConformance` with `adapter: ` before their names. */
+const named = (adapter: string) => (name: string, fn: () => Promise<void>) =>
+  register(`${adapter}: ${name}`, fn);
+
 let databases = 0;
-adapterConformance(register, {
+adapterConformance(named("IndexedDbAdapter"), {
   // 20 MiB: the largest value the browser issue asks for (50 MiB makes the suite slow here).
   largestValue: 20 * 1024 * 1024,
   leases: false, // single flight goes through Web Locks here
@@ -54,6 +60,10 @@ adapterConformance(register, {
     Promise.resolve(
       new IndexedDbAdapter({ databaseName: `conformance-${Date.now()}-${databases++}` }),
     ),
+});
+adapterConformance(named("MemoryAdapter"), {
+  largestValue: 20 * 1024 * 1024,
+  open: () => Promise.resolve(new MemoryAdapter()),
 });
 
 function scalarLiteral(value: object) {
@@ -214,6 +224,29 @@ register("cachedTask with its own TaskCache: expiry and a task without outputs",
   assert((runs as number) === 2, "an expired entry runs the task again");
   await cache.close();
 });
+
+/**
+ * For single flight across workers: a slow cached task on one IndexedDB database; whether its
+ * function ran in this context, and its result.
+ */
+export async function workerFlight(): Promise<{ ran: boolean; result: number }> {
+  let ran = false;
+  const cache = new TaskCache(new IndexedDbAdapter({ databaseName: "worker-flight" }));
+  const task = cachedTask({
+    name: "workers.flight",
+    version: "1",
+    inputs: {},
+    outputs: t.int,
+    cache,
+  }, async () => {
+    ran = true;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    return 42;
+  });
+  const result = await task({});
+  await cache.close();
+  return { ran, result };
+}
 
 /**
  * Keys of the seeded random maps, then of the JS value samples (`valueSamples`), for the Node

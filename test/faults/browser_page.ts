@@ -1,9 +1,12 @@
 /**
- * The page of parts 3 and 4 in Chromium (bundled and served by test/browser/harness.ts):
+ * The page of parts 3 and 4 in each browser engine (bundled and served by
+ * test/browser/harness.ts):
  *
  * - `mixedTab`: the mixed workload (test/faults/browser_support.ts) in this page and in
  *   dedicated workers it starts, all at once on one database;
  * - `startStorm`: large sets in flight from this page and a worker, until the tab is closed;
+ *   `stormSeen` counts the sets begun, ended and failed so far (the harness polls it);
+ * - `pageErrors`: the page's uncaught errors and unhandled rejections so far;
  * - `verify`: in a fresh tab, every key reads as a miss or an exact stamped value, the
  *   `entries` and `meta` stores agree, the listing works, a set and get round-trip;
  * - `damageIdb`: part 4's IndexedDB damage (raw puts of random bytes and values).
@@ -66,6 +69,9 @@ async function mixedTab(options: {
   return await Promise.all([runWriter(writer, ops, keys, seed), ...inWorkers]);
 }
 
+/** What the storm has done so far, and the errors of its failed sets. */
+const stormSeen = { begin: 0, end: 0, error: 0, errors: [] as string[] };
+
 /** Large sets in flight from this page (`parallel` at once) and from a worker, until closed. */
 function startStorm(options: {
   writer: number;
@@ -74,15 +80,22 @@ function startStorm(options: {
   seed: number;
 }): string {
   const { writer, workerWriter, keys, seed } = options;
-  const progress = (source: string) => (event: string, detail?: string) =>
-    console.log(`storm ${event} ${source}${detail ? ` ${detail}` : ""}`);
+  const progress = (source: string) => (event: "begin" | "end" | "error", detail?: string) => {
+    stormSeen[event]++;
+    if (event === "error") stormSeen.errors.push(`${source}: ${detail}`);
+  };
   storm(writer, keys, seed, 3, progress("page"));
   const worker = startWorker();
-  worker.onmessage = (event: MessageEvent<{ event: string; detail?: string }>) =>
-    progress("worker")(event.data.event, event.data.detail);
+  worker.onmessage = (
+    event: MessageEvent<{ event: "begin" | "end" | "error"; detail?: string }>,
+  ) => progress("worker")(event.data.event, event.data.detail);
   worker.postMessage({ run: "storm", writer: workerWriter, keys, seed: seed + 1 });
   return "started";
 }
+
+const uncaught: string[] = [];
+addEventListener("error", (event) => uncaught.push(`${event.message}`));
+addEventListener("unhandledrejection", (event) => uncaught.push(`${event.reason}`));
 
 /** Opens `name` at its current version without the adapter (for raw reads and puts). */
 function openRaw(name: string): Promise<IDBDatabase> {
@@ -129,9 +142,13 @@ async function writeRaw(
   });
 }
 
+/** The writer of the round trip that ends each check (its value may be read by the next). */
+const CHECK_WRITER = 777_777;
+
 /** What a fresh tab finds: every key a miss or exact; the stores agree; the cache works. */
 async function verify(options: { keys: number; writers: number[] }) {
-  const known = new Set(options.writers);
+  // An earlier check's round trip is a writer too: a key no writer touched since still holds it.
+  const known = new Set([...options.writers, CHECK_WRITER]);
   const cache = new TaskCache(new IndexedDbAdapter({ databaseName: DATABASE }), {
     maxSize: Infinity,
   });
@@ -166,7 +183,7 @@ async function verify(options: { keys: number; writers: number[] }) {
   }
   const listing = await judgeEntries(cache);
   if (listing !== undefined) problems.push(listing);
-  const outputs = outputsFor(0, 777_777, 0, browserLength);
+  const outputs = outputsFor(0, CHECK_WRITER, 0, browserLength);
   try {
     await cache.set(TASK, VERSION, inputsFor(0), [], outputs);
     const back = await cache.get(TASK, VERSION, inputsFor(0));
@@ -295,4 +312,12 @@ async function damageIdb(options: { seed: number; budgetMs: number }) {
   return { counters, violations: log.report() };
 }
 
-Object.assign(globalThis, { mixedTab, startStorm, verify, damageIdb, ready: true });
+Object.assign(globalThis, {
+  mixedTab,
+  startStorm,
+  stormSeen: () => stormSeen,
+  pageErrors: () => uncaught,
+  verify,
+  damageIdb,
+  ready: true,
+});

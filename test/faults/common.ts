@@ -13,7 +13,6 @@ import { Random } from "../support/arbitrary.ts";
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const FAULTS = fileURLToPath(new URL(".", import.meta.url));
 export const DENO = join(ROOT, "node_modules/deno/deno");
-export const CHROMIUM_PATH = "/usr/bin/chromium";
 
 /** One broken invariant, with what was seen (`count`: as many alike, 1 if absent). */
 export interface Violation {

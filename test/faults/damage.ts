@@ -6,8 +6,8 @@
  *   random, extended, or replaced with another entry's file;
  * - Deno KV records (test/faults/deno/kv_damage.ts, in Deno): heads, chunks, metadata and read
  *   times replaced with random values by raw `kv.set`, chunks deleted, added or swapped;
- * - IndexedDB records (test/faults/browser_page.ts, in Chromium): raw puts of random bytes and
- *   random values into the `entries` store (and the `meta` store).
+ * - IndexedDB records (test/faults/browser_page.ts, in Chromium, Firefox and WebKit): raw puts
+ *   of random bytes and random values into the `entries` store (and the `meta` store).
  *
  * Every get through TaskCache must be a miss or the exact original value (never a wrong value,
  * never a throw), and `entries()` and `stats()` must not throw (nor list malformed entries).
