@@ -507,12 +507,12 @@ export class DiskcacheAdapter implements CacheAdapter {
     if (!taken) return undefined;
     const ours = "SELECT rowid FROM Cache WHERE key = ? AND raw = 1 AND value = ?";
     return {
-      renew: () =>
+      renew: (renewMs = ttlMs) =>
         this.#transact("renew a lease", (db) => {
           const [row] = db.all(ours, [dbKey, token]);
           if (row === undefined) return false;
           db.run("UPDATE Cache SET expire_time = ? WHERE rowid = ?", [
-            (Date.now() + ttlMs) / 1000,
+            (Date.now() + renewMs) / 1000,
             Number(row.rowid),
           ]);
           return true;

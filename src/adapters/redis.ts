@@ -381,10 +381,18 @@ export class RedisAdapter implements CacheAdapter {
       const taken = await client.sendCommand(["SET", leaseName, token, "NX", "PX", ttl]);
       if (taken == null) return undefined;
       return {
-        renew: () =>
+        renew: (renewMs = ttlMs) =>
           this.#run("renew the lease on", name, async (client) => {
-            return Number(await client.sendCommand(["EVAL", RENEW, "1", leaseName, token, ttl])) ===
-              1;
+            const renewTtl = String(Math.ceil(renewMs));
+            const reply = await client.sendCommand([
+              "EVAL",
+              RENEW,
+              "1",
+              leaseName,
+              token,
+              renewTtl,
+            ]);
+            return Number(reply) === 1;
           }),
         release: () =>
           this.#run("release the lease on", name, async (client) => {

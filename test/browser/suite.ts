@@ -62,6 +62,7 @@ adapterConformance(named("IndexedDbAdapter"), {
     ),
 });
 adapterConformance(named("MemoryAdapter"), {
+  leases: false,
   largestValue: 20 * 1024 * 1024,
   open: () => Promise.resolve(new MemoryAdapter()),
 });

@@ -31,6 +31,7 @@ import { bytesToHex } from "@noble/hashes/utils.js";
 import { utf16le } from "../../src/checksum.ts";
 import { CacheError } from "../../src/errors.ts";
 import { adapterConformance, patternBytes } from "../conformance/adapter_suite.ts";
+import { fsHooks } from "../conformance/hooks.ts";
 
 const PROBE = fileURLToPath(new URL("./workers/fs_probe.ts", import.meta.url));
 const ENTRY = /^[0-9a-f]{64}\.ltc$/;
@@ -50,7 +51,7 @@ async function freshAdapter(): Promise<FsAdapter> {
   return new FsAdapter({ directory: join(await freshDirectory(), "cache") });
 }
 
-adapterConformance(test, { open: freshAdapter });
+adapterConformance(test, { open: freshAdapter, leases: true, ...fsHooks() });
 
 async function rejectsWith(promise: Promise<unknown>, code: string): Promise<CacheError> {
   try {
