@@ -6,24 +6,19 @@
  * little-endian (BINBYTES) above, then the bytes, then `2e` (STOP).
  *
  * MD5 comes from the runtime where it has a native one (`node:crypto` in Node, Deno and Bun,
- * through the `#runtime` import) and from `@noble/hashes` elsewhere; both give the same digest.
+ * through the `#runtime` import) and from src/md5.ts (plain JavaScript) elsewhere; both give the same digest.
  *
  * @module
  */
-import { md5 } from "@noble/hashes/legacy.js";
-import { bytesToHex } from "@noble/hashes/utils.js";
 import { nativeMd5Hex } from "#runtime";
+import { md5Hex as portableMd5 } from "./md5.ts";
 import type { Md5Hex } from "./runtime/types.ts";
 
 const STOP = Uint8Array.of(0x2e);
 const MAX_BINBYTES = 0xffffffff;
 
-/** MD5 from `@noble/hashes`: pure JavaScript, the same in every runtime. */
-export const portableMd5Hex: Md5Hex = (parts) => {
-  const hash = md5.create();
-  for (const part of parts) hash.update(part);
-  return bytesToHex(hash.digest());
-};
+/** MD5 in plain JavaScript (src/md5.ts), the same in every runtime. */
+export const portableMd5Hex: Md5Hex = portableMd5;
 
 const md5Hex: Md5Hex = nativeMd5Hex ?? portableMd5Hex;
 
