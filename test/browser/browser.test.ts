@@ -5,9 +5,11 @@
  * in a dedicated worker.
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { after, before, test, type TestContext } from "node:test";
 import { calculateCacheKey } from "../../src/key.ts";
 import { arbitraryLiteralMap, Random } from "../support/arbitrary.ts";
+import { md5Cases } from "../support/md5_cases.ts";
 import { valueSampleKeys } from "../support/value_samples.ts";
 import {
   type Browser,
@@ -97,6 +99,26 @@ test("keys computed in a page and in a worker equal Node's: 100 generated maps, 
   );
   assert.deepEqual(inPage, node);
   assert.deepEqual(inWorker, node);
+  await page.close();
+});
+
+test("the portable MD5 in a page equals node:crypto's on random lengths, offsets and splits", async (t) => {
+  const page = await open(t);
+  if (!page) return;
+  for (const seed of [1, 2]) {
+    const inPage: string[] = await page.evaluate(
+      ([s, n]) =>
+        (globalThis as never as { md5Digests(s: number, n: number): string[] }).md5Digests(s, n),
+      [seed, 300] as const,
+    );
+    const cases = md5Cases(seed, 300);
+    assert.equal(inPage.length, cases.length);
+    cases.forEach(({ label, parts }, i) => {
+      const reference = createHash("md5");
+      for (const part of parts) reference.update(part);
+      assert.equal(inPage[i], reference.digest("hex"), label);
+    });
+  }
   await page.close();
 });
 
