@@ -1,0 +1,129 @@
+/**
+ * A shortcut of the deterministic encoder (src/deterministic.ts) for the literals keys meet most:
+ * a `flyteidl.core.Literal` holding a scalar primitive (integer, float, string, boolean) or a
+ * binary, with no hash, no metadata and no unknown fields.
+ *
+ * The generic encoder reads every field through a compiled closure and a property name held in
+ * a variable, which the engines cannot specialize across the many message types (about 200 ns
+ * a literal). These literals are written here with plain property reads instead, to the same
+ * bytes; any other literal, and any value the shortcut does not recognize exactly (a wrong type,
+ * an integer out of range, a string that is not well formed), goes to the generic writer, which
+ * writes it or refuses it with its path. The encoder uses it only where the rules leave these
+ * messages as they are (src/flytekit_models.ts does).
+ *
+ * @module
+ */
+import { WireType } from "@bufbuild/protobuf/wire";
+import type { ByteWriter } from "./byte_writer.ts";
+
+/** The type names the shortcut writes itself: rules touching any of them turn it off. */
+export const SHORTCUT_TYPES: readonly string[] = [
+  "flyteidl.core.Literal",
+  "flyteidl.core.Scalar",
+  "flyteidl.core.Primitive",
+  "flyteidl.core.Binary",
+];
+const [LITERAL, SCALAR, PRIMITIVE, BINARY] = SHORTCUT_TYPES;
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** What the shortcut reads of a message: protobuf-es's fields, unchecked until it checks them. */
+interface Fields {
+  $typeName?: unknown;
+  $unknown?: unknown;
+  value?: unknown;
+  hash?: unknown;
+  metadata?: unknown;
+  tag?: unknown;
+}
+
+/**
+ * The Literal writer with the shortcut in front of `generic` (the encoder's own Literal writer,
+ * which takes every literal the shortcut leaves).
+ */
+export function literalShortcut<W extends (writer: ByteWriter, message: never) => void>(
+  generic: W,
+  isWellFormed: (text: string) => boolean,
+): W {
+  const write = (writer: ByteWriter, message: Fields): void => {
+    if (
+      message.$typeName === LITERAL && message.hash === "" && message.$unknown === undefined &&
+      isEmptyObject(message.metadata)
+    ) {
+      const value = message.value as { case?: unknown; value?: unknown } | undefined;
+      if (value?.case === "scalar" && writeScalar(writer, value.value as Fields, isWellFormed)) {
+        return;
+      }
+    }
+    generic(writer, message as never);
+  };
+  return write as unknown as W;
+}
+
+/** Writes `Literal.scalar` (tag included) and answers true, or writes nothing and answers false. */
+function writeScalar(
+  writer: ByteWriter,
+  scalar: Fields,
+  isWellFormed: (text: string) => boolean,
+): boolean {
+  if (typeof scalar !== "object" || scalar === null) return false;
+  if (scalar.$typeName !== SCALAR || scalar.$unknown !== undefined) return false;
+  const oneof = scalar.value as { case?: unknown; value?: unknown } | undefined;
+  const inner = oneof?.value as Fields | undefined;
+  if (typeof inner !== "object" || inner === null || inner.$unknown !== undefined) return false;
+  if (oneof!.case === "primitive" && inner.$typeName === PRIMITIVE) {
+    const primitive = inner.value as { case?: unknown; value?: unknown } | undefined;
+    const v = primitive?.value;
+    switch (primitive?.case) {
+      case "integer":
+        if (typeof v !== "bigint" || v < INT64_MIN || v > INT64_MAX) return false;
+        open(writer);
+        writer.tag(1, WireType.Varint).int64(v);
+        break;
+      case "floatValue":
+        if (typeof v !== "number") return false;
+        open(writer);
+        writer.tag(2, WireType.Bit64).double(v);
+        break;
+      case "stringValue":
+        if (typeof v !== "string" || !isWellFormed(v)) return false;
+        open(writer);
+        writer.tag(3, WireType.LengthDelimited).string(v);
+        break;
+      case "boolean":
+        if (typeof v !== "boolean") return false;
+        open(writer);
+        writer.tag(4, WireType.Varint).bool(v);
+        break;
+      default:
+        return false;
+    }
+    writer.join().join();
+    return true;
+  }
+  if (oneof!.case === "binary" && inner.$typeName === BINARY) {
+    const bytes = inner.value, tag = inner.tag;
+    if (!(bytes instanceof Uint8Array) || typeof tag !== "string" || !isWellFormed(tag)) {
+      return false;
+    }
+    // Literal.scalar, then Scalar.binary (field 3).
+    writer.tag(1, WireType.LengthDelimited).fork().tag(3, WireType.LengthDelimited).fork();
+    if (bytes.length !== 0) writer.tag(1, WireType.LengthDelimited).bytes(bytes);
+    if (tag !== "") writer.tag(2, WireType.LengthDelimited).string(tag);
+    writer.join().join();
+    return true;
+  }
+  return false;
+}
+
+/** Literal.scalar, then Scalar.primitive (field 1): two messages to `join`. */
+function open(writer: ByteWriter): void {
+  writer.tag(1, WireType.LengthDelimited).fork().tag(1, WireType.LengthDelimited).fork();
+}
+
+function isEmptyObject(value: unknown): boolean {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  for (const _ in value) return false;
+  return true;
+}
