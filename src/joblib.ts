@@ -69,12 +69,26 @@ export const PICKLE_HEADROOM = 7;
  * hashes as `joblibHashBytes` does.
  */
 export function joblibHashInPlace(data: Uint8Array): string {
-  const header = pickleBytesHeader(data.length);
-  const start = data.byteOffset - header.length;
-  const end = data.byteOffset + data.length + 1;
+  const length = data.length;
+  if (length > MAX_BINBYTES) pickleBytesHeader(length); // throws
+  const short = length <= 0xff;
+  const start = data.byteOffset - (short ? 4 : 7);
+  const end = data.byteOffset + length + 1;
   if (start < 0 || end > data.buffer.byteLength) return joblibHashBytes(data);
+  // The header written in place (no array made for it): PROTO 3, then (SHORT_)BINBYTES n.
   const framed = new Uint8Array(data.buffer, start, end - start);
-  framed.set(header, 0);
+  framed[0] = 0x80;
+  framed[1] = 0x03;
+  if (short) {
+    framed[2] = 0x43;
+    framed[3] = length;
+  } else {
+    framed[2] = 0x42;
+    framed[3] = length & 0xff;
+    framed[4] = (length >>> 8) & 0xff;
+    framed[5] = (length >>> 16) & 0xff;
+    framed[6] = length >>> 24;
+  }
   framed[framed.length - 1] = STOP[0]!;
   return md5Hex([framed]);
 }

@@ -76,11 +76,35 @@ function writeScalar(
     const primitive = inner.value as { case?: unknown; value?: unknown } | undefined;
     const v = primitive?.value;
     switch (primitive?.case) {
-      case "integer":
-        if (typeof v !== "bigint" || v < INT64_MIN || v > INT64_MAX) return false;
+      case "integer": {
+        if (typeof v !== "bigint") return false;
+        // Exact below 2^53: a small non-negative integer needs no bigint comparison.
+        const n = Number(v);
+        if (n >= 0 && n <= 0xfff_ffff) {
+          // Literal.scalar, Scalar.primitive, Primitive.integer: 5 bytes, then 1 to 4 of varint.
+          const size = varintSize(n);
+          const buf = writer.room(5 + size);
+          let at = writer.position;
+          buf[at] = 0x0a;
+          buf[at + 1] = 3 + size;
+          buf[at + 2] = 0x0a;
+          buf[at + 3] = 1 + size;
+          buf[at + 4] = 0x08;
+          at += 5;
+          let rest = n;
+          while (rest > 0x7f) {
+            buf[at++] = (rest & 0x7f) | 0x80;
+            rest >>>= 7;
+          }
+          buf[at++] = rest;
+          writer.position = at;
+          return true;
+        }
+        if (v < INT64_MIN || v > INT64_MAX) return false;
         open(writer);
         writer.tag(1, WireType.Varint).int64(v);
         break;
+      }
       case "floatValue":
         if (typeof v !== "number") return false;
         open(writer);
@@ -107,11 +131,21 @@ function writeScalar(
     if (!(bytes instanceof Uint8Array) || typeof tag !== "string" || !isWellFormed(tag)) {
       return false;
     }
-    // Literal.scalar, then Scalar.binary (field 3).
-    writer.tag(1, WireType.LengthDelimited).fork().tag(3, WireType.LengthDelimited).fork();
+    const tagLength = asciiLength(tag);
+    if (tagLength < 0) {
+      // Literal.scalar, then Scalar.binary (field 3), their lengths filled in after.
+      writer.tag(1, WireType.LengthDelimited).fork().tag(3, WireType.LengthDelimited).fork();
+      if (bytes.length !== 0) writer.tag(1, WireType.LengthDelimited).bytes(bytes);
+      writer.tag(2, WireType.LengthDelimited).string(tag);
+      writer.join().join();
+      return true;
+    }
+    // The lengths known up front: a large binary is not moved to make room for them.
+    const binary = field(bytes.length) + field(tagLength);
+    writer.tag(1, WireType.LengthDelimited).uint32(1 + varintSize(binary) + binary);
+    writer.tag(3, WireType.LengthDelimited).uint32(binary);
     if (bytes.length !== 0) writer.tag(1, WireType.LengthDelimited).bytes(bytes);
     if (tag !== "") writer.tag(2, WireType.LengthDelimited).string(tag);
-    writer.join().join();
     return true;
   }
   return false;
@@ -120,6 +154,21 @@ function writeScalar(
 /** Literal.scalar, then Scalar.primitive (field 1): two messages to `join`. */
 function open(writer: ByteWriter): void {
   writer.tag(1, WireType.LengthDelimited).fork().tag(1, WireType.LengthDelimited).fork();
+}
+
+/** The size of a length-delimited field of `length` bytes (field number below 16): 0 if empty. */
+function field(length: number): number {
+  return length === 0 ? 0 : 1 + varintSize(length) + length;
+}
+
+function varintSize(n: number): number {
+  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x20_0000 ? 3 : n < 0x1000_0000 ? 4 : 5;
+}
+
+/** The length of `text` if it is ASCII (its UTF-8 length then), else -1. */
+function asciiLength(text: string): number {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return -1;
+  return text.length;
 }
 
 function isEmptyObject(value: unknown): boolean {
