@@ -567,11 +567,17 @@ function isEmpty(record: object): boolean {
  * compares UTF-16 code units; the two agree unless a surrogate meets a unit of U+E000..U+FFFF.
  */
 function sortCodePoints(names: string[]): string[] {
-  // One scan of all the names at once: much cheaper than a test per name.
-  return HIGH_UNITS.test(names.join("")) ? names.sort(compareCodePoints) : names.sort();
+  return hasHighUnits(names) ? names.sort(compareCodePoints) : names.sort();
 }
 
-const HIGH_UNITS = /[\uD800-\uFFFF]/;
+/** Whether a name holds a unit of U+D800..U+FFFF (a scan of char codes: no string is made). */
+function hasHighUnits(names: string[]): boolean {
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    for (let j = 0; j < name.length; j++) if (name.charCodeAt(j) >= 0xd800) return true;
+  }
+  return false;
+}
 
 function compareCodePoints(a: string, b: string): number {
   const n = Math.min(a.length, b.length);

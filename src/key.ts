@@ -163,7 +163,10 @@ function hashInOnePass(source: Record<string, Literal>, ignored: Set<string>): s
     (name) => {
       const literal = source[name];
       if (!isLiteral(literal)) throw new TypeError("not a Literal");
-      return placeHashes(literal, checkHashed);
+      // Most inputs are scalars without a hash: their placement is the literal itself.
+      return literal.hash === "" && literal.value.case === "scalar"
+        ? literal
+        : placeHashes(literal, checkHashed);
     },
     "calculateCacheKey: inputLiteralMap",
     joblibHashInPlace,
@@ -357,6 +360,8 @@ function checkString(value: unknown, name: string): void {
   }
 }
 
+const NO_NAMES: Set<string> = new Set();
+
 function ignoreSet(names: unknown): Set<string> {
   if (!Array.isArray(names)) {
     throw new TypeError(
@@ -374,7 +379,8 @@ function ignoreSet(names: unknown): Set<string> {
       );
     }
   });
-  return new Set(names as string[]);
+  // Shared when empty (most calls): never changed by its users.
+  return names.length === 0 ? NO_NAMES : new Set(names as string[]);
 }
 
 /** A short description of a wrong argument, for error messages. */
