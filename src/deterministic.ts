@@ -36,7 +36,7 @@ import {
 import { WireType } from "@bufbuild/protobuf/wire";
 import { ByteWriter } from "./byte_writer.ts";
 import type { ModelRules } from "./flytekit_models.ts";
-import { literalShortcut, SHORTCUT_TYPES } from "./literal_shortcut.ts";
+import { literalShortcut, SHORTCUT_TYPES, writeIntegerEntry } from "./literal_shortcut.ts";
 
 /** No rules: messages as they are, as Python protobuf serializes them. */
 const BARE: ModelRules = {
@@ -536,11 +536,18 @@ function compileEntries(field: DescField & { fieldKind: "map" }, rules: ModelRul
       writeScalar(writer, value);
     };
   }
+  // A map of literals (LiteralMap.literals) writes its plain integers in one go.
+  const writeEntry = isString && field.mapKind === "message" && fieldNo < 16 &&
+      field.message.typeName === SHORTCUT_TYPES[0] && leftAsIs(SHORTCUT_TYPES, rules)
+    ? writeIntegerEntry
+    : undefined;
   return (writer, names, valueOf) => {
     // Non-string keys are sorted by value; strings by code point (their UTF-8 byte order).
     const keys = isString ? sortCodePoints(names) : sortScalarKeys(names, toKey);
     for (let i = 0; i < keys.length; i++) {
       const name = keys[i]!;
+      const value = valueOf(name);
+      if (writeEntry !== undefined && writeEntry(writer, fieldNo, name, value)) continue;
       try {
         writer.tag(fieldNo, WireType.LengthDelimited).fork();
         // Python writes key and value of every entry, defaults included.
@@ -548,7 +555,7 @@ function compileEntries(field: DescField & { fieldKind: "map" }, rules: ModelRul
         // Object keys are strings: a string key needs no type check.
         if (isString) writeString(writer, name);
         else writeKey(writer, toKey(name));
-        writeValue(writer, valueOf(name));
+        writeValue(writer, value);
         writer.join();
       } catch (error) {
         within(error, `[${JSON.stringify(name)}]`);

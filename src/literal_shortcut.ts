@@ -80,24 +80,9 @@ function writeScalar(
         if (typeof v !== "bigint") return false;
         // Exact below 2^53: a small non-negative integer needs no bigint comparison.
         const n = Number(v);
-        if (n >= 0 && n <= 0xfff_ffff) {
-          // Literal.scalar, Scalar.primitive, Primitive.integer: 5 bytes, then 1 to 4 of varint.
-          const size = varintSize(n);
-          const buf = writer.room(5 + size);
-          let at = writer.position;
-          buf[at] = 0x0a;
-          buf[at + 1] = 3 + size;
-          buf[at + 2] = 0x0a;
-          buf[at + 3] = 1 + size;
-          buf[at + 4] = 0x08;
-          at += 5;
-          let rest = n;
-          while (rest > 0x7f) {
-            buf[at++] = (rest & 0x7f) | 0x80;
-            rest >>>= 7;
-          }
-          buf[at++] = rest;
-          writer.position = at;
+        if (n >= 0 && n <= SMALL) {
+          const buf = writer.room(9);
+          writer.position = writeSmallInteger(buf, writer.position, n);
           return true;
         }
         if (v < INT64_MIN || v > INT64_MAX) return false;
@@ -151,6 +136,91 @@ function writeScalar(
   return false;
 }
 
+/** The largest integer written by {@link writeSmallInteger}: its varint takes 4 bytes. */
+const SMALL = 0xfff_ffff;
+
+/**
+ * Writes the fields of a Literal holding the integer `n` (0 to {@link SMALL}) from `at` in
+ * `buf` (room for 9 bytes): Literal.scalar, Scalar.primitive, Primitive.integer, their lengths
+ * known up front. Answers where it ended.
+ */
+function writeSmallInteger(buf: Uint8Array, at: number, n: number): number {
+  const size = varintSize(n);
+  buf[at] = 0x0a;
+  buf[at + 1] = 3 + size;
+  buf[at + 2] = 0x0a;
+  buf[at + 3] = 1 + size;
+  buf[at + 4] = 0x08;
+  at += 5;
+  while (n > 0x7f) {
+    buf[at++] = (n & 0x7f) | 0x80;
+    n >>>= 7;
+  }
+  buf[at++] = n;
+  return at;
+}
+
+/** The integer of a plain Literal holding a small one (0 to {@link SMALL}), else -1. */
+function smallInteger(message: Fields): number {
+  if (
+    message.$typeName !== LITERAL || message.hash !== "" || message.$unknown !== undefined ||
+    !isEmptyObject(message.metadata)
+  ) {
+    return -1;
+  }
+  const value = message.value as { case?: unknown; value?: unknown } | undefined;
+  if (value?.case !== "scalar") return -1;
+  const scalar = value.value as Fields | undefined;
+  if (!isObject(scalar) || scalar.$typeName !== SCALAR || scalar.$unknown !== undefined) return -1;
+  const oneof = scalar.value as { case?: unknown; value?: unknown } | undefined;
+  if (oneof?.case !== "primitive") return -1;
+  const primitive = oneof.value as Fields | undefined;
+  if (
+    !isObject(primitive) || primitive.$typeName !== PRIMITIVE || primitive.$unknown !== undefined
+  ) {
+    return -1;
+  }
+  const integer = primitive.value as { case?: unknown; value?: unknown } | undefined;
+  if (integer?.case !== "integer" || typeof integer.value !== "bigint") return -1;
+  const n = Number(integer.value);
+  return n >= 0 && n <= SMALL ? n : -1;
+}
+
+/**
+ * Writes the entry `name` -> `literal` of a `map<string, Literal>` field `fieldNo` (1 to 15)
+ * in one go, when the literal is a plain small integer ({@link smallInteger}) and `name` short
+ * ASCII; answers false, having written nothing, otherwise.
+ */
+export function writeIntegerEntry(
+  writer: ByteWriter,
+  fieldNo: number,
+  name: string,
+  literal: unknown,
+): boolean {
+  const length = name.length;
+  if (length > 100 || !isObject(literal)) return false;
+  const n = smallInteger(literal);
+  if (n < 0) return false;
+  const literalLength = 5 + varintSize(n);
+  // Key (tag, length, name) and value (tag, length, literal): under 128 bytes, one length byte.
+  const buf = writer.room(4 + length + 2 + literalLength);
+  let at = writer.position;
+  buf[at++] = (fieldNo << 3) | WireType.LengthDelimited;
+  buf[at++] = 2 + length + 2 + literalLength;
+  buf[at++] = 0x0a;
+  buf[at++] = length;
+  for (let i = 0; i < length; i++) {
+    const unit = name.charCodeAt(i);
+    // Not ASCII: the position was not moved, so nothing is written.
+    if (unit > 0x7f) return false;
+    buf[at++] = unit;
+  }
+  buf[at++] = 0x12;
+  buf[at++] = literalLength;
+  writer.position = writeSmallInteger(buf, at, n);
+  return true;
+}
+
 /** Literal.scalar, then Scalar.primitive (field 1): two messages to `join`. */
 function open(writer: ByteWriter): void {
   writer.tag(1, WireType.LengthDelimited).fork().tag(1, WireType.LengthDelimited).fork();
@@ -169,6 +239,10 @@ function varintSize(n: number): number {
 function asciiLength(text: string): number {
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return -1;
   return text.length;
+}
+
+function isObject(value: unknown): value is Fields {
+  return typeof value === "object" && value !== null;
 }
 
 function isEmptyObject(value: unknown): boolean {

@@ -452,3 +452,33 @@ test("scalar literals (the encoder's shortcut) are written as protobuf writes th
     assert.equal(calculateCacheKey("t", "1", again), calculateCacheKey("t", "1", inputs));
   }
 });
+
+test("map entries of plain integers (written in one go) are written as protobuf writes them", () => {
+  const names = ["", "a", "x".repeat(100), "x".repeat(101), "ü", "a\u{1F600}", "__proto__"];
+  const values = [0n, 1n, 127n, 128n, 2n ** 28n - 1n, 2n ** 28n, 2n ** 40n, -1n];
+  for (const name of names) {
+    for (const value of values) {
+      const inputs = create(LiteralMapSchema);
+      Object.defineProperty(inputs.literals, name, {
+        value: integer(value),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+      assert.deepEqual(
+        toBinaryDeterministic(LiteralMapSchema, inputs),
+        toBinary(LiteralMapSchema, inputs),
+        `${JSON.stringify(name)}: ${value}`,
+      );
+    }
+  }
+  // With a hash, metadata or among other entries: the same key as written the general way.
+  const plain = literalMap({ b: integer(2n), a: integer(1n), c: string("s") });
+  const hashed = literalMap({ b: integer(2n), a: { ...integer(1n), hash: "h" }, c: string("s") });
+  assert.notEqual(calculateCacheKey("t", "1", plain), calculateCacheKey("t", "1", hashed));
+  const withMetadata = literalMap({ b: integer(2n), a: integer(1n), c: string("s") });
+  withMetadata.literals["a"]!.metadata = { k: "v" };
+  const again = fromBinary(LiteralMapSchema, toBinaryDeterministic(LiteralMapSchema, withMetadata));
+  assert.equal(again.literals["a"]!.metadata["k"], "v");
+  assert.notEqual(calculateCacheKey("t", "1", plain), calculateCacheKey("t", "1", withMetadata));
+});
