@@ -70,7 +70,8 @@ export const PICKLE_HEADROOM = 7;
  */
 export function joblibHashInPlace(data: Uint8Array): string {
   const length = data.length;
-  if (length > MAX_BINBYTES) pickleBytesHeader(length); // throws
+  // Past what pickle protocol 3 holds: refused there, with pickleBytesHeader's RangeError.
+  if (length > MAX_BINBYTES) return joblibHashBytes(data);
   const short = length <= 0xff;
   const start = data.byteOffset - (short ? 4 : 7);
   const end = data.byteOffset + length + 1;
