@@ -76,13 +76,33 @@ export class ByteWriter {
   /** A 64-bit integer (already range-checked) as a varint of its two's complement. */
   #bigVarint(value: bigint): void {
     this.#reserve(10);
-    if (value >= 0n && value <= 0x1f_ffff_ffff_ffffn) {
-      const n = Number(value);
-      this.#varint64(n >>> 0, Math.floor(n / TWO_POW_32));
+    // Exact: below 2^53 the conversion does not round, so no bigint comparison is needed.
+    const n = Number(value);
+    if (n >= 0 && n <= Number.MAX_SAFE_INTEGER) {
+      if (n <= 0xffff_ffff) this.#varint32(n);
+      else this.#varint64(n >>> 0, Math.floor(n / TWO_POW_32));
       return;
     }
     const bits = BigInt.asUintN(64, value);
     this.#varint64(Number(bits & 0xffff_ffffn), Number(bits >> 32n));
+  }
+
+  /**
+   * Room for `n` more bytes, for a caller that writes them itself: answers the buffer, to be
+   * written from {@link ByteWriter.position}, which the caller then moves past what it wrote.
+   */
+  room(n: number): Uint8Array {
+    this.#reserve(n);
+    return this.#buf;
+  }
+
+  /** Where the next byte goes in {@link ByteWriter.buffer}. */
+  get position(): number {
+    return this.#pos;
+  }
+
+  set position(value: number) {
+    this.#pos = value;
   }
 
   /** A field tag: field number and wire type. */

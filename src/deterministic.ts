@@ -36,6 +36,7 @@ import {
 import { WireType } from "@bufbuild/protobuf/wire";
 import { ByteWriter } from "./byte_writer.ts";
 import type { ModelRules } from "./flytekit_models.ts";
+import { literalShortcut, SHORTCUT_TYPES, writeIntegerEntry } from "./literal_shortcut.ts";
 
 /** No rules: messages as they are, as Python protobuf serializes them. */
 const BARE: ModelRules = {
@@ -95,12 +96,45 @@ export function withDeterministicBytes<T>(
   headroom = 0,
   rules: ModelRules = BARE,
 ): T {
+  const write = writerFor(schema, rules);
+  return withScratch((writer) => write(writer, message), name, use, headroom);
+}
+
+/**
+ * `withDeterministicBytes` of a message of `schema` whose one field is a map with string keys
+ * (a `LiteralMap`), given as its entries' names and a function answering each name's value,
+ * without a map object: `valueOf` is asked once per name, in the order the entries are written
+ * (the names sorted). `names` is sorted in place. For `calculateCacheKey`, which makes each
+ * value (the literal's hash placement) as it is written, in one pass over the inputs.
+ *
+ * @throws {Error} when `schema` is not such a message (a mistake of the caller's).
+ */
+export function withDeterministicEntries<T>(
+  schema: DescMessage,
+  names: string[],
+  valueOf: (name: string) => unknown,
+  name: string,
+  use: (bytes: Uint8Array) => T,
+  headroom = 0,
+  rules: ModelRules = BARE,
+): T {
+  const write = entriesWriterFor(schema, rules);
+  return withScratch((writer) => write(writer, names, valueOf), name, use, headroom);
+}
+
+/** Calls `write` on a writer into the reused scratch buffer, then `use` on the bytes. */
+function withScratch<T>(
+  write: (writer: ByteWriter) => void,
+  name: string,
+  use: (bytes: Uint8Array) => T,
+  headroom: number,
+): T {
   const buffer = scratch;
   // Taken while in use, so an encoding started during `use` gets a buffer of its own.
   scratch = undefined;
   const writer = new ByteWriter(buffer, headroom);
   try {
-    writerFor(schema, rules)(writer, message);
+    write(writer);
     return use(writer.finish());
   } catch (error) {
     throw located(error, name);
@@ -180,6 +214,38 @@ let last: { desc?: DescMessage; rules?: ModelRules; writer: MessageWriter } = {
   writer: () => {},
 };
 
+/** Writes the entries of a map, the names sorted in place. */
+type EntriesWriter = (
+  writer: ByteWriter,
+  names: string[],
+  valueOf: (name: string) => unknown,
+) => void;
+
+let lastEntries: { desc?: DescMessage; rules?: ModelRules; writer: EntriesWriter } = {
+  writer: () => {},
+};
+
+function entriesWriterFor(desc: DescMessage, rules: ModelRules): EntriesWriter {
+  if (desc === lastEntries.desc && rules === lastEntries.rules) return lastEntries.writer;
+  const field = desc.fields[0];
+  if (
+    desc.fields.length !== 1 || field?.fieldKind !== "map" || field.mapKey !== ScalarType.STRING
+  ) {
+    throw new Error(`${desc.typeName} is not a message of one map field with string keys`);
+  }
+  const writeEntries = compileEntries(field, rules);
+  const segment = "." + field.localName;
+  const writer: EntriesWriter = (writer, names, valueOf) => {
+    try {
+      writeEntries(writer, names, valueOf);
+    } catch (error) {
+      within(error, segment);
+    }
+  };
+  lastEntries = { desc, rules, writer };
+  return writer;
+}
+
 function compileMessage(
   desc: DescMessage,
   rules: ModelRules,
@@ -204,7 +270,10 @@ function compileMessage(
     }
   };
   // Registered before the fields compile, so recursive types find it instead of looping.
-  writers.set(desc, writeMessage);
+  const registered = typeName === SHORTCUT_TYPES[0] && leftAsIs(SHORTCUT_TYPES, rules)
+    ? literalShortcut(writeMessage, isWellFormed)
+    : writeMessage;
+  writers.set(desc, registered);
   const sorted = desc.fields.concat().sort((a, b) => a.number - b.number);
   for (let i = 0; i < sorted.length;) {
     const oneof = sorted[i]!.oneof;
@@ -225,7 +294,16 @@ function compileMessage(
       ),
     );
   }
-  return writeMessage;
+  return registered;
+}
+
+/** Whether `rules` leave messages of every one of `typeNames` as they are. */
+function leftAsIs(typeNames: readonly string[], rules: ModelRules): boolean {
+  const fieldRules = [...rules.materialized, ...rules.jsonStructs.keys()];
+  return typeNames.every((name) =>
+    !rules.times.has(name) && !rules.refused.has(name) &&
+    !fieldRules.some((key) => key.startsWith(`${name}.`))
+  );
 }
 
 function compileOneofRun(
@@ -312,8 +390,7 @@ function ruleKey(field: DescField): string {
 function isNonEmptyStruct(value: unknown): boolean {
   if (value === undefined) return false;
   if (typeof value !== "object" || value === null || Array.isArray(value)) return true;
-  for (const _ in value) return true;
-  return false;
+  return !isEmpty(value);
 }
 
 /** Whether a field outside a oneof is set, by the presence rules of its file's syntax. */
@@ -422,6 +499,20 @@ function compileList(field: DescField & { fieldKind: "list" }, rules: ModelRules
 }
 
 function compileMap(field: DescField & { fieldKind: "map" }, rules: ModelRules): ValueWriter {
+  const writeEntries = compileEntries(field, rules);
+  return (writer, value) => {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      throw typeError(`expected an object for a map, got ${describe(value)}`);
+    }
+    const record = value as Record<string, unknown>;
+    // Most maps of a key's literals (Literal.metadata) are empty: nothing to list or sort.
+    if (isEmpty(record)) return;
+    writeEntries(writer, Object.keys(record), (name) => record[name]);
+  };
+}
+
+/** The writer of a map field's entries, given their names (sorted in place) and values. */
+function compileEntries(field: DescField & { fieldKind: "map" }, rules: ModelRules): EntriesWriter {
   const fieldNo = field.number;
   const keyType = field.mapKey;
   const keyWireType = wireTypeOf(keyType);
@@ -445,16 +536,18 @@ function compileMap(field: DescField & { fieldKind: "map" }, rules: ModelRules):
       writeScalar(writer, value);
     };
   }
-  return (writer, value) => {
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      throw typeError(`expected an object for a map, got ${describe(value)}`);
-    }
-    const record = value as Record<string, unknown>;
-    const names = Object.keys(record);
+  // A map of literals (LiteralMap.literals) writes its plain integers in one go.
+  const writeEntry = isString && field.mapKind === "message" && fieldNo < 16 &&
+      field.message.typeName === SHORTCUT_TYPES[0] && leftAsIs(SHORTCUT_TYPES, rules)
+    ? writeIntegerEntry
+    : undefined;
+  return (writer, names, valueOf) => {
     // Non-string keys are sorted by value; strings by code point (their UTF-8 byte order).
     const keys = isString ? sortCodePoints(names) : sortScalarKeys(names, toKey);
     for (let i = 0; i < keys.length; i++) {
       const name = keys[i]!;
+      const value = valueOf(name);
+      if (writeEntry !== undefined && writeEntry(writer, fieldNo, name, value)) continue;
       try {
         writer.tag(fieldNo, WireType.LengthDelimited).fork();
         // Python writes key and value of every entry, defaults included.
@@ -462,7 +555,7 @@ function compileMap(field: DescField & { fieldKind: "map" }, rules: ModelRules):
         // Object keys are strings: a string key needs no type check.
         if (isString) writeString(writer, name);
         else writeKey(writer, toKey(name));
-        writeValue(writer, record[name]);
+        writeValue(writer, value);
         writer.join();
       } catch (error) {
         within(error, `[${JSON.stringify(name)}]`);
@@ -471,16 +564,27 @@ function compileMap(field: DescField & { fieldKind: "map" }, rules: ModelRules):
   };
 }
 
+function isEmpty(record: object): boolean {
+  for (const _ in record) return false;
+  return true;
+}
+
 /**
  * Sorts strings by code point, which is the order of their UTF-8 bytes. JavaScript's own sort
  * compares UTF-16 code units; the two agree unless a surrogate meets a unit of U+E000..U+FFFF.
  */
 function sortCodePoints(names: string[]): string[] {
-  // One scan of all the names at once: much cheaper than a test per name.
-  return HIGH_UNITS.test(names.join("")) ? names.sort(compareCodePoints) : names.sort();
+  return hasHighUnits(names) ? names.sort(compareCodePoints) : names.sort();
 }
 
-const HIGH_UNITS = /[\uD800-\uFFFF]/;
+/** Whether a name holds a unit of U+D800..U+FFFF (a scan of char codes: no string is made). */
+function hasHighUnits(names: string[]): boolean {
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    for (let j = 0; j < name.length; j++) if (name.charCodeAt(j) >= 0xd800) return true;
+  }
+  return false;
+}
 
 function compareCodePoints(a: string, b: string): number {
   const n = Math.min(a.length, b.length);

@@ -6,24 +6,19 @@
  * little-endian (BINBYTES) above, then the bytes, then `2e` (STOP).
  *
  * MD5 comes from the runtime where it has a native one (`node:crypto` in Node, Deno and Bun,
- * through the `#runtime` import) and from `@noble/hashes` elsewhere; both give the same digest.
+ * through the `#runtime` import) and from src/md5.ts (plain JavaScript) elsewhere; both give the same digest.
  *
  * @module
  */
-import { md5 } from "@noble/hashes/legacy.js";
-import { bytesToHex } from "@noble/hashes/utils.js";
 import { nativeMd5Hex } from "#runtime";
+import { md5Hex as portableMd5 } from "./md5.ts";
 import type { Md5Hex } from "./runtime/types.ts";
 
 const STOP = Uint8Array.of(0x2e);
 const MAX_BINBYTES = 0xffffffff;
 
-/** MD5 from `@noble/hashes`: pure JavaScript, the same in every runtime. */
-export const portableMd5Hex: Md5Hex = (parts) => {
-  const hash = md5.create();
-  for (const part of parts) hash.update(part);
-  return bytesToHex(hash.digest());
-};
+/** MD5 in plain JavaScript (src/md5.ts), the same in every runtime. */
+export const portableMd5Hex: Md5Hex = portableMd5;
 
 const md5Hex: Md5Hex = nativeMd5Hex ?? portableMd5Hex;
 
@@ -74,12 +69,27 @@ export const PICKLE_HEADROOM = 7;
  * hashes as `joblibHashBytes` does.
  */
 export function joblibHashInPlace(data: Uint8Array): string {
-  const header = pickleBytesHeader(data.length);
-  const start = data.byteOffset - header.length;
-  const end = data.byteOffset + data.length + 1;
+  const length = data.length;
+  // Past what pickle protocol 3 holds: refused there, with pickleBytesHeader's RangeError.
+  if (length > MAX_BINBYTES) return joblibHashBytes(data);
+  const short = length <= 0xff;
+  const start = data.byteOffset - (short ? 4 : 7);
+  const end = data.byteOffset + length + 1;
   if (start < 0 || end > data.buffer.byteLength) return joblibHashBytes(data);
+  // The header written in place (no array made for it): PROTO 3, then (SHORT_)BINBYTES n.
   const framed = new Uint8Array(data.buffer, start, end - start);
-  framed.set(header, 0);
+  framed[0] = 0x80;
+  framed[1] = 0x03;
+  if (short) {
+    framed[2] = 0x43;
+    framed[3] = length;
+  } else {
+    framed[2] = 0x42;
+    framed[3] = length & 0xff;
+    framed[4] = (length >>> 8) & 0xff;
+    framed[5] = (length >>> 16) & 0xff;
+    framed[6] = length >>> 24;
+  }
   framed[framed.length - 1] = STOP[0]!;
   return md5Hex([framed]);
 }

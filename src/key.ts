@@ -12,7 +12,7 @@ import {
   LiteralMapSchema,
   LiteralSchema,
 } from "../gen/flyteidl/core/literals_pb.ts";
-import { checkTimes, withDeterministicBytes } from "./deterministic.ts";
+import { checkTimes, withDeterministicBytes, withDeterministicEntries } from "./deterministic.ts";
 import { FLYTEKIT_MODELS } from "./flytekit_models.ts";
 import { joblibHashInPlace, PICKLE_HEADROOM } from "./joblib.ts";
 
@@ -133,6 +133,54 @@ export function calculateCacheKey(
   cacheIgnoreInputVars: readonly string[] = [],
 ): string {
   const ignored = checkKeyArguments(taskName, cacheVersion, inputLiteralMap, cacheIgnoreInputVars);
+  let hash: string | undefined;
+  try {
+    hash = hashInOnePass(inputLiteralMap.literals, ignored);
+  } catch {
+    // Input that cannot be keyed: the path below finds which error flytekit would meet first.
+  }
+  return `${taskName}-${cacheVersion}-${hash ?? hashOrThrow(inputLiteralMap, ignored)}`;
+}
+
+/**
+ * The key's hash in one pass over the inputs: the names listed and sorted once, each literal
+ * looked up once, placed and written at once (no placed map is built). Throws on any input
+ * that cannot be keyed, without saying which error comes first: `hashOrThrow` does.
+ */
+function hashInOnePass(source: Record<string, Literal>, ignored: Set<string>): string {
+  const names = Object.keys(source);
+  // Ignored names are not written: filtered out before the sort.
+  const kept = ignored.size === 0 ? names : names.filter((name) => {
+    if (!ignored.has(name)) return true;
+    const literal = source[name];
+    if (!isLiteral(literal)) throw new TypeError("not a Literal");
+    checkTimes(literal, FLYTEKIT_MODELS, ignoredInput);
+    return false;
+  });
+  return withDeterministicEntries(
+    LiteralMapSchema,
+    kept,
+    (name) => {
+      const literal = source[name];
+      if (!isLiteral(literal)) throw new TypeError("not a Literal");
+      // Most inputs are scalars without a hash: their placement is the literal itself.
+      return literal.hash === "" && literal.value.case === "scalar"
+        ? literal
+        : placeHashes(literal, checkHashed);
+    },
+    "calculateCacheKey: inputLiteralMap",
+    joblibHashInPlace,
+    PICKLE_HEADROOM,
+    FLYTEKIT_MODELS,
+  );
+}
+
+/**
+ * The key's hash, or the error flytekit meets first on these inputs: every input checked in
+ * order (a non-Literal, then times flytekit cannot hold in ignored inputs and under hashes),
+ * then the encoder's refusals, then times anywhere.
+ */
+function hashOrThrow(inputLiteralMap: LiteralMap, ignored: Set<string>): string {
   const source = inputLiteralMap.literals;
   const names = Object.keys(source);
   // A new map, as flytekit builds one, made only when something differs from the argument: most
@@ -191,7 +239,7 @@ export function calculateCacheKey(
     }
     throw error;
   }
-  return `${taskName}-${cacheVersion}-${hash}`;
+  return hash;
 }
 
 /**
@@ -312,6 +360,8 @@ function checkString(value: unknown, name: string): void {
   }
 }
 
+const NO_NAMES: Set<string> = new Set();
+
 function ignoreSet(names: unknown): Set<string> {
   if (!Array.isArray(names)) {
     throw new TypeError(
@@ -329,7 +379,8 @@ function ignoreSet(names: unknown): Set<string> {
       );
     }
   });
-  return new Set(names as string[]);
+  // Shared when empty (most calls): never changed by its users.
+  return names.length === 0 ? NO_NAMES : new Set(names as string[]);
 }
 
 /** A short description of a wrong argument, for error messages. */

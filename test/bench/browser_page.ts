@@ -6,11 +6,14 @@
  * in a browser (portable MD5), for the key comparison of test/bench/keys.ts.
  */
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { md5 as nobleMd5 } from "@noble/hashes/legacy.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
 import { createStore, get as kvGet, set as kvSet } from "idb-keyval";
 import localforage from "localforage";
 import { LiteralMapSchema } from "../../gen/flyteidl/core/literals_pb.ts";
 import { IndexedDbAdapter } from "../../src/adapters/indexeddb.ts";
 import { calculateCacheKey } from "../../src/key.ts";
+import { md5Hex } from "../../src/md5.ts";
 import { TaskCache } from "../../src/task_cache.ts";
 import { patternBytes } from "../conformance/adapter_suite.ts";
 import { binary, integer, literalMap } from "../support/literals.ts";
@@ -101,4 +104,18 @@ function keyRound(name: string, iterations: number): { key: string; us: number }
   return { key: call(), us };
 }
 
-Object.assign(globalThis, { bench, keyRound, ready: true });
+const md5Inputs = new Map<number, Uint8Array>();
+
+/**
+ * One timing round of an MD5 (`ours`: src/md5.ts, `noble`: @noble/hashes) on the bytes of
+ * test/bench/md5.ts for `size`: µs per call, and the digest.
+ */
+function md5Round(impl: string, size: number, iterations: number): { us: number; digest: string } {
+  let data = md5Inputs.get(size);
+  if (data === undefined) md5Inputs.set(size, data = patternBytes(size, 7));
+  const bytes = data;
+  const hash = impl === "ours" ? () => md5Hex([bytes]) : () => bytesToHex(nobleMd5(bytes));
+  return { us: roundTime(hash, iterations), digest: hash() };
+}
+
+Object.assign(globalThis, { bench, keyRound, md5Round, ready: true });

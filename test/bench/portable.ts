@@ -2,7 +2,7 @@
  * `calculateCacheKey` as a runtime without a native MD5 gets it (a browser): run by
  * test/bench/run.ts as `node --import tsx test/bench/portable.ts`, it sends `#runtime` to
  * src/runtime/browser.ts before loading the key module, so the exported function uses the
- * portable MD5 (`@noble/hashes`), then times it on the cases of inputs.ts.
+ * portable MD5 (src/md5.ts), then times it on the cases of inputs.ts.
  *
  * One JSON request per line on stdin, `{ "name": case name, "iterations": n }`, one answer per
  * line on stdout, `{ "key": the case's key, "us": µs per call over one round of n calls }`.

@@ -13,6 +13,7 @@ import type { BrowserResult } from "./browser.ts";
 import type { DenoResult } from "./deno_report.ts";
 import type { DiskResult } from "./disk.ts";
 import type { KeyResult, KeyScalePoint } from "./keys.ts";
+import type { Md5Result } from "./md5.ts";
 import type { MemoryResult } from "./memory.ts";
 import type { RedisResult } from "./redis.ts";
 import type { ScaleResult } from "./scale.ts";
@@ -75,6 +76,8 @@ export interface BenchReport {
   /** Seconds the whole run took. */
   seconds: number;
   keys: KeyResult[] | undefined;
+  /** Absent from reports made before the MD5 benchmark. */
+  md5?: Md5Result[] | undefined;
   keyScale: KeyScalePoint[] | undefined;
   disk: DiskResult[] | undefined;
   scale: ScaleResult | undefined;

@@ -6,6 +6,8 @@
  * - Keys (test/bench/keys.ts): `calculateCacheKey` in Node (native and portable MD5), Deno and
  *   Chromium against flytekit's Python stack, keys checked equal; and at scale, 1 to 100,000
  *   integer inputs, in Node and Python.
+ * - MD5 (test/bench/md5.ts): the portable MD5 against `@noble/hashes`' and `node:crypto`'s, in
+ *   Node and Chromium.
  * - Disk (test/bench/disk.ts): `TaskCache` over `FsAdapter` against Python `diskcache`
  *   (flytekit's store), `cacache` and `unstorage`'s fs driver, key computation included.
  * - Scale (test/bench/scale.ts): get and set as the cache grows from 100 to 100,000 entries.
@@ -21,7 +23,7 @@
  *
  *   --out DIR            where to write the report (default: bench/ at the repository's root;
  *                        or the environment variable BENCH_OUT)
- *   --only a,b,...       only these parts (keys, keyscale, disk, scale, memory, deno, browser,
+ *   --only a,b,...       only these parts (keys, md5, keyscale, disk, scale, memory, deno, browser,
  *                        redis),
  *                        for development; the report notes the others as not measured
  *   --render FILE        measure nothing: write the report again from a report.json (after a
@@ -44,6 +46,7 @@ import { benchDeno, denoGoals } from "./deno_report.ts";
 import { benchDisk, diskGoals } from "./disk.ts";
 import { benchKeys, benchKeyScale, keyScaleGoals, keysGoals } from "./keys.ts";
 import { markdown } from "./markdown.ts";
+import { benchMd5, md5Goals } from "./md5.ts";
 import { benchMemory } from "./memory.ts";
 import { probePython } from "./python.ts";
 import {
@@ -62,6 +65,7 @@ import { benchScale, scaleGoals } from "./scale.ts";
 
 const PARTS = [
   "keys",
+  "md5",
   "keyscale",
   "disk",
   "scale",
@@ -118,6 +122,7 @@ async function measure(): Promise<BenchReport> {
     machine: machine(python),
     seconds: 0,
     keys: await part("keys", () => benchKeys(python)),
+    md5: await part("md5", benchMd5),
     keyScale: await part("keyscale", () => benchKeyScale(python)),
     disk: await part("disk", () => benchDisk(python)),
     scale: await part("scale", () => benchScale(denoScaleMax)),
@@ -139,6 +144,7 @@ const report: BenchReport = options.render === undefined
   : JSON.parse(await readFile(options.render, "utf8"));
 report.goals = [
   ...(report.keys === undefined ? [] : keysGoals(report.keys)),
+  ...(report.md5 === undefined ? [] : md5Goals(report.md5)),
   ...(report.keyScale === undefined ? [] : keyScaleGoals(report.keyScale)),
   ...(report.disk === undefined ? [] : diskGoals(report.disk)),
   ...(report.scale === undefined ? [] : scaleGoals(report.scale)),

@@ -7,9 +7,11 @@
  * page and in a dedicated worker.
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { after, before, describe, test, type TestContext } from "node:test";
 import { calculateCacheKey } from "../../src/key.ts";
 import { arbitraryLiteralMap, Random } from "../support/arbitrary.ts";
+import { md5Cases } from "../support/md5_cases.ts";
 import { valueSampleKeys } from "../support/value_samples.ts";
 import {
   type Browser,
@@ -82,6 +84,22 @@ for (const current of await Promise.all(selectedEngines().map(engine))) {
       ];
       assert.deepEqual(await call(page, "sharedKeys", 100), node);
       assert.deepEqual(await call(page, "sharedKeysInWorker", 100), node);
+      await page.close();
+    });
+
+    test(`${current.title}: the portable MD5 in a page equals node:crypto's on random lengths, offsets and splits`, async (t) => {
+      const page = await open(t);
+      if (!page) return;
+      for (const seed of [1, 2]) {
+        const inPage: string[] = await call<string[]>(page, "md5Digests", seed, 300);
+        const cases = md5Cases(seed, 300);
+        assert.equal(inPage.length, cases.length);
+        cases.forEach(({ label, parts }, i) => {
+          const reference = createHash("md5");
+          for (const part of parts) reference.update(part);
+          assert.equal(inPage[i], reference.digest("hex"), label);
+        });
+      }
       await page.close();
     });
 

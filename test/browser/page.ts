@@ -1,5 +1,5 @@
 /** The page entry of the browser tests: the suite in the page, and in a dedicated worker. */
-import { runSuite, sharedKeys } from "./suite.ts";
+import { md5Digests, runSuite, sharedKeys } from "./suite.ts";
 import type { BrowserResult } from "./harness.ts";
 
 function inWorker(
@@ -19,6 +19,7 @@ function inWorker(
 Object.assign(globalThis, {
   runSuite,
   sharedKeys,
+  md5Digests,
   runSuiteInWorker: () => inWorker({ run: "suite" }) as Promise<BrowserResult[]>,
   sharedKeysInWorker: (count: number) => inWorker({ run: "keys", count }) as Promise<string[]>,
   /** Two workers call one cached task at once: what each saw. */

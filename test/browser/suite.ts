@@ -13,11 +13,13 @@ import { IndexedDbAdapter } from "../../src/adapters/indexeddb.ts";
 import { MemoryAdapter } from "../../src/adapters/memory.ts";
 import { calculateCacheKey } from "../../src/key.ts";
 import { LocalTaskCache } from "../../src/local_task_cache.ts";
+import { md5Hex } from "../../src/md5.ts";
 import { cachedTask } from "../../src/task.ts";
 import { TaskCache } from "../../src/task_cache.ts";
 import { t } from "../../src/values.ts";
 import { adapterConformance, assert, patternBytes } from "../conformance/adapter_suite.ts";
 import { arbitraryLiteralMap, Random } from "../support/arbitrary.ts";
+import { checkRfc1321, md5Cases } from "../support/md5_cases.ts";
 import { valueSampleKeys } from "../support/value_samples.ts";
 import { binary, blob, collection, integer, literalMap, map, string } from "../support/literals.ts";
 import type { BrowserResult } from "./harness.ts";
@@ -261,6 +263,16 @@ export function sharedKeys(count: number): string[] {
     ),
     ...valueSampleKeys(),
   ];
+}
+
+register("MD5 (src/md5.ts): RFC 1321's test suite, whole and split at every byte", () => {
+  checkRfc1321(md5Hex);
+  return Promise.resolve();
+});
+
+/** The portable MD5 of `md5Cases(seed, count)`, for the Node side to compare with node:crypto. */
+export function md5Digests(seed: number, count: number): string[] {
+  return md5Cases(seed, count).map(({ parts }) => md5Hex(parts));
 }
 
 /** Runs every registered test, in order. */

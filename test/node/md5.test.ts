@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { test } from "node:test";
+import { md5 as nobleMd5 } from "@noble/hashes/legacy.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
 import {
   joblibHashBytes,
   joblibHashInPlace,
@@ -8,7 +11,9 @@ import {
 } from "../../src/joblib.ts";
 import { nativeMd5Hex } from "../../src/runtime/node.ts";
 import { nativeMd5Hex as browserMd5Hex } from "../../src/runtime/browser.ts";
+import { md5Hex } from "../../src/md5.ts";
 import { patternBytes } from "../conformance/adapter_suite.ts";
+import { checkRfc1321, md5Cases } from "../support/md5_cases.ts";
 
 // Lengths around MD5's 64-byte blocks and its 56-byte padding boundary, and pickle's switch
 // from SHORT_BINBYTES to BINBYTES at 256 bytes.
@@ -37,21 +42,37 @@ test("native and portable MD5 give identical digests, whole and in parts", () =>
   }
 });
 
-test("published MD5 vectors (RFC 1321) on both paths", () => {
-  const vectors: [string, string][] = [
-    ["", "d41d8cd98f00b204e9800998ecf8427e"],
-    ["abc", "900150983cd24fb0d6963f7d28e17f72"],
-    ["message digest", "f96b697d7cb7938d525a2f31aaf161d0"],
-    [
-      "12345678901234567890123456789012345678901234567890123456789012345678901234567890",
-      "57edf4a22be3c955ac49da2e2107b67a",
-    ],
-  ];
-  for (const [text, digest] of vectors) {
-    const data = new TextEncoder().encode(text);
-    assert.equal(portableMd5Hex([data]), digest);
-    assert.equal(nativeMd5Hex!([data]), digest);
+test("RFC 1321's test suite, whole and split at every byte, on both paths", () => {
+  checkRfc1321(md5Hex);
+  checkRfc1321(portableMd5Hex);
+  checkRfc1321(nativeMd5Hex!);
+});
+
+test("the portable MD5 equals node:crypto's on random lengths, offsets and splits", () => {
+  for (const seed of [1, 2, 3]) {
+    for (const { label, parts } of md5Cases(seed, 400)) {
+      const reference = createHash("md5");
+      for (const part of parts) reference.update(part);
+      assert.equal(md5Hex(parts), reference.digest("hex"), label);
+    }
   }
+});
+
+test("the portable MD5 equals @noble/hashes' on random inputs in one part", () => {
+  for (const { label, parts } of md5Cases(4, 100)) {
+    const whole = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const part of parts) whole.set(part, (at += part.length) - part.length);
+    assert.equal(md5Hex([whole]), bytesToHex(nobleMd5(whole)), label);
+  }
+});
+
+test("the portable MD5 leaves its input untouched and can run again at once", () => {
+  const data = patternBytes(1000, 5);
+  const copy = data.slice();
+  const first = md5Hex([data.subarray(1), data.subarray(0, 1)]);
+  assert.deepEqual(data, copy);
+  assert.equal(md5Hex([data.subarray(1), data.subarray(0, 1)]), first);
 });
 
 test("joblib.hash of bytes: the same on both paths, and Python's value for b''", () => {

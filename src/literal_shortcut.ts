@@ -1,0 +1,252 @@
+/**
+ * A shortcut of the deterministic encoder (src/deterministic.ts) for the literals keys meet most:
+ * a `flyteidl.core.Literal` holding a scalar primitive (integer, float, string, boolean) or a
+ * binary, with no hash, no metadata and no unknown fields.
+ *
+ * The generic encoder reads every field through a compiled closure and a property name held in
+ * a variable, which the engines cannot specialize across the many message types (about 200 ns
+ * a literal). These literals are written here with plain property reads instead, to the same
+ * bytes; any other literal, and any value the shortcut does not recognize exactly (a wrong type,
+ * an integer out of range, a string that is not well formed), goes to the generic writer, which
+ * writes it or refuses it with its path. The encoder uses it only where the rules leave these
+ * messages as they are (src/flytekit_models.ts does).
+ *
+ * @module
+ */
+import { WireType } from "@bufbuild/protobuf/wire";
+import type { ByteWriter } from "./byte_writer.ts";
+
+/** The type names the shortcut writes itself: rules touching any of them turn it off. */
+export const SHORTCUT_TYPES: readonly string[] = [
+  "flyteidl.core.Literal",
+  "flyteidl.core.Scalar",
+  "flyteidl.core.Primitive",
+  "flyteidl.core.Binary",
+];
+const [LITERAL, SCALAR, PRIMITIVE, BINARY] = SHORTCUT_TYPES;
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** What the shortcut reads of a message: protobuf-es's fields, unchecked until it checks them. */
+interface Fields {
+  $typeName?: unknown;
+  $unknown?: unknown;
+  value?: unknown;
+  hash?: unknown;
+  metadata?: unknown;
+  tag?: unknown;
+}
+
+/**
+ * The Literal writer with the shortcut in front of `generic` (the encoder's own Literal writer,
+ * which takes every literal the shortcut leaves).
+ */
+export function literalShortcut<W extends (writer: ByteWriter, message: never) => void>(
+  generic: W,
+  isWellFormed: (text: string) => boolean,
+): W {
+  const write = (writer: ByteWriter, message: Fields): void => {
+    if (
+      message.$typeName === LITERAL && message.hash === "" && message.$unknown === undefined &&
+      isEmptyObject(message.metadata)
+    ) {
+      const value = message.value as { case?: unknown; value?: unknown } | undefined;
+      if (value?.case === "scalar" && writeScalar(writer, value.value as Fields, isWellFormed)) {
+        return;
+      }
+    }
+    generic(writer, message as never);
+  };
+  return write as unknown as W;
+}
+
+/** Writes `Literal.scalar` (tag included) and answers true, or writes nothing and answers false. */
+function writeScalar(
+  writer: ByteWriter,
+  scalar: Fields,
+  isWellFormed: (text: string) => boolean,
+): boolean {
+  if (typeof scalar !== "object" || scalar === null) return false;
+  if (scalar.$typeName !== SCALAR || scalar.$unknown !== undefined) return false;
+  const oneof = scalar.value as { case?: unknown; value?: unknown } | undefined;
+  const inner = oneof?.value as Fields | undefined;
+  if (typeof inner !== "object" || inner === null || inner.$unknown !== undefined) return false;
+  if (oneof!.case === "primitive" && inner.$typeName === PRIMITIVE) {
+    const primitive = inner.value as { case?: unknown; value?: unknown } | undefined;
+    const v = primitive?.value;
+    switch (primitive?.case) {
+      case "integer": {
+        if (typeof v !== "bigint") return false;
+        // Exact below 2^53: a small non-negative integer needs no bigint comparison.
+        const n = Number(v);
+        if (n >= 0 && n <= SMALL) {
+          const buf = writer.room(9);
+          writer.position = writeSmallInteger(buf, writer.position, n);
+          return true;
+        }
+        if (v < INT64_MIN || v > INT64_MAX) return false;
+        open(writer);
+        writer.tag(1, WireType.Varint).int64(v);
+        break;
+      }
+      case "floatValue":
+        if (typeof v !== "number") return false;
+        open(writer);
+        writer.tag(2, WireType.Bit64).double(v);
+        break;
+      case "stringValue":
+        if (typeof v !== "string" || !isWellFormed(v)) return false;
+        open(writer);
+        writer.tag(3, WireType.LengthDelimited).string(v);
+        break;
+      case "boolean":
+        if (typeof v !== "boolean") return false;
+        open(writer);
+        writer.tag(4, WireType.Varint).bool(v);
+        break;
+      default:
+        return false;
+    }
+    writer.join().join();
+    return true;
+  }
+  if (oneof!.case === "binary" && inner.$typeName === BINARY) {
+    const bytes = inner.value, tag = inner.tag;
+    if (!(bytes instanceof Uint8Array) || typeof tag !== "string" || !isWellFormed(tag)) {
+      return false;
+    }
+    const tagLength = asciiLength(tag);
+    if (tagLength < 0) {
+      // Literal.scalar, then Scalar.binary (field 3), their lengths filled in after.
+      writer.tag(1, WireType.LengthDelimited).fork().tag(3, WireType.LengthDelimited).fork();
+      if (bytes.length !== 0) writer.tag(1, WireType.LengthDelimited).bytes(bytes);
+      writer.tag(2, WireType.LengthDelimited).string(tag);
+      writer.join().join();
+      return true;
+    }
+    // The lengths known up front: a large binary is not moved to make room for them.
+    const binary = field(bytes.length) + field(tagLength);
+    writer.tag(1, WireType.LengthDelimited).uint32(1 + varintSize(binary) + binary);
+    writer.tag(3, WireType.LengthDelimited).uint32(binary);
+    if (bytes.length !== 0) writer.tag(1, WireType.LengthDelimited).bytes(bytes);
+    if (tag !== "") writer.tag(2, WireType.LengthDelimited).string(tag);
+    return true;
+  }
+  return false;
+}
+
+/** The largest integer written by {@link writeSmallInteger}: its varint takes 4 bytes. */
+const SMALL = 0xfff_ffff;
+
+/**
+ * Writes the fields of a Literal holding the integer `n` (0 to {@link SMALL}) from `at` in
+ * `buf` (room for 9 bytes): Literal.scalar, Scalar.primitive, Primitive.integer, their lengths
+ * known up front. Answers where it ended.
+ */
+function writeSmallInteger(buf: Uint8Array, at: number, n: number): number {
+  const size = varintSize(n);
+  buf[at] = 0x0a;
+  buf[at + 1] = 3 + size;
+  buf[at + 2] = 0x0a;
+  buf[at + 3] = 1 + size;
+  buf[at + 4] = 0x08;
+  at += 5;
+  while (n > 0x7f) {
+    buf[at++] = (n & 0x7f) | 0x80;
+    n >>>= 7;
+  }
+  buf[at++] = n;
+  return at;
+}
+
+/** The integer of a plain Literal holding a small one (0 to {@link SMALL}), else -1. */
+function smallInteger(message: Fields): number {
+  if (
+    message.$typeName !== LITERAL || message.hash !== "" || message.$unknown !== undefined ||
+    !isEmptyObject(message.metadata)
+  ) {
+    return -1;
+  }
+  const value = message.value as { case?: unknown; value?: unknown } | undefined;
+  if (value?.case !== "scalar") return -1;
+  const scalar = value.value as Fields | undefined;
+  if (!isObject(scalar) || scalar.$typeName !== SCALAR || scalar.$unknown !== undefined) return -1;
+  const oneof = scalar.value as { case?: unknown; value?: unknown } | undefined;
+  if (oneof?.case !== "primitive") return -1;
+  const primitive = oneof.value as Fields | undefined;
+  if (
+    !isObject(primitive) || primitive.$typeName !== PRIMITIVE || primitive.$unknown !== undefined
+  ) {
+    return -1;
+  }
+  const integer = primitive.value as { case?: unknown; value?: unknown } | undefined;
+  if (integer?.case !== "integer" || typeof integer.value !== "bigint") return -1;
+  const n = Number(integer.value);
+  return n >= 0 && n <= SMALL ? n : -1;
+}
+
+/**
+ * Writes the entry `name` -> `literal` of a `map<string, Literal>` field `fieldNo` (1 to 15)
+ * in one go, when the literal is a plain small integer ({@link smallInteger}) and `name` short
+ * ASCII; answers false, having written nothing, otherwise.
+ */
+export function writeIntegerEntry(
+  writer: ByteWriter,
+  fieldNo: number,
+  name: string,
+  literal: unknown,
+): boolean {
+  const length = name.length;
+  if (length > 100 || !isObject(literal)) return false;
+  const n = smallInteger(literal);
+  if (n < 0) return false;
+  const literalLength = 5 + varintSize(n);
+  // Key (tag, length, name) and value (tag, length, literal): under 128 bytes, one length byte.
+  const buf = writer.room(4 + length + 2 + literalLength);
+  let at = writer.position;
+  buf[at++] = (fieldNo << 3) | WireType.LengthDelimited;
+  buf[at++] = 2 + length + 2 + literalLength;
+  buf[at++] = 0x0a;
+  buf[at++] = length;
+  for (let i = 0; i < length; i++) {
+    const unit = name.charCodeAt(i);
+    // Not ASCII: the position was not moved, so nothing is written.
+    if (unit > 0x7f) return false;
+    buf[at++] = unit;
+  }
+  buf[at++] = 0x12;
+  buf[at++] = literalLength;
+  writer.position = writeSmallInteger(buf, at, n);
+  return true;
+}
+
+/** Literal.scalar, then Scalar.primitive (field 1): two messages to `join`. */
+function open(writer: ByteWriter): void {
+  writer.tag(1, WireType.LengthDelimited).fork().tag(1, WireType.LengthDelimited).fork();
+}
+
+/** The size of a length-delimited field of `length` bytes (field number below 16): 0 if empty. */
+function field(length: number): number {
+  return length === 0 ? 0 : 1 + varintSize(length) + length;
+}
+
+function varintSize(n: number): number {
+  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x20_0000 ? 3 : n < 0x1000_0000 ? 4 : 5;
+}
+
+/** The length of `text` if it is ASCII (its UTF-8 length then), else -1. */
+function asciiLength(text: string): number {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return -1;
+  return text.length;
+}
+
+function isObject(value: unknown): value is Fields {
+  return typeof value === "object" && value !== null;
+}
+
+function isEmptyObject(value: unknown): boolean {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  for (const _ in value) return false;
+  return true;
+}
