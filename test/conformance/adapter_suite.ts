@@ -74,7 +74,10 @@ export function assert(condition: unknown, message: string): asserts condition {
 
 /** Checks that `actual` is a plain `Uint8Array` (not a `Buffer`) equal to `expected`. */
 export function assertBytes(actual: unknown, expected: Uint8Array, what: string): void {
-  assert(actual instanceof Uint8Array, `${what}: expected a Uint8Array, got ${String(actual)}`);
+  if (!(actual instanceof Uint8Array)) {
+    // Described by its type only: the text of a large array would be larger still.
+    fail(`${what}: expected a Uint8Array, got ${Object.prototype.toString.call(actual)}`);
+  }
   assert(
     Object.getPrototypeOf(actual) === Uint8Array.prototype,
     `${what}: expected a plain Uint8Array, got a ${actual.constructor.name}`,
