@@ -7,15 +7,23 @@
  * it and gives its address in the environment (see README, Tests).
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { after, test, type TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
+import { REDIS_SERVER, startRedis } from "../support/redis_server.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -64,8 +72,6 @@ function sourcePaths(): Record<string, string[]> {
 
 const project = mkdtempSync(join(tmpdir(), "ltc-snippets-"));
 after(() => rmSync(project, { recursive: true, force: true }));
-const started: ChildProcess[] = [];
-after(() => started.forEach((child) => child.kill("SIGKILL")));
 
 const snippets = readmeSnippets();
 const file = (snippet: Snippet) => join(project, `line-${snippet.line}`, "snippet.ts");
@@ -95,17 +101,6 @@ for (const snippet of snippets) {
   writeFileSync(file(snippet), snippet.code);
 }
 
-/** A free TCP port on the loopback interface. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, "close");
-  return port;
-}
-
 /** Missing in CI: a failure; elsewhere a skip saying why. */
 function unavailable(t: TestContext, reason: string): void {
   if (process.env.CI) assert.fail(`${reason} (CI must run this test)`);
@@ -121,36 +116,13 @@ const NEEDS: Record<
   (t: TestContext) => Promise<Record<string, string> | undefined>
 > = {
   "redis-server": async (t) => {
-    const port = await freePort();
-    const server = spawn("redis-server", [
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      "--save",
-      "",
-      "--appendonly",
-      "no",
-    ], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    started.push(server);
-    const ready = new Promise<boolean>((resolve) => {
-      server.on("error", () => resolve(false));
-      server.stdout!.setEncoding("utf8").on("data", (text: string) => {
-        if (text.includes("Ready to accept connections")) resolve(true);
-      });
-      server.on("exit", () => resolve(false));
-    });
-    if (!(await ready)) {
-      unavailable(
-        t,
-        "redis-server is not installed or did not start (apt-get install redis-server)",
-      );
+    if (!existsSync(REDIS_SERVER)) {
+      unavailable(t, "redis-server is not installed (apt-get install redis-server)");
       return undefined;
     }
-    t.after(() => server.kill("SIGKILL"));
-    return { REDIS_URL: `redis://127.0.0.1:${port}` };
+    const server = await startRedis();
+    t.after(() => server.stop());
+    return { REDIS_URL: server.url };
   },
 };
 
