@@ -6,8 +6,9 @@
 import { clone, fromBinary, isMessage } from "@bufbuild/protobuf";
 import { type LiteralMap, LiteralMapSchema } from "../gen/flyteidl/core/literals_pb.ts";
 import type { CacheAdapter, EntryInfo, EntryMetadata } from "./adapter.ts";
-import { toBinaryDeterministic } from "./deterministic.ts";
+import { toBinaryDeterministicChunks } from "./deterministic.ts";
 import { calculateCacheKey, describeArgument } from "./key.ts";
+import { joinInSlices, totalLength } from "./slices.ts";
 
 /** Which entries a listing or a deletion concerns: all of them, or those of a task/version. */
 export interface EntryFilter {
@@ -254,12 +255,16 @@ export class TaskCache {
     checkOutputs(value);
     checkReadableDepth(value);
     // Deterministic bytes parse like any protobuf bytes, and refuse what Python refuses
-    // (unpaired surrogates, out-of-range integers) instead of storing a changed value.
-    const bytes = toBinaryDeterministic(LiteralMapSchema, value, "TaskCache.set: value");
+    // (unpaired surrogates, out-of-range integers) instead of storing a changed value. Large
+    // binaries are not copied: they go to the adapter as pieces of the value (joined, a slice
+    // at a time, for an adapter that takes only whole values).
+    const chunks = toBinaryDeterministicChunks(LiteralMapSchema, value, "TaskCache.set: value");
+    const size = totalLength(chunks);
     const started = now();
     const entry = { taskName: metadata.taskName, cacheVersion: metadata.cacheVersion };
     try {
-      await this.adapter.set(key, bytes, entry);
+      if (this.adapter.setChunks !== undefined) await this.adapter.setChunks(key, chunks, entry);
+      else await this.adapter.set(key, await joinInSlices(chunks), entry);
     } catch (error) {
       this.#errors++;
       this.#emit({
@@ -273,8 +278,8 @@ export class TaskCache {
       throw error;
     }
     this.#stores++;
-    this.#emit({ type: "store", key, ...entry, durationMs: now() - started, size: bytes.length });
-    await this.#enforceLimit(bytes.length);
+    this.#emit({ type: "store", key, ...entry, durationMs: now() - started, size });
+    await this.#enforceLimit(size);
   }
 
   /**
