@@ -110,3 +110,35 @@ export async function joinInSlices(chunks: readonly Uint8Array[]): Promise<Uint8
   await inSlices(chunks, (slice, offset) => joined.set(slice, offset));
   return joined;
 }
+
+/**
+ * The bytes of `chunks` in order, as new arrays of `size` bytes each (the last one shorter),
+ * whatever the pieces' own sizes: for storage that keeps a value as records of a fixed size.
+ *
+ * @example
+ * ```ts
+ * import { regroup } from "./slices.ts";
+ *
+ * console.log([...regroup([new Uint8Array([1, 2, 3]), new Uint8Array([4, 5])], 2)]);
+ * // [ Uint8Array(2) [ 1, 2 ], Uint8Array(2) [ 3, 4 ], Uint8Array(1) [ 5 ] ]
+ * ```
+ */
+export function* regroup(chunks: readonly Uint8Array[], size: number): Generator<Uint8Array> {
+  let left = totalLength(chunks);
+  let record = new Uint8Array(Math.min(size, left));
+  let filled = 0;
+  for (const chunk of chunks) {
+    for (let at = 0; at < chunk.length;) {
+      const length = Math.min(chunk.length - at, record.length - filled);
+      record.set(chunk.subarray(at, at + length), filled);
+      at += length;
+      filled += length;
+      if (filled === record.length) {
+        yield record;
+        left -= filled;
+        record = new Uint8Array(Math.min(size, left));
+        filled = 0;
+      }
+    }
+  }
+}

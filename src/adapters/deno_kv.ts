@@ -47,8 +47,9 @@ import {
   type Lease,
 } from "../adapter.ts";
 import { RecentReads } from "../read_times.ts";
-import { checksum, seal, unseal, utf16le } from "../checksum.ts";
+import { Checksum, seal, unseal, utf16le } from "../checksum.ts";
 import { CacheError } from "../errors.ts";
+import { joinInSlices, regroup, totalLength } from "../slices.ts";
 
 /**
  * A part of a Deno KV key, as the adapter writes them (the types both `Deno.Kv` and the npm
@@ -279,16 +280,35 @@ export class DenoKvAdapter implements CacheAdapter {
   }
 
   /** Stores `value` under `key`, replacing any previous value atomically for readers. */
-  async set(key: string, value: Uint8Array, metadata?: EntryMetadata): Promise<void> {
+  set(key: string, value: Uint8Array, metadata?: EntryMetadata): Promise<void> {
     if (!(value instanceof Uint8Array)) {
-      throw new TypeError(`DenoKvAdapter.set: value must be a Uint8Array, got ${typeof value}`);
+      return Promise.reject(
+        new TypeError(`DenoKvAdapter.set: value must be a Uint8Array, got ${typeof value}`),
+      );
+    }
+    return this.setChunks(key, [value], metadata);
+  }
+
+  /**
+   * `set` of the pieces `pieces` joined: a large value goes to its records straight from the
+   * pieces (never joined in memory), summed as it goes.
+   */
+  async setChunks(
+    key: string,
+    pieces: readonly Uint8Array[],
+    metadata?: EntryMetadata,
+  ): Promise<void> {
+    if (!Array.isArray(pieces) || !pieces.every((chunk) => chunk instanceof Uint8Array)) {
+      throw new TypeError("DenoKvAdapter.setChunks: the pieces must be an array of Uint8Arrays");
     }
     const id = entryId(key);
     const kv = this.#db ?? (await this.#open());
+    const size = totalLength(pieces);
     try {
       let head: Head | Uint8Array;
       const commit = atomic(kv);
-      if (value.length + key.length * 3 <= INLINE_LIMIT) {
+      if (size + key.length * 3 <= INLINE_LIMIT) {
+        const value = pieces.length === 1 ? pieces[0]! : await joinInSlices(pieces);
         // Bytes alone where the KV key holds the whole key (read back without an object).
         head = id[0] === "k" ? seal(key, value) : { k: key, v: seal(key, value) };
       } else {
@@ -302,9 +322,9 @@ export class DenoKvAdapter implements CacheAdapter {
         const generation = `${before.versionstamp ?? "0"}.${epoch.versionstamp ?? "0"}.${
           bytesToHex(randomBytes(8))
         }`;
-        await this.#writeChunks(kv, id, generation, value);
-        const count = Math.ceil(value.length / CHUNK_BYTES);
-        head = { k: key, g: generation, n: count, l: value.length, c: checksum(value) };
+        const sum = await this.#writeChunks(kv, id, generation, pieces);
+        const count = Math.ceil(size / CHUNK_BYTES);
+        head = { k: key, g: generation, n: count, l: size, c: sum };
         commit.check(checkOf(before), checkOf(epoch));
       }
       // Once the head is in, the chunks of older heads and of writers that started before it
@@ -314,7 +334,7 @@ export class DenoKvAdapter implements CacheAdapter {
       const meta: Meta = {
         t: metadata?.taskName ?? "",
         v: metadata?.cacheVersion ?? "",
-        s: value.length,
+        s: size,
         c: now,
       };
       if (id[0] !== "k") meta.k = key;
@@ -562,17 +582,30 @@ export class DenoKvAdapter implements CacheAdapter {
       : [...this.#prefix, "c", ...id, generation];
   }
 
-  async #writeChunks(kv: KvLike, id: KvKey, generation: string, value: Uint8Array) {
+  /**
+   * Writes the value made of `pieces` as records of `CHUNK_BYTES`, a commit at a time (the
+   * event loop runs between them); resolves to its checksum.
+   */
+  async #writeChunks(
+    kv: KvLike,
+    id: KvKey,
+    generation: string,
+    pieces: readonly Uint8Array[],
+  ): Promise<[number, number]> {
     const prefix = this.#chunkPrefix(id, generation);
-    const count = Math.ceil(value.length / CHUNK_BYTES);
-    for (let first = 0; first < count; first += CHUNKS_PER_COMMIT) {
-      const operation = atomic(kv);
-      for (let i = first; i < Math.min(count, first + CHUNKS_PER_COMMIT); i++) {
-        operation.set([...prefix, i], value.slice(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES));
+    const sum = new Checksum();
+    let operation = atomic(kv);
+    let i = 0;
+    for (const record of regroup(pieces, CHUNK_BYTES)) {
+      sum.update(record);
+      operation.set([...prefix, i++], record);
+      if (i % CHUNKS_PER_COMMIT === 0) {
+        await commitChunks(operation);
+        operation = atomic(kv);
       }
-      const committed = await operation.commit();
-      if (!committed.ok) throw new Error("the commit of a value's chunks failed");
     }
+    if (i % CHUNKS_PER_COMMIT !== 0) await commitChunks(operation);
+    return sum.digest();
   }
 
   /** The value the head's chunks hold, or `undefined` if they are not all there and intact. */
@@ -593,9 +626,11 @@ export class DenoKvAdapter implements CacheAdapter {
     }
     let index = 0;
     let offset = 0;
+    const sum = new Checksum();
+    // Batches of about 2 MiB: the work between two reads (copying, summing) stays short.
     for await (
       const entry of kv.list<Uint8Array>({ prefix: this.#chunkPrefix(id, g) }, {
-        batchSize: 100,
+        batchSize: 32,
       })
     ) {
       const chunk = entry.value;
@@ -606,13 +641,20 @@ export class DenoKvAdapter implements CacheAdapter {
         return undefined;
       }
       value.set(chunk, offset);
+      sum.update(chunk);
       offset += chunk.length;
       index++;
     }
     if (index !== n || offset !== l) return undefined;
-    const [low, high] = checksum(value);
+    const [low, high] = sum.digest();
     return low === c[0] && high === c[1] ? value : undefined;
   }
+}
+
+/** Commits a value's records. */
+async function commitChunks(operation: ReturnType<typeof atomic>): Promise<void> {
+  const committed = await operation.commit();
+  if (!committed.ok) throw new Error("the commit of a value's chunks failed");
 }
 
 /** What the database threw (Deno KV throws `TypeError`s too), as a `CacheError`. */
