@@ -158,28 +158,84 @@ export const SEAL_BYTES = 8;
 export function seal(key: string, value: Uint8Array): Uint8Array {
   const sealed = new Uint8Array(value.length + SEAL_BYTES);
   sealed.set(value);
-  const [low, high] = keyedChecksum(key, value);
-  const view = new DataView(sealed.buffer);
-  view.setUint32(value.length, low, true);
-  view.setUint32(value.length + 4, high, true);
+  return withSeal(key, sealed, checksum(value));
+}
+
+/**
+ * {@link seal} of the pieces `chunks` joined, copied and summed a slice at a time with turns
+ * of the event loop between slices (see {@link checksumInSlices}).
+ *
+ * @example
+ * ```ts
+ * import { seal, sealInSlices } from "./checksum.ts";
+ *
+ * const sealed = await sealInSlices("k", [new Uint8Array([1]), new Uint8Array([2, 3])]);
+ * console.log(sealed.join() === seal("k", new Uint8Array([1, 2, 3])).join()); // true
+ * ```
+ */
+export async function sealInSlices(
+  key: string,
+  chunks: readonly Uint8Array[],
+): Promise<Uint8Array> {
+  let length = 0;
+  for (const chunk of chunks) length += chunk.length;
+  const sealed = new Uint8Array(length + SEAL_BYTES);
+  const sum = new Checksum();
+  await inSlices(chunks, (slice, offset) => {
+    sealed.set(slice, offset);
+    sum.update(slice);
+  });
+  return withSeal(key, sealed, sum.digest());
+}
+
+/** `sealed` with the trailer for `key` and the checksum of its value (all but the trailer). */
+function withSeal(key: string, sealed: Uint8Array, sum: [number, number]): Uint8Array {
+  const [low, high] = keyed(key, sum);
+  const view = new DataView(sealed.buffer, sealed.byteOffset, sealed.byteLength);
+  view.setUint32(sealed.length - SEAL_BYTES, low, true);
+  view.setUint32(sealed.length - 4, high, true);
   return sealed;
 }
 
 /** The value {@link seal} sealed for `key` (a view of `sealed`), or `undefined` if it fails. */
 export function unseal(key: string, sealed: Uint8Array): Uint8Array | undefined {
   if (!(sealed instanceof Uint8Array) || sealed.length < SEAL_BYTES) return undefined;
+  return opens(key, sealed, checksum(sealed.subarray(0, sealed.length - SEAL_BYTES)));
+}
+
+/**
+ * {@link unseal}, summing a large value a slice at a time with turns of the event loop between
+ * slices.
+ *
+ * @example
+ * ```ts
+ * import { seal, unsealInSlices } from "./checksum.ts";
+ *
+ * console.log(await unsealInSlices("k", seal("k", new Uint8Array([1, 2])))); // Uint8Array(2) [ 1, 2 ]
+ * ```
+ */
+export async function unsealInSlices(
+  key: string,
+  sealed: Uint8Array,
+): Promise<Uint8Array | undefined> {
+  if (!(sealed instanceof Uint8Array) || sealed.length < SEAL_BYTES) return undefined;
+  const value = sealed.subarray(0, sealed.length - SEAL_BYTES);
+  return opens(key, sealed, await checksumInSlices([value]));
+}
+
+/** The value of `sealed` if its trailer holds `sum` keyed for `key`. */
+function opens(key: string, sealed: Uint8Array, sum: [number, number]): Uint8Array | undefined {
   const length = sealed.length - SEAL_BYTES;
-  const value = sealed.subarray(0, length);
-  const [low, high] = keyedChecksum(key, value);
+  const [low, high] = keyed(key, sum);
   const view = new DataView(sealed.buffer, sealed.byteOffset, sealed.byteLength);
   return view.getUint32(length, true) === low && view.getUint32(length + 4, true) === high
-    ? value
+    ? sealed.subarray(0, length)
     : undefined;
 }
 
-function keyedChecksum(key: string, value: Uint8Array): [number, number] {
+/** A value's checksum mixed with its key's. */
+function keyed(key: string, [low, high]: [number, number]): [number, number] {
   const [keyLow, keyHigh] = checksum(utf16le(key));
-  const [low, high] = checksum(value);
   return [(low ^ keyLow) >>> 0, (high ^ keyHigh) >>> 0];
 }
 

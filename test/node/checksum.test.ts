@@ -6,7 +6,9 @@ import {
   checksumInSlices,
   seal,
   SEAL_BYTES,
+  sealInSlices,
   unseal,
+  unsealInSlices,
 } from "../../src/checksum.ts";
 import { SLICE_BYTES } from "../../src/slices.ts";
 import { patternBytes } from "../conformance/adapter_suite.ts";
@@ -91,4 +93,17 @@ test("summed in pieces of any sizes, and in slices, it equals the checksum of th
     big.subarray(SLICE_BYTES + 1),
   ];
   assert.equal((await checksumInSlices(pieces)).join(), checksum(big).join());
+});
+
+test("sealed in slices: the same record as seal; unsealed in slices: the same checks", async () => {
+  for (const length of [0, 5, SLICE_BYTES + 3]) {
+    const value = patternBytes(length, 7);
+    const pieces = [value.subarray(0, 2), value.subarray(2)];
+    const sealed = await sealInSlices("task-1-abc", pieces);
+    assert.deepEqual(sealed, seal("task-1-abc", value), `length ${length}`);
+    assert.deepEqual(await unsealInSlices("task-1-abc", sealed), value);
+    assert.equal(await unsealInSlices("task-1-abd", sealed), undefined, "another key's");
+    sealed[Math.floor(length / 2)]! ^= 1;
+    assert.equal(await unsealInSlices("task-1-abc", sealed), undefined, "a damaged value");
+  }
 });
