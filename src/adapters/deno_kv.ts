@@ -92,7 +92,7 @@ export interface KvLike {
     options?: { consistency?: "strong" | "eventual" },
   ): Promise<{ [K in keyof T]: KvEntryMaybe<T[K]> }>;
   list<T = unknown>(
-    selector: { prefix: KvKey },
+    selector: { prefix: KvKey; start?: KvKey; end?: KvKey },
     options?: { batchSize?: number; consistency?: "strong" | "eventual" },
   ): AsyncIterable<{ key: KvKeyRead; value: T; versionstamp: string }>;
   atomic(): KvAtomic;
@@ -119,6 +119,8 @@ const CHUNKS_PER_COMMIT = 12;
 const DELETES_PER_COMMIT = 500;
 /** Entries a `clear` removes per commit, each with a check (`@deno/kv` allows 10 checks). */
 const CLEAR_BATCH = 10;
+/** Chunks read per batch of a listing (about 2 MiB of values). */
+const CHUNK_LIST_BATCH = 32;
 /** How often a read starts again when writers keep replacing the chunks it reads. */
 const READ_ATTEMPTS = 5;
 
@@ -340,14 +342,18 @@ export class DenoKvAdapter implements CacheAdapter {
       if (id[0] !== "k") meta.k = key;
       const prefix = this.#chunkPrefix(id);
       const ours = generationOf(head);
+      // (Not reading this set's own chunks: a listing reads the values too.)
       const [committed, chunks] = await Promise.all([
         commit.set(this.#headKey(id), head).set(this.#metaKey(id), meta)
           .set(this.#readKey(id), now).commit(),
-        listKeys(kv, prefix, (chunk) => chunk[prefix.length] !== ours),
+        ours === undefined ? listChunkKeys(kv, { prefix }) : Promise.all([
+          listChunkKeys(kv, { prefix, end: [...prefix, ours] }),
+          listChunkKeys(kv, { prefix, start: [...prefix, `${ours}\0`] }),
+        ]).then(([before, after]) => [...before, ...after]),
       ]);
       if (!committed.ok) {
         if (ours === undefined) throw new Error("the commit of the entry's head failed");
-        await deleteKeys(kv, await listKeys(kv, this.#chunkPrefix(id, ours)));
+        await deleteKeys(kv, await listChunkKeys(kv, { prefix: this.#chunkPrefix(id, ours) }));
         return;
       }
       this.#touched.remember(key, now);
@@ -410,7 +416,7 @@ export class DenoKvAdapter implements CacheAdapter {
       // Chunks of every generation started before the new epoch; leases.
       await deleteKeys(
         kv,
-        await listKeys(kv, [...this.#prefix, "c"], (chunk) => {
+        await listChunkKeys(kv, { prefix: [...this.#prefix, "c"] }, (chunk) => {
           const generation = chunk[chunk.length - 2];
           return typeof generation !== "string" ||
             generation.split(".")[1] !== bumped.versionstamp;
@@ -568,7 +574,7 @@ export class DenoKvAdapter implements CacheAdapter {
     const prefix = this.#chunkPrefix(id);
     await deleteKeys(
       kv,
-      await listKeys(kv, prefix, (chunk) => baseOf(chunk[prefix.length]) !== "0"),
+      await listChunkKeys(kv, { prefix }, (chunk) => baseOf(chunk[prefix.length]) !== "0"),
     );
   }
 
@@ -630,7 +636,7 @@ export class DenoKvAdapter implements CacheAdapter {
     // Batches of about 2 MiB: the work between two reads (copying, summing) stays short.
     for await (
       const entry of kv.list<Uint8Array>({ prefix: this.#chunkPrefix(id, g) }, {
-        batchSize: 32,
+        batchSize: CHUNK_LIST_BATCH,
       })
     ) {
       const chunk = entry.value;
@@ -722,8 +728,29 @@ async function listKeys(
   prefix: KvKey,
   select: (key: KvKey) => boolean = () => true,
 ): Promise<KvKey[]> {
+  return await listSelected(kv, { prefix }, select, DELETES_PER_COMMIT);
+}
+
+/**
+ * The keys of the chunks `selector` selects, read in small batches: a listing reads the
+ * values too, and a smaller batch keeps the work between two reads short.
+ */
+async function listChunkKeys(
+  kv: KvLike,
+  selector: { prefix: KvKey; start?: KvKey; end?: KvKey },
+  select: (key: KvKey) => boolean = () => true,
+): Promise<KvKey[]> {
+  return await listSelected(kv, selector, select, CHUNK_LIST_BATCH);
+}
+
+async function listSelected(
+  kv: KvLike,
+  selector: { prefix: KvKey; start?: KvKey; end?: KvKey },
+  select: (key: KvKey) => boolean,
+  batchSize: number,
+): Promise<KvKey[]> {
   const keys: KvKey[] = [];
-  for await (const entry of kv.list({ prefix }, { batchSize: DELETES_PER_COMMIT })) {
+  for await (const entry of kv.list(selector, { batchSize })) {
     const key = keyOf(entry.key);
     if (select(key)) keys.push(key);
   }

@@ -101,6 +101,12 @@ const TEMPORARY = /^\.tmp-[0-9a-f]{32}$/;
  * big entry never holds up the event loop for long.
  */
 const SYNC_LIMIT = 4 * 1024 * 1024;
+/**
+ * The most an asynchronous read or write asks for at once: Deno's `node:fs` does the work of
+ * `read` and `write` before they return (about 50 ms for 200 MiB), so a large value goes in
+ * pieces, each a short stretch there (Node's run in its thread pool anyway).
+ */
+const IO_PIECE = 8 * 1024 * 1024;
 const CLEAR_BATCH = 64;
 /**
  * How entry and lease files are opened: never through a symbolic link, never waiting (a FIFO
@@ -1013,10 +1019,17 @@ async function readAll(fd: number, position: number, size: number): Promise<Uint
     const count = size <= SYNC_LIMIT
       ? readSync(fd, bytes, length, size - length, position + length)
       : await new Promise<number>((resolve, reject) =>
-        read(fd, bytes, length, size - length, position + length, (error, n) => {
-          if (error) reject(error);
-          else resolve(n);
-        })
+        read(
+          fd,
+          bytes,
+          length,
+          Math.min(size - length, IO_PIECE),
+          position + length,
+          (error, n) => {
+            if (error) reject(error);
+            else resolve(n);
+          },
+        )
       );
     if (count === 0) break;
     length += count;
@@ -1037,7 +1050,7 @@ async function writeAll(fd: number, chunks: readonly Uint8Array[]): Promise<void
       sinceYield = 0;
     }
     for (let offset = 0; offset < bytes.length;) {
-      const length = bytes.length - offset;
+      const length = Math.min(bytes.length - offset, IO_PIECE);
       offset += bytes.length <= SYNC_LIMIT
         ? writeSync(fd, bytes, offset, length)
         : await new Promise<number>((resolve, reject) =>
