@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { inSlices, SLICE_BYTES } from "./slices.ts";
+import { inSlices } from "./slices.ts";
 
 /**
  * A 64-bit checksum: four lanes of multiply-rotate over the value's 32-bit words, then a final
@@ -111,7 +111,7 @@ export class Checksum {
 }
 
 /**
- * The {@link checksum} of the pieces `chunks` joined, summed {@link SLICE_BYTES} at a time with
+ * The {@link checksum} of the pieces `chunks` joined, summed `SLICE_BYTES` (src/slices.ts) at a time with
  * a turn of the event loop between slices, so that a value of any size never holds the loop
  * up for long.
  *
