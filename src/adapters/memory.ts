@@ -76,6 +76,9 @@ export class MemoryAdapter implements CacheAdapter {
     metadata?: EntryMetadata,
   ): Promise<void> {
     this.#open();
+    if (!Array.isArray(chunks) || !chunks.every((chunk) => chunk instanceof Uint8Array)) {
+      throw new TypeError("MemoryAdapter: a value must be a Uint8Array (or an array of them)");
+    }
     const value = await joinInSlices(chunks);
     // Stored once copied whole: a reader sees the old value or the new one.
     const entries = this.#open();
