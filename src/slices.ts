@@ -51,6 +51,23 @@ export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => schedule(resolve));
 }
 
+/**
+ * Refuses, with a `TypeError` naming `what`, pieces of a value that are not an array of
+ * `Uint8Array`s.
+ *
+ * @example
+ * ```ts
+ * import { checkPieces } from "./slices.ts";
+ *
+ * checkPieces([new Uint8Array(1)], "MyAdapter.setChunks"); // fine
+ * ```
+ */
+export function checkPieces(chunks: unknown, what: string): void {
+  if (!Array.isArray(chunks) || !chunks.every((chunk) => chunk instanceof Uint8Array)) {
+    throw new TypeError(`${what}: the pieces of a value must be an array of Uint8Arrays`);
+  }
+}
+
 /** The total length of `chunks`. */
 export function totalLength(chunks: readonly Uint8Array[]): number {
   let length = 0;

@@ -49,7 +49,7 @@ import {
 import { RecentReads } from "../read_times.ts";
 import { Checksum, seal, unseal, utf16le } from "../checksum.ts";
 import { CacheError } from "../errors.ts";
-import { joinInSlices, regroup, totalLength } from "../slices.ts";
+import { checkPieces, joinInSlices, regroup, totalLength } from "../slices.ts";
 
 /**
  * A part of a Deno KV key, as the adapter writes them (the types both `Deno.Kv` and the npm
@@ -300,9 +300,7 @@ export class DenoKvAdapter implements CacheAdapter {
     pieces: readonly Uint8Array[],
     metadata?: EntryMetadata,
   ): Promise<void> {
-    if (!Array.isArray(pieces) || !pieces.every((chunk) => chunk instanceof Uint8Array)) {
-      throw new TypeError("DenoKvAdapter.setChunks: the pieces must be an array of Uint8Arrays");
-    }
+    checkPieces(pieces, "DenoKvAdapter.setChunks");
     const id = entryId(key);
     const kv = this.#db ?? (await this.#open());
     const size = totalLength(pieces);

@@ -68,7 +68,7 @@ import {
 } from "../adapter.ts";
 import { checksum, checksumInSlices, utf16le } from "../checksum.ts";
 import { CacheError, type CacheErrorCode } from "../errors.ts";
-import { SLICE_BYTES, totalLength, yieldToEventLoop } from "../slices.ts";
+import { checkPieces, SLICE_BYTES, totalLength, yieldToEventLoop } from "../slices.ts";
 import { checkDirectory, trustedOwner } from "./fs_trust.ts";
 
 /** Options of {@link FsAdapter}. */
@@ -342,9 +342,7 @@ export class FsAdapter implements CacheAdapter {
     metadata?: EntryMetadata,
   ): Promise<void> {
     this.#checkOpen();
-    if (!Array.isArray(chunks) || !chunks.every((chunk) => chunk instanceof Uint8Array)) {
-      throw new TypeError("FsAdapter.setChunks: chunks must be an array of Uint8Arrays");
-    }
+    checkPieces(chunks, "FsAdapter.setChunks");
     const keyBytes = encodeKey(key);
     const path = this.#path(keyBytes);
     this.#verify();

@@ -13,6 +13,7 @@ import {
 } from "../adapter.ts";
 import { seal, SEAL_BYTES, sealInSlices, unsealInSlices } from "../checksum.ts";
 import { RecentReads } from "../read_times.ts";
+import { checkPieces } from "../slices.ts";
 import { CacheError } from "../errors.ts";
 
 /** Options of {@link IndexedDbAdapter}. */
@@ -155,9 +156,7 @@ export class IndexedDbAdapter implements CacheAdapter {
     chunks: readonly Uint8Array[],
     metadata?: EntryMetadata,
   ): Promise<void> {
-    if (!Array.isArray(chunks) || !chunks.every((chunk) => chunk instanceof Uint8Array)) {
-      throw new TypeError("IndexedDbAdapter.setChunks: chunks must be an array of Uint8Arrays");
-    }
+    checkPieces(chunks, "IndexedDbAdapter.setChunks");
     checkKey(key);
     // A new array: the value and its seal (structured clone copies it again).
     const record = await sealInSlices(key, chunks);

@@ -11,7 +11,7 @@ import {
   isOtherTask,
 } from "../adapter.ts";
 import { CacheError } from "../errors.ts";
-import { joinInSlices } from "../slices.ts";
+import { checkPieces, joinInSlices } from "../slices.ts";
 
 interface Entry {
   value: Uint8Array;
@@ -76,9 +76,7 @@ export class MemoryAdapter implements CacheAdapter {
     metadata?: EntryMetadata,
   ): Promise<void> {
     this.#open();
-    if (!Array.isArray(chunks) || !chunks.every((chunk) => chunk instanceof Uint8Array)) {
-      throw new TypeError("MemoryAdapter: a value must be a Uint8Array (or an array of them)");
-    }
+    checkPieces(chunks, "MemoryAdapter.setChunks");
     const value = await joinInSlices(chunks);
     // Stored once copied whole: a reader sees the old value or the new one.
     const entries = this.#open();
