@@ -48,6 +48,9 @@ type Store = "fs" | "kv";
 const RUNTIMES: readonly Runtime[] = ["node", "deno"];
 const STORES: readonly Store[] = ["fs", "kv"];
 const STORE_NAMES: Record<Store, string> = { fs: "FsAdapter", kv: "DenoKvAdapter" };
+/** DenoKvAdapter's chunk size and chunks per commit, for raw Deno KV's floor. */
+const KV_RECORD = 63 * 1024;
+const KV_RECORDS_PER_COMMIT = 12;
 
 interface ChildReply {
   baselineKiB: number;
@@ -90,7 +93,9 @@ async function openKv(path: string): Promise<KvLike> {
 async function child(side: Side, phase: Phase, path: string, store: Store): Promise<ChildReply> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc === undefined) throw new Error("memory.ts --child: run it with node --expose-gc");
-  const kv = side === "ours" && store === "kv" ? await openKv(join(path, "cache.kv")) : undefined;
+  const kv = store === "kv"
+    ? await openKv(join(path, side === "ours" ? "cache.kv" : "raw.kv"))
+    : undefined;
   const adapter: CacheAdapter = kv === undefined
     ? new FsAdapter({ directory: join(path, "files") })
     : new DenoKvAdapter({ kv });
@@ -117,6 +122,34 @@ async function child(side: Side, phase: Phase, path: string, store: Store): Prom
         return literal?.case === "scalar" && literal.value.value.case === "binary"
           ? literal.value.value.value.value.length
           : 0;
+      };
+    }
+  } else if (kv !== undefined) {
+    // Deno KV's own floor for a large value: the same bytes as records of DenoKvAdapter's
+    // chunk size, in commits of as many records, read back with a listing.
+    await kv.atomic().set(["warm"], patternBytes(1024, 2)).commit();
+    await kv.get(["warm"]);
+    if (phase === "set") {
+      const bytes = patternBytes(OUTPUT, 1);
+      run = async () => {
+        for (let first = 0; first * KV_RECORD < OUTPUT; first += KV_RECORDS_PER_COMMIT) {
+          const operation = kv.atomic();
+          for (let i = first; i < first + KV_RECORDS_PER_COMMIT && i * KV_RECORD < OUTPUT; i++) {
+            operation.set(["raw", i], bytes.slice(i * KV_RECORD, (i + 1) * KV_RECORD));
+          }
+          await operation.commit();
+        }
+        return OUTPUT;
+      };
+    } else {
+      run = async () => {
+        const bytes = new Uint8Array(OUTPUT);
+        let length = 0;
+        for await (const { value } of kv.list<Uint8Array>({ prefix: ["raw"] }, { batchSize: 32 })) {
+          bytes.set(value, length);
+          length += value.length;
+        }
+        return length;
       };
     }
   } else {
@@ -170,11 +203,13 @@ export interface MemoryFigure {
   samples: number[];
 }
 
-/** One runtime and adapter: side -> phase -> figure (`raw`: the same runtime's floor). */
+/** One runtime and adapter: side -> phase -> figure (`raw`: the same runtime's file floor). */
 export interface MemoryVariant {
   runtime: Runtime;
   store: Store;
   figures: Record<Side, Record<Phase, MemoryFigure>>;
+  /** Deno KV only: raw Deno KV records of the same bytes (the store's own floor). */
+  storeFloor?: Record<Phase, MemoryFigure>;
 }
 
 export interface MemoryResult {
@@ -223,7 +258,7 @@ export async function benchMemory(): Promise<MemoryResult> {
   const replies: Record<string, ChildReply[]> = {};
   let method = "";
   // Per runtime: ours over each adapter, and the raw floor once.
-  const runs: [Side, Store][] = [["ours", "fs"], ["ours", "kv"], ["raw", "fs"]];
+  const runs: [Side, Store][] = [["ours", "fs"], ["ours", "kv"], ["raw", "fs"], ["raw", "kv"]];
   for (let repeat = 0; repeat < REPEATS; repeat++) {
     for (const runtime of RUNTIMES) {
       const directory = await mkdtemp(join(tmpdir(), "ltc-bench-memory-"));
@@ -231,15 +266,15 @@ export async function benchMemory(): Promise<MemoryResult> {
         for (const phase of ["set", "get"] as const) {
           const turn = repeat % 2 === 0 ? runs : [...runs].reverse();
           for (const [side, store] of turn) {
-            const what = side === "raw" ? "raw" : `ours (${STORE_NAMES[store]})`;
+            const what = side === "raw"
+              ? `raw ${store === "fs" ? "fs" : "Deno KV"}`
+              : `ours (${STORE_NAMES[store]})`;
             progress(
               `memory: ${runtime} ${what} ${phase} of ${OUTPUT_MIB} MiB (${repeat + 1}/${REPEATS})`,
             );
             const reply = runChild(runtime, side, phase, directory, store);
             method = reply.method;
-            (replies[`${runtime} ${side} ${side === "raw" ? "" : store} ${phase}`] ??= []).push(
-              reply,
-            );
+            (replies[`${runtime} ${side} ${store} ${phase}`] ??= []).push(reply);
           }
           // The written files go to disk before the reads, outside any measurement.
           execFileSync("sync");
@@ -250,7 +285,7 @@ export async function benchMemory(): Promise<MemoryResult> {
     }
   }
   const figureOf = (runtime: Runtime, store: Store) => (side: Side, phase: Phase): MemoryFigure => {
-    const runs = replies[`${runtime} ${side} ${side === "raw" ? "" : store} ${phase}`]!;
+    const runs = replies[`${runtime} ${side} ${store} ${phase}`]!;
     const samples = runs.map((r) => (r.peakKiB - r.baselineKiB) / 1024);
     return {
       deltaMiB: median(samples),
@@ -262,13 +297,18 @@ export async function benchMemory(): Promise<MemoryResult> {
   const variants = RUNTIMES.flatMap((runtime) =>
     STORES.map((store): MemoryVariant => {
       const figure = figureOf(runtime, store);
+      // The file floor for every adapter; raw Deno KV records are the KV adapter's own.
+      const files = figureOf(runtime, "fs");
       return {
         runtime,
         store,
         figures: {
           ours: { set: figure("ours", "set"), get: figure("ours", "get") },
-          raw: { set: figure("raw", "set"), get: figure("raw", "get") },
+          raw: { set: files("raw", "set"), get: files("raw", "get") },
         },
+        ...(store === "kv"
+          ? { storeFloor: { set: figure("raw", "set"), get: figure("raw", "get") } }
+          : {}),
       };
     })
   );
@@ -322,15 +362,24 @@ const GET_PEAK_GOAL = 1.05;
 
 /** Every runtime and adapter: peaks as multiples of the output, times as ratios to raw fs. */
 export function memoryVariantsTable(result: MemoryResult): string {
-  const rows = (result.variants ?? []).map(({ runtime, store, figures: { ours, raw } }) => [
+  const floor = (figure: MemoryFigure | undefined, ours: MemoryFigure) =>
+    figure === undefined
+      ? "-"
+      : `${formatMicros(figure.ms * 1000)}, ${multiple(1 + figure.deltaMiB / result.outputMiB)}; ` +
+        `ours ${multiple(ours.ms / figure.ms)} its time`;
+  const rows = (result.variants ?? []).map((
+    { runtime, store, figures: { ours, raw }, storeFloor },
+  ) => [
     runtime === "node" ? "Node" : "Deno",
     STORE_NAMES[store],
     multiple(1 + ours.set.deltaMiB / result.outputMiB),
     `${formatMicros(ours.set.ms * 1000)} / ${formatMicros(raw.set.ms * 1000)}`,
     multiple(ours.set.ms / raw.set.ms),
+    floor(storeFloor?.set, ours.set),
     multiple(ours.get.deltaMiB / result.outputMiB),
     `${formatMicros(ours.get.ms * 1000)} / ${formatMicros(raw.get.ms * 1000)}`,
     multiple(ours.get.ms / raw.get.ms),
+    floor(storeFloor?.get, ours.get),
   ]);
   return table(
     [
@@ -339,9 +388,11 @@ export function memoryVariantsTable(result: MemoryResult): string {
       "set: peak, x output (the output included)",
       "set: time, ours / raw writeFileSync",
       "ratio",
+      "set: raw Deno KV records (time, peak)",
       "get: peak, x output",
       "get: time, ours / raw readFileSync",
       "ratio",
+      "get: raw Deno KV records (time, peak)",
     ],
     rows,
   );
