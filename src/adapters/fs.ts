@@ -66,7 +66,7 @@ import {
   type Lease,
   READ_TIME_RESOLUTION_MS,
 } from "../adapter.ts";
-import { checksum, checksumInSlices, utf16le } from "../checksum.ts";
+import { Checksum, checksum, checksumInSlices, utf16le } from "../checksum.ts";
 import { CacheError, type CacheErrorCode } from "../errors.ts";
 import { checkPieces, SLICE_BYTES, totalLength, yieldToEventLoop } from "../slices.ts";
 import { checkDirectory, trustedOwner } from "./fs_trust.ts";
@@ -348,7 +348,7 @@ export class FsAdapter implements CacheAdapter {
     this.#verify();
     const size = totalLength(chunks);
     const sum = size <= SLICE_BYTES
-      ? checksum(chunks.length === 1 ? chunks[0]! : joinSmall(chunks))
+      ? chunks.reduce((sum, chunk) => sum.update(chunk), new Checksum()).digest()
       : await checksumInSlices(chunks);
     this.#checkOpen();
     const header = entryHeader(keyBytes, size, sum, metadata, Date.now());
@@ -687,13 +687,6 @@ function decodeText(bytes: Uint8Array): string {
     text += String.fromCharCode(...units.subarray(i, i + 8192));
   }
   return text;
-}
-
-/** A small value's pieces joined. */
-function joinSmall(chunks: readonly Uint8Array[]): Uint8Array {
-  const joined = new Uint8Array(totalLength(chunks));
-  chunks.reduce((offset, chunk) => (joined.set(chunk, offset), offset + chunk.length), 0);
-  return joined;
 }
 
 /**
