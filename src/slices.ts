@@ -129,8 +129,10 @@ export async function joinInSlices(chunks: readonly Uint8Array[]): Promise<Uint8
 }
 
 /**
- * The bytes of `chunks` in order, as new arrays of `size` bytes each (the last one shorter),
+ * The bytes of `chunks` in order, as arrays of `size` bytes each (the last one shorter),
  * whatever the pieces' own sizes: for storage that keeps a value as records of a fixed size.
+ * Each array comes from `allocate` (new ones by default), called for the next record only once
+ * the caller asks for it, so records can be recycled once stored.
  *
  * @example
  * ```ts
@@ -140,9 +142,14 @@ export async function joinInSlices(chunks: readonly Uint8Array[]): Promise<Uint8
  * // [ Uint8Array(2) [ 1, 2 ], Uint8Array(2) [ 3, 4 ], Uint8Array(1) [ 5 ] ]
  * ```
  */
-export function* regroup(chunks: readonly Uint8Array[], size: number): Generator<Uint8Array> {
+export function* regroup(
+  chunks: readonly Uint8Array[],
+  size: number,
+  allocate: (length: number) => Uint8Array = (length) => new Uint8Array(length),
+): Generator<Uint8Array> {
   let left = totalLength(chunks);
-  let record = new Uint8Array(Math.min(size, left));
+  if (left === 0) return;
+  let record = allocate(Math.min(size, left));
   let filled = 0;
   for (const chunk of chunks) {
     for (let at = 0; at < chunk.length;) {
@@ -153,7 +160,8 @@ export function* regroup(chunks: readonly Uint8Array[], size: number): Generator
       if (filled === record.length) {
         yield record;
         left -= filled;
-        record = new Uint8Array(Math.min(size, left));
+        if (left === 0) return;
+        record = allocate(Math.min(size, left));
         filled = 0;
       }
     }

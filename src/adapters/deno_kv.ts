@@ -600,7 +600,14 @@ export class DenoKvAdapter implements CacheAdapter {
     const sum = new Checksum();
     let operation = atomic(kv);
     let i = 0;
-    for (const record of regroup(pieces, CHUNK_BYTES)) {
+    // A commit's worth of records, used again for the next commit once this one is stored
+    // (a large value leaves no trail of garbage records behind it).
+    const records: Uint8Array[] = [];
+    const allocate = (length: number) =>
+      length === CHUNK_BYTES
+        ? records[i % CHUNKS_PER_COMMIT] ??= new Uint8Array(CHUNK_BYTES)
+        : new Uint8Array(length);
+    for (const record of regroup(pieces, CHUNK_BYTES, allocate)) {
       sum.update(record);
       operation.set([...prefix, i++], record);
       if (i % CHUNKS_PER_COMMIT === 0) {
