@@ -89,6 +89,14 @@ export interface CacheAdapter {
   get(key: string, options?: GetOptions): Promise<Uint8Array | LiteralMap | undefined>;
   /** Stores `value` under `key` atomically, with its metadata, replacing any previous entry. */
   set(key: string, value: Uint8Array, metadata?: EntryMetadata): Promise<void>;
+  /**
+   * Optional: `set` with the value given as pieces that, joined, are the value (`TaskCache`
+   * hands a large output's binaries over as they are, uncopied). The entry is the same as
+   * `set` of the joined bytes would store, and as atomic. The pieces belong to the caller:
+   * copy what is kept past the returned promise. Without it, `TaskCache` joins the pieces and
+   * calls `set`.
+   */
+  setChunks?(key: string, chunks: readonly Uint8Array[], metadata?: EntryMetadata): Promise<void>;
   /** Removes the entry for `key`; resolves to whether there was one. */
   delete(key: string): Promise<boolean>;
   /** Removes every entry of this adapter, and nothing else. */

@@ -6,6 +6,10 @@
  * and `join` fills it in, moving the message's bytes only when its length needs a longer
  * varint (128 bytes or more). Varints are minimal, as every protobuf implementation writes them.
  *
+ * With `keepByReference`, large byte fields are not copied in: the writer keeps a reference
+ * and `finishChunks` hands the message out as pieces (its own bytes between the references),
+ * so a value holding a 200 MiB binary is encoded without a copy of it.
+ *
  * @module
  */
 import type { WireType } from "@bufbuild/protobuf/wire";
@@ -21,6 +25,10 @@ export class ByteWriter {
   readonly #start: number;
   /** Start offsets of the messages being written, innermost last. */
   readonly #forks: number[] = [];
+  /** Byte fields of at least this many bytes are kept by reference (`keepByReference`). */
+  #byReference = Infinity;
+  /** The fields kept by reference, in order, with where they belong in the buffer. */
+  readonly #references: { at: number; data: Uint8Array }[] = [];
 
   /**
    * Writes into `buffer` (growing out of it when needed), or a new buffer of 256 bytes, from
@@ -123,7 +131,13 @@ export class ByteWriter {
   join(): this {
     const start = this.#forks.pop();
     if (start === undefined) throw new Error("ByteWriter: join without fork");
-    const length = this.#pos - start - 1;
+    let length = this.#pos - start - 1;
+    const references = this.#references;
+    let inside = references.length;
+    // The fields kept by reference inside the message count in its length.
+    while (inside > 0 && references[inside - 1]!.at > start) {
+      length += references[--inside]!.data.length;
+    }
     if (length <= 0x7f) {
       this.#buf[start] = length;
       return this;
@@ -132,6 +146,7 @@ export class ByteWriter {
     for (let rest = length >>> 7; rest !== 0; rest >>>= 7) size++;
     this.#reserve(size - 1);
     this.#buf.copyWithin(start + size, start + 1, this.#pos);
+    for (let i = inside; i < references.length; i++) references[i]!.at += size - 1;
     const end = this.#pos + size - 1;
     this.#pos = start;
     this.#varint32(length);
@@ -151,7 +166,21 @@ export class ByteWriter {
   bytes(data: Uint8Array): this {
     this.#reserve(5);
     this.#varint32(data.length);
+    if (data.length >= this.#byReference) {
+      this.#references.push({ at: this.#pos, data });
+      return this;
+    }
     return this.raw(data);
+  }
+
+  /**
+   * From now on, byte fields of at least `threshold` bytes are kept by reference rather than
+   * copied: the message must then be taken with `finishChunks`, and the fields must not change
+   * until its pieces are used.
+   */
+  keepByReference(threshold: number): this {
+    this.#byReference = threshold;
+    return this;
   }
 
   /** A length-delimited UTF-8 string. The caller checks that it is well formed. */
@@ -254,6 +283,27 @@ export class ByteWriter {
   /** The bytes written (from `start`): a view of the writer's buffer, without a copy. */
   finish(): Uint8Array {
     if (this.#forks.length !== 0) throw new Error("ByteWriter: finish inside a fork");
+    if (this.#references.length !== 0) {
+      throw new Error("ByteWriter: fields were kept by reference; take them with finishChunks");
+    }
     return this.#buf.subarray(this.#start, this.#pos);
+  }
+
+  /**
+   * The bytes written (from `start`) as pieces that, joined, are the message: views of the
+   * writer's buffer between the fields kept by reference (see `keepByReference`), and those
+   * fields themselves. No piece is empty.
+   */
+  finishChunks(): Uint8Array[] {
+    if (this.#forks.length !== 0) throw new Error("ByteWriter: finish inside a fork");
+    const chunks: Uint8Array[] = [];
+    let from = this.#start;
+    for (const { at, data } of this.#references) {
+      if (at > from) chunks.push(this.#buf.subarray(from, at));
+      if (data.length > 0) chunks.push(data);
+      from = at;
+    }
+    if (this.#pos > from) chunks.push(this.#buf.subarray(from, this.#pos));
+    return chunks;
   }
 }

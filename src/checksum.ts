@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { inSlices } from "./slices.ts";
 
 /**
  * A 64-bit checksum: four lanes of multiply-rotate over the value's 32-bit words, then a final
@@ -22,29 +23,112 @@
  * ```
  */
 export function checksum(bytes: Uint8Array): [number, number] {
-  // A copy (not `slice`, which for a Node Buffer is a view at the same offset) when unaligned.
-  const data = (bytes.byteOffset & 3) === 0 ? bytes : new Uint8Array(bytes);
-  const count = data.length >>> 2;
-  const words = new Uint32Array(data.buffer, data.byteOffset, count);
+  return new Checksum().update(bytes).digest();
+}
+
+/**
+ * The {@link checksum} of a value given in pieces of any sizes: `update` with each piece in
+ * turn, then `digest`. The result is that of `checksum` over the pieces joined, so a large
+ * value can be summed a slice at a time (see {@link checksumInSlices}) without joining it.
+ *
+ * @example
+ * ```ts
+ * import { Checksum, checksum } from "./checksum.ts";
+ *
+ * const whole = checksum(new Uint8Array([1, 2, 3, 4, 5]));
+ * const pieces = new Checksum().update(new Uint8Array([1, 2])).update(new Uint8Array([3, 4, 5]));
+ * console.log(pieces.digest()[0] === whole[0]); // true
+ * ```
+ */
+export class Checksum {
   // Four independent lanes keep the multiplier busy.
-  let a = 0x9e3779b1, b = 0x85ebca77, c = 0xc2b2ae3d, d = 0x27d4eb2f;
-  let i = 0;
-  for (const end = count - 3; i < end; i += 4) {
-    a = Math.imul(a ^ words[i]!, 0x85ebca6b);
-    a = (a << 13) | (a >>> 19);
-    b = Math.imul(b ^ words[i + 1]!, 0xc2b2ae35);
-    b = (b << 15) | (b >>> 17);
-    c = Math.imul(c ^ words[i + 2]!, 0x85ebca6b);
-    c = (c << 13) | (c >>> 19);
-    d = Math.imul(d ^ words[i + 3]!, 0xc2b2ae35);
-    d = (d << 15) | (d >>> 17);
+  #a = 0x9e3779b1;
+  #b = 0x85ebca77;
+  #c = 0xc2b2ae3d;
+  #d = 0x27d4eb2f;
+  /** Bytes summed so far. */
+  #length = 0;
+  /** The bytes of an unfinished 16-byte block, waiting for the next piece. */
+  readonly #carry = new Uint8Array(16);
+  #carried = 0;
+
+  /** Adds the next piece of the value. */
+  update(bytes: Uint8Array): this {
+    this.#length += bytes.length;
+    let from = 0;
+    if (this.#carried > 0) {
+      from = Math.min(16 - this.#carried, bytes.length);
+      this.#carry.set(bytes.subarray(0, from), this.#carried);
+      this.#carried += from;
+      if (this.#carried < 16) return this;
+      this.#blocks(this.#carry, 0, 16);
+      this.#carried = 0;
+    }
+    const whole = (bytes.length - from) & ~15;
+    this.#blocks(bytes, from, whole);
+    this.#carry.set(bytes.subarray(from + whole));
+    this.#carried = bytes.length - from - whole;
+    return this;
   }
-  // The last 0..3 words, then the last 0..3 bytes with the length, go to lane a.
-  for (; i < count; i++) a = Math.imul(((a << 13) | (a >>> 19)) ^ words[i]!, 0x85ebca6b);
-  let tail = 0;
-  for (let j = count * 4; j < data.length; j++) tail = (tail << 8) | data[j]!;
-  a = Math.imul(a ^ tail ^ data.length, 0x85ebca6b);
-  return [mix(a ^ c), mix(b ^ d ^ (data.length / 0x1_0000_0000))];
+
+  /** Sums the 16-byte blocks of `bytes[from, from + length)`. */
+  #blocks(bytes: Uint8Array, from: number, length: number): void {
+    if (length === 0) return;
+    const offset = bytes.byteOffset + from;
+    // A copy when unaligned (not `slice`, which for a Node Buffer is a view at the same offset).
+    const words = (offset & 3) === 0
+      ? new Uint32Array(bytes.buffer, offset, length >>> 2)
+      : new Uint32Array(new Uint8Array(bytes.subarray(from, from + length)).buffer);
+    let a = this.#a, b = this.#b, c = this.#c, d = this.#d;
+    for (let i = 0; i < words.length; i += 4) {
+      a = Math.imul(a ^ words[i]!, 0x85ebca6b);
+      a = (a << 13) | (a >>> 19);
+      b = Math.imul(b ^ words[i + 1]!, 0xc2b2ae35);
+      b = (b << 15) | (b >>> 17);
+      c = Math.imul(c ^ words[i + 2]!, 0x85ebca6b);
+      c = (c << 13) | (c >>> 19);
+      d = Math.imul(d ^ words[i + 3]!, 0xc2b2ae35);
+      d = (d << 15) | (d >>> 17);
+    }
+    this.#a = a, this.#b = b, this.#c = c, this.#d = d;
+  }
+
+  /** The checksum of the pieces given, as two unsigned 32-bit halves. */
+  digest(): [number, number] {
+    const carry = this.#carry, carried = this.#carried, length = this.#length;
+    let a = this.#a;
+    // The last 0..3 words, then the last 0..3 bytes with the length, go to lane a.
+    const count = carried >>> 2;
+    const view = new DataView(carry.buffer);
+    for (let i = 0; i < count; i++) {
+      a = Math.imul(((a << 13) | (a >>> 19)) ^ view.getUint32(i * 4, true), 0x85ebca6b);
+    }
+    let tail = 0;
+    for (let j = count * 4; j < carried; j++) tail = (tail << 8) | carry[j]!;
+    a = Math.imul(a ^ tail ^ length, 0x85ebca6b);
+    return [mix(a ^ this.#c), mix(this.#b ^ this.#d ^ (length / 0x1_0000_0000))];
+  }
+}
+
+/**
+ * The {@link checksum} of the pieces `chunks` joined, summed `SLICE_BYTES` (src/slices.ts) at a time with
+ * a turn of the event loop between slices, so that a value of any size never holds the loop
+ * up for long.
+ *
+ * @example
+ * ```ts
+ * import { checksum, checksumInSlices } from "./checksum.ts";
+ *
+ * const [low] = await checksumInSlices([new Uint8Array([1, 2]), new Uint8Array([3])]);
+ * console.log(low === checksum(new Uint8Array([1, 2, 3]))[0]); // true
+ * ```
+ */
+export async function checksumInSlices(
+  chunks: readonly Uint8Array[],
+): Promise<[number, number]> {
+  const sum = new Checksum();
+  await inSlices(chunks, (slice) => sum.update(slice));
+  return sum.digest();
 }
 
 /** murmur3's finalizer: every input bit affects every output bit. */
@@ -74,28 +158,84 @@ export const SEAL_BYTES = 8;
 export function seal(key: string, value: Uint8Array): Uint8Array {
   const sealed = new Uint8Array(value.length + SEAL_BYTES);
   sealed.set(value);
-  const [low, high] = keyedChecksum(key, value);
-  const view = new DataView(sealed.buffer);
-  view.setUint32(value.length, low, true);
-  view.setUint32(value.length + 4, high, true);
+  return withSeal(key, sealed, checksum(value));
+}
+
+/**
+ * {@link seal} of the pieces `chunks` joined, copied and summed a slice at a time with turns
+ * of the event loop between slices (see {@link checksumInSlices}).
+ *
+ * @example
+ * ```ts
+ * import { seal, sealInSlices } from "./checksum.ts";
+ *
+ * const sealed = await sealInSlices("k", [new Uint8Array([1]), new Uint8Array([2, 3])]);
+ * console.log(sealed.join() === seal("k", new Uint8Array([1, 2, 3])).join()); // true
+ * ```
+ */
+export async function sealInSlices(
+  key: string,
+  chunks: readonly Uint8Array[],
+): Promise<Uint8Array> {
+  let length = 0;
+  for (const chunk of chunks) length += chunk.length;
+  const sealed = new Uint8Array(length + SEAL_BYTES);
+  const sum = new Checksum();
+  await inSlices(chunks, (slice, offset) => {
+    sealed.set(slice, offset);
+    sum.update(slice);
+  });
+  return withSeal(key, sealed, sum.digest());
+}
+
+/** `sealed` with the trailer for `key` and the checksum of its value (all but the trailer). */
+function withSeal(key: string, sealed: Uint8Array, sum: [number, number]): Uint8Array {
+  const [low, high] = keyed(key, sum);
+  const view = new DataView(sealed.buffer, sealed.byteOffset, sealed.byteLength);
+  view.setUint32(sealed.length - SEAL_BYTES, low, true);
+  view.setUint32(sealed.length - 4, high, true);
   return sealed;
 }
 
 /** The value {@link seal} sealed for `key` (a view of `sealed`), or `undefined` if it fails. */
 export function unseal(key: string, sealed: Uint8Array): Uint8Array | undefined {
   if (!(sealed instanceof Uint8Array) || sealed.length < SEAL_BYTES) return undefined;
+  return opens(key, sealed, checksum(sealed.subarray(0, sealed.length - SEAL_BYTES)));
+}
+
+/**
+ * {@link unseal}, summing a large value a slice at a time with turns of the event loop between
+ * slices.
+ *
+ * @example
+ * ```ts
+ * import { seal, unsealInSlices } from "./checksum.ts";
+ *
+ * console.log(await unsealInSlices("k", seal("k", new Uint8Array([1, 2])))); // Uint8Array(2) [ 1, 2 ]
+ * ```
+ */
+export async function unsealInSlices(
+  key: string,
+  sealed: Uint8Array,
+): Promise<Uint8Array | undefined> {
+  if (!(sealed instanceof Uint8Array) || sealed.length < SEAL_BYTES) return undefined;
+  const value = sealed.subarray(0, sealed.length - SEAL_BYTES);
+  return opens(key, sealed, await checksumInSlices([value]));
+}
+
+/** The value of `sealed` if its trailer holds `sum` keyed for `key`. */
+function opens(key: string, sealed: Uint8Array, sum: [number, number]): Uint8Array | undefined {
   const length = sealed.length - SEAL_BYTES;
-  const value = sealed.subarray(0, length);
-  const [low, high] = keyedChecksum(key, value);
+  const [low, high] = keyed(key, sum);
   const view = new DataView(sealed.buffer, sealed.byteOffset, sealed.byteLength);
   return view.getUint32(length, true) === low && view.getUint32(length + 4, true) === high
-    ? value
+    ? sealed.subarray(0, length)
     : undefined;
 }
 
-function keyedChecksum(key: string, value: Uint8Array): [number, number] {
+/** A value's checksum mixed with its key's. */
+function keyed(key: string, [low, high]: [number, number]): [number, number] {
   const [keyLow, keyHigh] = checksum(utf16le(key));
-  const [low, high] = checksum(value);
   return [(low ^ keyLow) >>> 0, (high ^ keyHigh) >>> 0];
 }
 

@@ -8,6 +8,7 @@ import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import type { EntryMetadata } from "./adapter.ts";
 import { utf16le } from "./checksum.ts";
+import { inSlices, joinInSlices } from "./slices.ts";
 
 /** The seal's length in bytes (an HMAC-SHA256), appended to the stored value. */
 export const SEAL_LENGTH = 32;
@@ -29,9 +30,9 @@ const DOMAIN = new TextEncoder().encode("local-task-cache seal v1\0");
  *
  * const signer = new Signer("a team secret of 16+ characters");
  * const metadata = { taskName: "t", cacheVersion: "1" };
- * const sealed = signer.seal("t-1-abc", metadata, new Uint8Array([1, 2, 3]));
- * console.log(signer.open("t-1-abc", metadata, sealed)); // Uint8Array(3) [ 1, 2, 3 ]
- * console.log(signer.open("t-1-xyz", metadata, sealed)); // undefined
+ * const sealed = await signer.seal("t-1-abc", metadata, new Uint8Array([1, 2, 3]));
+ * console.log(await signer.open("t-1-abc", metadata, sealed)); // Uint8Array(3) [ 1, 2, 3 ]
+ * console.log(await signer.open("t-1-xyz", metadata, sealed)); // undefined
  * ```
  */
 export class Signer {
@@ -57,30 +58,49 @@ export class Signer {
   }
 
   /** `value` followed by its seal. */
-  seal(key: string, metadata: EntryMetadata, value: Uint8Array): Uint8Array {
-    const sealed = new Uint8Array(value.length + SEAL_LENGTH);
-    sealed.set(value);
-    sealed.set(this.#mac(key, metadata, value), value.length);
-    return sealed;
+  async seal(key: string, metadata: EntryMetadata, value: Uint8Array): Promise<Uint8Array> {
+    return joinInSlices(await this.sealChunks(key, metadata, [value]));
+  }
+
+  /**
+   * The pieces of a value (`chunks`, joined: the value) followed by one more piece, its seal.
+   * The MAC runs over the pieces a slice at a time, so that a large value does not hold up the
+   * event loop.
+   */
+  async sealChunks(
+    key: string,
+    metadata: EntryMetadata,
+    chunks: readonly Uint8Array[],
+  ): Promise<Uint8Array[]> {
+    return [...chunks, await this.#mac(key, metadata, chunks)];
   }
 
   /** The value of a sealed entry whose seal verifies, else `undefined`. */
-  open(key: string, metadata: EntryMetadata, sealed: Uint8Array): Uint8Array | undefined {
+  async open(
+    key: string,
+    metadata: EntryMetadata,
+    sealed: Uint8Array,
+  ): Promise<Uint8Array | undefined> {
     if (sealed.length < SEAL_LENGTH) return undefined;
     const value = sealed.subarray(0, sealed.length - SEAL_LENGTH);
-    const expected = this.#mac(key, metadata, value);
+    const expected = await this.#mac(key, metadata, [value]);
     let difference = 0;
     for (let i = 0; i < SEAL_LENGTH; i++) difference |= expected[i]! ^ sealed[value.length + i]!;
     return difference === 0 ? value : undefined;
   }
 
-  #mac(key: string, metadata: EntryMetadata, value: Uint8Array): Uint8Array {
+  async #mac(
+    key: string,
+    metadata: EntryMetadata,
+    chunks: readonly Uint8Array[],
+  ): Promise<Uint8Array> {
     const mac = hmac.create(sha256, this.#key).update(DOMAIN);
     for (const text of [key, metadata.taskName, metadata.cacheVersion]) {
       const length = new Uint8Array(4);
       new DataView(length.buffer).setUint32(0, text.length);
       mac.update(length).update(utf16le(text));
     }
-    return mac.update(value).digest();
+    await inSlices(chunks, (slice) => mac.update(slice));
+    return mac.digest();
   }
 }

@@ -6,10 +6,11 @@
 import { clone, fromBinary, isMessage } from "@bufbuild/protobuf";
 import { type LiteralMap, LiteralMapSchema } from "../gen/flyteidl/core/literals_pb.ts";
 import type { CacheAdapter, EntryInfo, EntryMetadata } from "./adapter.ts";
-import { toBinaryDeterministic } from "./deterministic.ts";
+import { toBinaryDeterministicChunks } from "./deterministic.ts";
 import { calculateCacheKey, describeArgument } from "./key.ts";
 import { CacheError } from "./errors.ts";
 import { Signer } from "./signing.ts";
+import { joinInSlices, totalLength } from "./slices.ts";
 
 /** Which entries a listing or a deletion concerns: all of them, or those of a task/version. */
 export interface EntryFilter {
@@ -228,7 +229,7 @@ export class TaskCache {
       throw error;
     }
     if (this.#signer !== undefined && stored instanceof Uint8Array) {
-      stored = this.#unseal(key, metadata, stored, started);
+      stored = await this.#unseal(key, metadata, stored, started);
     }
     let value: LiteralMap | undefined;
     let size = 0;
@@ -261,19 +262,26 @@ export class TaskCache {
     checkOutputs(value);
     checkReadableDepth(value);
     // Deterministic bytes parse like any protobuf bytes, and refuse what Python refuses
-    // (unpaired surrogates, out-of-range integers) instead of storing a changed value.
-    const bytes = toBinaryDeterministic(LiteralMapSchema, value, "TaskCache.set: value");
+    // (unpaired surrogates, out-of-range integers) instead of storing a changed value. Large
+    // binaries are not copied: they go to the adapter as pieces of the value (joined, a slice
+    // at a time, for an adapter that takes only whole values).
+    const chunks = toBinaryDeterministicChunks(LiteralMapSchema, value, "TaskCache.set: value");
+    const size = totalLength(chunks);
     const started = now();
     const entry = { taskName: metadata.taskName, cacheVersion: metadata.cacheVersion };
     try {
-      await this.adapter.set(key, this.#signer?.seal(key, entry, bytes) ?? bytes, entry);
+      const pieces = this.#signer === undefined
+        ? chunks
+        : await this.#signer.sealChunks(key, entry, chunks);
+      if (this.adapter.setChunks !== undefined) await this.adapter.setChunks(key, pieces, entry);
+      else await this.adapter.set(key, await joinInSlices(pieces), entry);
     } catch (error) {
       this.#failed("set", key, entry, started, error);
       throw error;
     }
     this.#stores++;
-    this.#emit({ type: "store", key, ...entry, durationMs: now() - started, size: bytes.length });
-    await this.#enforceLimit(bytes.length);
+    this.#emit({ type: "store", key, ...entry, durationMs: now() - started, size });
+    await this.#enforceLimit(size);
   }
 
   /**
@@ -443,13 +451,13 @@ export class TaskCache {
   }
 
   /** The value of a sealed entry, or `undefined` (reported) when its seal does not verify. */
-  #unseal(
+  async #unseal(
     key: string,
     metadata: EntryMetadata,
     sealed: Uint8Array,
     started: number,
-  ): Uint8Array | undefined {
-    const value = this.#signer!.open(key, metadata, sealed);
+  ): Promise<Uint8Array | undefined> {
+    const value = await this.#signer!.open(key, metadata, sealed);
     if (value !== undefined) return value;
     const error = new CacheError(
       "INVALID_SEAL",

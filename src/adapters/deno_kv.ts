@@ -47,8 +47,9 @@ import {
   type Lease,
 } from "../adapter.ts";
 import { RecentReads } from "../read_times.ts";
-import { checksum, seal, unseal, utf16le } from "../checksum.ts";
+import { Checksum, seal, unseal, utf16le } from "../checksum.ts";
 import { CacheError } from "../errors.ts";
+import { checkPieces, joinInSlices, regroup, totalLength } from "../slices.ts";
 
 /**
  * A part of a Deno KV key, as the adapter writes them (the types both `Deno.Kv` and the npm
@@ -91,7 +92,7 @@ export interface KvLike {
     options?: { consistency?: "strong" | "eventual" },
   ): Promise<{ [K in keyof T]: KvEntryMaybe<T[K]> }>;
   list<T = unknown>(
-    selector: { prefix: KvKey },
+    selector: { prefix: KvKey; start?: KvKey; end?: KvKey },
     options?: { batchSize?: number; consistency?: "strong" | "eventual" },
   ): AsyncIterable<{ key: KvKeyRead; value: T; versionstamp: string }>;
   atomic(): KvAtomic;
@@ -118,6 +119,8 @@ const CHUNKS_PER_COMMIT = 12;
 const DELETES_PER_COMMIT = 500;
 /** Entries a `clear` removes per commit, each with a check (`@deno/kv` allows 10 checks). */
 const CLEAR_BATCH = 10;
+/** Chunks read per batch of a listing (about 2 MiB of values). */
+const CHUNK_LIST_BATCH = 32;
 /** How often a read starts again when writers keep replacing the chunks it reads. */
 const READ_ATTEMPTS = 5;
 
@@ -279,16 +282,33 @@ export class DenoKvAdapter implements CacheAdapter {
   }
 
   /** Stores `value` under `key`, replacing any previous value atomically for readers. */
-  async set(key: string, value: Uint8Array, metadata?: EntryMetadata): Promise<void> {
+  set(key: string, value: Uint8Array, metadata?: EntryMetadata): Promise<void> {
     if (!(value instanceof Uint8Array)) {
-      throw new TypeError(`DenoKvAdapter.set: value must be a Uint8Array, got ${typeof value}`);
+      return Promise.reject(
+        new TypeError(`DenoKvAdapter.set: value must be a Uint8Array, got ${typeof value}`),
+      );
     }
+    return this.setChunks(key, [value], metadata);
+  }
+
+  /**
+   * `set` of the pieces `pieces` joined: a large value goes to its records straight from the
+   * pieces (never joined in memory), summed as it goes.
+   */
+  async setChunks(
+    key: string,
+    pieces: readonly Uint8Array[],
+    metadata?: EntryMetadata,
+  ): Promise<void> {
+    checkPieces(pieces, "DenoKvAdapter.setChunks");
     const id = entryId(key);
     const kv = this.#db ?? (await this.#open());
+    const size = totalLength(pieces);
     try {
       let head: Head | Uint8Array;
       const commit = atomic(kv);
-      if (value.length + key.length * 3 <= INLINE_LIMIT) {
+      if (size + key.length * 3 <= INLINE_LIMIT) {
+        const value = pieces.length === 1 ? pieces[0]! : await joinInSlices(pieces);
         // Bytes alone where the KV key holds the whole key (read back without an object).
         head = id[0] === "k" ? seal(key, value) : { k: key, v: seal(key, value) };
       } else {
@@ -302,9 +322,9 @@ export class DenoKvAdapter implements CacheAdapter {
         const generation = `${before.versionstamp ?? "0"}.${epoch.versionstamp ?? "0"}.${
           bytesToHex(randomBytes(8))
         }`;
-        await this.#writeChunks(kv, id, generation, value);
-        const count = Math.ceil(value.length / CHUNK_BYTES);
-        head = { k: key, g: generation, n: count, l: value.length, c: checksum(value) };
+        const sum = await this.#writeChunks(kv, id, generation, pieces);
+        const count = Math.ceil(size / CHUNK_BYTES);
+        head = { k: key, g: generation, n: count, l: size, c: sum };
         commit.check(checkOf(before), checkOf(epoch));
       }
       // Once the head is in, the chunks of older heads and of writers that started before it
@@ -314,20 +334,24 @@ export class DenoKvAdapter implements CacheAdapter {
       const meta: Meta = {
         t: metadata?.taskName ?? "",
         v: metadata?.cacheVersion ?? "",
-        s: value.length,
+        s: size,
         c: now,
       };
       if (id[0] !== "k") meta.k = key;
       const prefix = this.#chunkPrefix(id);
       const ours = generationOf(head);
+      // (Not reading this set's own chunks: a listing reads the values too.)
       const [committed, chunks] = await Promise.all([
         commit.set(this.#headKey(id), head).set(this.#metaKey(id), meta)
           .set(this.#readKey(id), now).commit(),
-        listKeys(kv, prefix, (chunk) => chunk[prefix.length] !== ours),
+        ours === undefined ? listChunkKeys(kv, { prefix }) : Promise.all([
+          listChunkKeys(kv, { prefix, end: [...prefix, ours] }),
+          listChunkKeys(kv, { prefix, start: [...prefix, `${ours}\0`] }),
+        ]).then(([before, after]) => [...before, ...after]),
       ]);
       if (!committed.ok) {
         if (ours === undefined) throw new Error("the commit of the entry's head failed");
-        await deleteKeys(kv, await listKeys(kv, this.#chunkPrefix(id, ours)));
+        await deleteKeys(kv, await listChunkKeys(kv, { prefix: this.#chunkPrefix(id, ours) }));
         return;
       }
       this.#touched.remember(key, now);
@@ -390,7 +414,7 @@ export class DenoKvAdapter implements CacheAdapter {
       // Chunks of every generation started before the new epoch; leases.
       await deleteKeys(
         kv,
-        await listKeys(kv, [...this.#prefix, "c"], (chunk) => {
+        await listChunkKeys(kv, { prefix: [...this.#prefix, "c"] }, (chunk) => {
           const generation = chunk[chunk.length - 2];
           return typeof generation !== "string" ||
             generation.split(".")[1] !== bumped.versionstamp;
@@ -548,7 +572,7 @@ export class DenoKvAdapter implements CacheAdapter {
     const prefix = this.#chunkPrefix(id);
     await deleteKeys(
       kv,
-      await listKeys(kv, prefix, (chunk) => baseOf(chunk[prefix.length]) !== "0"),
+      await listChunkKeys(kv, { prefix }, (chunk) => baseOf(chunk[prefix.length]) !== "0"),
     );
   }
 
@@ -562,17 +586,37 @@ export class DenoKvAdapter implements CacheAdapter {
       : [...this.#prefix, "c", ...id, generation];
   }
 
-  async #writeChunks(kv: KvLike, id: KvKey, generation: string, value: Uint8Array) {
+  /**
+   * Writes the value made of `pieces` as records of `CHUNK_BYTES`, a commit at a time (the
+   * event loop runs between them); resolves to its checksum.
+   */
+  async #writeChunks(
+    kv: KvLike,
+    id: KvKey,
+    generation: string,
+    pieces: readonly Uint8Array[],
+  ): Promise<[number, number]> {
     const prefix = this.#chunkPrefix(id, generation);
-    const count = Math.ceil(value.length / CHUNK_BYTES);
-    for (let first = 0; first < count; first += CHUNKS_PER_COMMIT) {
-      const operation = atomic(kv);
-      for (let i = first; i < Math.min(count, first + CHUNKS_PER_COMMIT); i++) {
-        operation.set([...prefix, i], value.slice(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES));
+    const sum = new Checksum();
+    let operation = atomic(kv);
+    let i = 0;
+    // A commit's worth of records, used again for the next commit once this one is stored
+    // (a large value leaves no trail of garbage records behind it).
+    const records: Uint8Array[] = [];
+    const allocate = (length: number) =>
+      length === CHUNK_BYTES
+        ? records[i % CHUNKS_PER_COMMIT] ??= new Uint8Array(CHUNK_BYTES)
+        : new Uint8Array(length);
+    for (const record of regroup(pieces, CHUNK_BYTES, allocate)) {
+      sum.update(record);
+      operation.set([...prefix, i++], record);
+      if (i % CHUNKS_PER_COMMIT === 0) {
+        await commitChunks(operation);
+        operation = atomic(kv);
       }
-      const committed = await operation.commit();
-      if (!committed.ok) throw new Error("the commit of a value's chunks failed");
     }
+    if (i % CHUNKS_PER_COMMIT !== 0) await commitChunks(operation);
+    return sum.digest();
   }
 
   /** The value the head's chunks hold, or `undefined` if they are not all there and intact. */
@@ -593,9 +637,11 @@ export class DenoKvAdapter implements CacheAdapter {
     }
     let index = 0;
     let offset = 0;
+    const sum = new Checksum();
+    // Batches of about 2 MiB: the work between two reads (copying, summing) stays short.
     for await (
       const entry of kv.list<Uint8Array>({ prefix: this.#chunkPrefix(id, g) }, {
-        batchSize: 100,
+        batchSize: CHUNK_LIST_BATCH,
       })
     ) {
       const chunk = entry.value;
@@ -606,13 +652,20 @@ export class DenoKvAdapter implements CacheAdapter {
         return undefined;
       }
       value.set(chunk, offset);
+      sum.update(chunk);
       offset += chunk.length;
       index++;
     }
     if (index !== n || offset !== l) return undefined;
-    const [low, high] = checksum(value);
+    const [low, high] = sum.digest();
     return low === c[0] && high === c[1] ? value : undefined;
   }
+}
+
+/** Commits a value's records. */
+async function commitChunks(operation: ReturnType<typeof atomic>): Promise<void> {
+  const committed = await operation.commit();
+  if (!committed.ok) throw new Error("the commit of a value's chunks failed");
 }
 
 /** What the database threw (Deno KV throws `TypeError`s too), as a `CacheError`. */
@@ -680,8 +733,29 @@ async function listKeys(
   prefix: KvKey,
   select: (key: KvKey) => boolean = () => true,
 ): Promise<KvKey[]> {
+  return await listSelected(kv, { prefix }, select, DELETES_PER_COMMIT);
+}
+
+/**
+ * The keys of the chunks `selector` selects, read in small batches: a listing reads the
+ * values too, and a smaller batch keeps the work between two reads short.
+ */
+async function listChunkKeys(
+  kv: KvLike,
+  selector: { prefix: KvKey; start?: KvKey; end?: KvKey },
+  select: (key: KvKey) => boolean = () => true,
+): Promise<KvKey[]> {
+  return await listSelected(kv, selector, select, CHUNK_LIST_BATCH);
+}
+
+async function listSelected(
+  kv: KvLike,
+  selector: { prefix: KvKey; start?: KvKey; end?: KvKey },
+  select: (key: KvKey) => boolean,
+  batchSize: number,
+): Promise<KvKey[]> {
   const keys: KvKey[] = [];
-  for await (const entry of kv.list({ prefix }, { batchSize: DELETES_PER_COMMIT })) {
+  for await (const entry of kv.list(selector, { batchSize })) {
     const key = keyOf(entry.key);
     if (select(key)) keys.push(key);
   }

@@ -11,8 +11,9 @@ import {
   type GetOptions,
   isOtherTask,
 } from "../adapter.ts";
-import { seal, unseal } from "../checksum.ts";
+import { seal, SEAL_BYTES, sealInSlices, unsealInSlices } from "../checksum.ts";
 import { RecentReads } from "../read_times.ts";
+import { checkPieces } from "../slices.ts";
 import { CacheError } from "../errors.ts";
 
 /** Options of {@link IndexedDbAdapter}. */
@@ -112,7 +113,7 @@ export class IndexedDbAdapter implements CacheAdapter {
     }
     // A record of ours carries a seal (a checksum of the value and the key): anything else,
     // damaged or another key's, reads as a miss.
-    const value = stored instanceof Uint8Array ? unseal(key, stored) : undefined;
+    const value = stored instanceof Uint8Array ? await unsealInSlices(key, stored) : undefined;
     if (value !== undefined) await this.#touch(key);
     return value;
   }
@@ -137,18 +138,33 @@ export class IndexedDbAdapter implements CacheAdapter {
   }
 
   /** Stores `value` under `key` (a copy) with its metadata, replacing any previous entry. */
-  async set(key: string, value: Uint8Array, metadata?: EntryMetadata): Promise<void> {
+  set(key: string, value: Uint8Array, metadata?: EntryMetadata): Promise<void> {
     if (!(value instanceof Uint8Array)) {
-      throw new TypeError(`IndexedDbAdapter.set: value must be a Uint8Array, got ${typeof value}`);
+      return Promise.reject(
+        new TypeError(`IndexedDbAdapter.set: value must be a Uint8Array, got ${typeof value}`),
+      );
     }
+    return this.setChunks(key, [value], metadata);
+  }
+
+  /**
+   * `set` of the pieces `chunks` joined: copied into the sealed record and summed a slice at a
+   * time, with turns of the event loop between slices.
+   */
+  async setChunks(
+    key: string,
+    chunks: readonly Uint8Array[],
+    metadata?: EntryMetadata,
+  ): Promise<void> {
+    checkPieces(chunks, "IndexedDbAdapter.setChunks");
     checkKey(key);
     // A new array: the value and its seal (structured clone copies it again).
-    const record = seal(key, value);
+    const record = await sealInSlices(key, chunks);
     const now = Date.now();
     const meta: Meta = {
       t: metadata?.taskName ?? "",
       v: metadata?.cacheVersion ?? "",
-      s: value.length,
+      s: record.length - SEAL_BYTES,
       c: now,
       r: now,
     };

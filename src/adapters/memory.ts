@@ -11,6 +11,7 @@ import {
   isOtherTask,
 } from "../adapter.ts";
 import { CacheError } from "../errors.ts";
+import { checkPieces, joinInSlices } from "../slices.ts";
 
 interface Entry {
   value: Uint8Array;
@@ -19,8 +20,8 @@ interface Entry {
 
 /**
  * Keeps entries in a `Map` in this process (or page, or worker). Nothing survives the process.
- * Values are copied in and out, so callers can change their arrays freely. Read times are
- * exact.
+ * Values are copied in and out, so callers can change their arrays freely; a large value a
+ * slice at a time, with turns of the event loop between slices. Read times are exact.
  *
  * @example
  * ```ts
@@ -45,8 +46,8 @@ export class MemoryAdapter implements CacheAdapter {
    * The stored bytes for `key` (a copy), or `undefined`; expired entries are removed, another
    * task's (`options.expect`) are kept.
    */
-  get(key: string, options: GetOptions = {}): Promise<Uint8Array | undefined> {
-    return attempt(() => {
+  async get(key: string, options: GetOptions = {}): Promise<Uint8Array | undefined> {
+    const value = await attempt(() => {
       const entries = this.#open();
       const entry = entries.get(key);
       if (entry === undefined) return undefined;
@@ -58,26 +59,38 @@ export class MemoryAdapter implements CacheAdapter {
         return undefined;
       }
       entry.info.lastReadAt = Date.now();
-      return entry.value.slice();
+      return entry.value;
     });
+    return value === undefined ? undefined : await joinInSlices([value]);
   }
 
   /** Stores a copy of `value` under `key`, with its metadata. */
   set(key: string, value: Uint8Array, metadata?: EntryMetadata): Promise<void> {
-    return attempt(() => {
-      const entries = this.#open();
-      const now = Date.now();
-      entries.set(key, {
-        value: value.slice(),
-        info: {
-          key,
-          taskName: metadata?.taskName ?? "",
-          cacheVersion: metadata?.cacheVersion ?? "",
-          size: value.length,
-          createdAt: now,
-          lastReadAt: now,
-        },
-      });
+    return this.setChunks(key, [value], metadata);
+  }
+
+  /** Stores the pieces of a value joined (a copy) under `key`, with its metadata. */
+  async setChunks(
+    key: string,
+    chunks: readonly Uint8Array[],
+    metadata?: EntryMetadata,
+  ): Promise<void> {
+    this.#open();
+    checkPieces(chunks, "MemoryAdapter.setChunks");
+    const value = await joinInSlices(chunks);
+    // Stored once copied whole: a reader sees the old value or the new one.
+    const entries = this.#open();
+    const now = Date.now();
+    entries.set(key, {
+      value,
+      info: {
+        key,
+        taskName: metadata?.taskName ?? "",
+        cacheVersion: metadata?.cacheVersion ?? "",
+        size: value.length,
+        createdAt: now,
+        lastReadAt: now,
+      },
     });
   }
 

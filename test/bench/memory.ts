@@ -1,10 +1,11 @@
 /**
- * Peak memory of storing and reading a 100 MiB output through `TaskCache` over `FsAdapter` (a
- * LiteralMap holding one 100 MiB Binary), side by side with raw `fs.writeFileSync` /
- * `readFileSync` of the same 100 MiB of bytes (the floor), each phase in a child process of its
- * own:
+ * Peak memory and time of storing and reading a 100 MiB output through `TaskCache` over
+ * `FsAdapter` and `DenoKvAdapter` (a LiteralMap holding one 100 MiB Binary), in Node and in
+ * Deno, side by side with raw `fs.writeFileSync` / `readFileSync` of the same 100 MiB of bytes
+ * in the same runtime (the floor), each phase in a child process of its own:
  *
- *   node --import tsx --expose-gc test/bench/memory.ts --child <ours|raw> <set|get> <path>
+ *   node --import tsx --expose-gc test/bench/memory.ts --child <ours|raw> <set|get> <path> <fs|kv>
+ *   deno run -A --unstable-kv --v8-flags=--expose-gc test/bench/memory.ts --child ...
  *
  * The child builds what it needs (the output, for a set), warms the code path up on a small
  * value, collects garbage, then resets the peak resident set size (`5` written to
@@ -15,7 +16,8 @@
  * operation's).
  *
  * The parent (`benchMemory`, for test/bench/run.ts) runs each side and phase `REPEATS` times,
- * taking turns, and keeps the median of peak minus baseline.
+ * taking turns, and keeps the median of peak minus baseline, and of the time. `figures` holds
+ * Node over files; `variants` every runtime and adapter.
  *
  * @module
  */
@@ -24,11 +26,13 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { CacheAdapter } from "../../src/adapter.ts";
+import { DenoKvAdapter, type KvLike } from "../../src/adapters/deno_kv.ts";
 import { FsAdapter } from "../../src/adapters/fs.ts";
 import { TaskCache } from "../../src/task_cache.ts";
 import { patternBytes } from "../conformance/adapter_suite.ts";
 import { binary, integer, literalMap } from "../support/literals.ts";
-import { progress, ROOT, table } from "./report.ts";
+import { DENO, type Goal, progress, ROOT, table } from "./report.ts";
 import { formatMicros, median, sig3 } from "./stats.ts";
 
 export const OUTPUT_MIB = 100;
@@ -39,6 +43,14 @@ const VERSION = "1";
 
 type Side = "ours" | "raw";
 type Phase = "set" | "get";
+type Runtime = "node" | "deno";
+type Store = "fs" | "kv";
+const RUNTIMES: readonly Runtime[] = ["node", "deno"];
+const STORES: readonly Store[] = ["fs", "kv"];
+const STORE_NAMES: Record<Store, string> = { fs: "FsAdapter", kv: "DenoKvAdapter" };
+/** DenoKvAdapter's chunk size and chunks per commit, for raw Deno KV's floor. */
+const KV_RECORD = 63 * 1024;
+const KV_RECORDS_PER_COMMIT = 12;
 
 interface ChildReply {
   baselineKiB: number;
@@ -70,10 +82,24 @@ function resetPeak(): boolean {
   }
 }
 
-async function child(side: Side, phase: Phase, path: string): Promise<ChildReply> {
+/** Deno's own KV in Deno; the npm client `@deno/kv` in Node. */
+async function openKv(path: string): Promise<KvLike> {
+  const deno = (globalThis as { Deno?: { openKv(path: string): Promise<KvLike> } }).Deno;
+  return deno !== undefined
+    ? await deno.openKv(path)
+    : await (await import("@deno/kv")).openKv(path);
+}
+
+async function child(side: Side, phase: Phase, path: string, store: Store): Promise<ChildReply> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc === undefined) throw new Error("memory.ts --child: run it with node --expose-gc");
-  const cache = side === "ours" ? new TaskCache(new FsAdapter({ directory: path })) : undefined;
+  const kv = store === "kv"
+    ? await openKv(join(path, side === "ours" ? "cache.kv" : "raw.kv"))
+    : undefined;
+  const adapter: CacheAdapter = kv === undefined
+    ? new FsAdapter({ directory: join(path, "files") })
+    : new DenoKvAdapter({ kv });
+  const cache = side === "ours" ? new TaskCache(adapter) : undefined;
   const inputs = literalMap({ n: integer(1n) });
   const small = literalMap({ o: binary(patternBytes(1024, 2)) });
   let run: () => Promise<number>;
@@ -96,6 +122,34 @@ async function child(side: Side, phase: Phase, path: string): Promise<ChildReply
         return literal?.case === "scalar" && literal.value.value.case === "binary"
           ? literal.value.value.value.value.length
           : 0;
+      };
+    }
+  } else if (kv !== undefined) {
+    // Deno KV's own floor for a large value: the same bytes as records of DenoKvAdapter's
+    // chunk size, in commits of as many records, read back with a listing.
+    await kv.atomic().set(["warm"], patternBytes(1024, 2)).commit();
+    await kv.get(["warm"]);
+    if (phase === "set") {
+      const bytes = patternBytes(OUTPUT, 1);
+      run = async () => {
+        for (let first = 0; first * KV_RECORD < OUTPUT; first += KV_RECORDS_PER_COMMIT) {
+          const operation = kv.atomic();
+          for (let i = first; i < first + KV_RECORDS_PER_COMMIT && i * KV_RECORD < OUTPUT; i++) {
+            operation.set(["raw", i], bytes.slice(i * KV_RECORD, (i + 1) * KV_RECORD));
+          }
+          await operation.commit();
+        }
+        return OUTPUT;
+      };
+    } else {
+      run = async () => {
+        const bytes = new Uint8Array(OUTPUT);
+        let length = 0;
+        for await (const { value } of kv.list<Uint8Array>({ prefix: ["raw"] }, { batchSize: 32 })) {
+          bytes.set(value, length);
+          length += value.length;
+        }
+        return length;
       };
     }
   } else {
@@ -125,6 +179,7 @@ async function child(side: Side, phase: Phase, path: string): Promise<ChildReply
     throw new Error(`memory.ts ${side} ${phase}: ${length} bytes, not ${OUTPUT}`);
   }
   await cache?.close();
+  kv?.close();
   return {
     baselineKiB,
     peakKiB,
@@ -148,12 +203,23 @@ export interface MemoryFigure {
   samples: number[];
 }
 
+/** One runtime and adapter: side -> phase -> figure (`raw`: the same runtime's file floor). */
+export interface MemoryVariant {
+  runtime: Runtime;
+  store: Store;
+  figures: Record<Side, Record<Phase, MemoryFigure>>;
+  /** Deno KV only: raw Deno KV records of the same bytes (the store's own floor). */
+  storeFloor?: Record<Phase, MemoryFigure>;
+}
+
 export interface MemoryResult {
   outputMiB: number;
   repeats: number;
   method: string;
-  /** side -> phase -> figure. */
+  /** side -> phase -> figure, in Node over files. */
   figures: Record<Side, Record<Phase, MemoryFigure>>;
+  /** Every runtime and adapter (absent in reports from before they were measured). */
+  variants?: MemoryVariant[];
 }
 
 export const MEMORY_SIDES: Record<Side, string> = {
@@ -161,14 +227,29 @@ export const MEMORY_SIDES: Record<Side, string> = {
   raw: "raw fs.writeFileSync / readFileSync (the floor)",
 };
 
-function runChild(side: Side, phase: Phase, path: string): ChildReply {
-  const result = spawnSync(
-    process.execPath,
-    ["--import", "tsx", "--expose-gc", "test/bench/memory.ts", "--child", side, phase, path],
-    { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
-  );
+function runChild(
+  runtime: Runtime,
+  side: Side,
+  phase: Phase,
+  path: string,
+  store: Store,
+): ChildReply {
+  const args = ["test/bench/memory.ts", "--child", side, phase, path, store];
+  const result = runtime === "node"
+    ? spawnSync(process.execPath, ["--import", "tsx", "--expose-gc", ...args], {
+      cwd: ROOT,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+    })
+    : spawnSync(DENO, ["run", "-A", "--unstable-kv", "--v8-flags=--expose-gc", ...args], {
+      cwd: ROOT,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+    });
   if (result.status !== 0) {
-    throw new Error(`memory.ts --child ${side} ${phase} exited with ${result.status}`);
+    throw new Error(
+      `memory.ts --child ${side} ${phase} ${store} in ${runtime} exited with ${result.status}`,
+    );
   }
   return JSON.parse(result.stdout.trim().split("\n").at(-1)!) as ChildReply;
 }
@@ -176,26 +257,35 @@ function runChild(side: Side, phase: Phase, path: string): ChildReply {
 export async function benchMemory(): Promise<MemoryResult> {
   const replies: Record<string, ChildReply[]> = {};
   let method = "";
+  // Per runtime: ours over each adapter, and the raw floor once.
+  const runs: [Side, Store][] = [["ours", "fs"], ["ours", "kv"], ["raw", "fs"], ["raw", "kv"]];
   for (let repeat = 0; repeat < REPEATS; repeat++) {
-    const directory = await mkdtemp(join(tmpdir(), "ltc-bench-memory-"));
-    try {
-      for (const phase of ["set", "get"] as const) {
-        const sides: Side[] = repeat % 2 === 0 ? ["ours", "raw"] : ["raw", "ours"];
-        for (const side of sides) {
-          progress(`memory: ${side} ${phase} of ${OUTPUT_MIB} MiB (${repeat + 1}/${REPEATS})`);
-          const reply = runChild(side, phase, directory);
-          method = reply.method;
-          (replies[`${side} ${phase}`] ??= []).push(reply);
+    for (const runtime of RUNTIMES) {
+      const directory = await mkdtemp(join(tmpdir(), "ltc-bench-memory-"));
+      try {
+        for (const phase of ["set", "get"] as const) {
+          const turn = repeat % 2 === 0 ? runs : [...runs].reverse();
+          for (const [side, store] of turn) {
+            const what = side === "raw"
+              ? `raw ${store === "fs" ? "fs" : "Deno KV"}`
+              : `ours (${STORE_NAMES[store]})`;
+            progress(
+              `memory: ${runtime} ${what} ${phase} of ${OUTPUT_MIB} MiB (${repeat + 1}/${REPEATS})`,
+            );
+            const reply = runChild(runtime, side, phase, directory, store);
+            method = reply.method;
+            (replies[`${runtime} ${side} ${store} ${phase}`] ??= []).push(reply);
+          }
+          // The written files go to disk before the reads, outside any measurement.
+          execFileSync("sync");
         }
-        // The written files go to disk before the reads, outside any measurement.
-        execFileSync("sync");
+      } finally {
+        await rm(directory, { recursive: true, force: true });
       }
-    } finally {
-      await rm(directory, { recursive: true, force: true });
     }
   }
-  const figure = (side: Side, phase: Phase): MemoryFigure => {
-    const runs = replies[`${side} ${phase}`]!;
+  const figureOf = (runtime: Runtime, store: Store) => (side: Side, phase: Phase): MemoryFigure => {
+    const runs = replies[`${runtime} ${side} ${store} ${phase}`]!;
     const samples = runs.map((r) => (r.peakKiB - r.baselineKiB) / 1024);
     return {
       deltaMiB: median(samples),
@@ -204,14 +294,30 @@ export async function benchMemory(): Promise<MemoryResult> {
       samples,
     };
   };
+  const variants = RUNTIMES.flatMap((runtime) =>
+    STORES.map((store): MemoryVariant => {
+      const figure = figureOf(runtime, store);
+      // The file floor for every adapter; raw Deno KV records are the KV adapter's own.
+      const files = figureOf(runtime, "fs");
+      return {
+        runtime,
+        store,
+        figures: {
+          ours: { set: figure("ours", "set"), get: figure("ours", "get") },
+          raw: { set: files("raw", "set"), get: files("raw", "get") },
+        },
+        ...(store === "kv"
+          ? { storeFloor: { set: figure("raw", "set"), get: figure("raw", "get") } }
+          : {}),
+      };
+    })
+  );
   return {
     outputMiB: OUTPUT_MIB,
     repeats: REPEATS,
     method,
-    figures: {
-      ours: { set: figure("ours", "set"), get: figure("ours", "get") },
-      raw: { set: figure("raw", "set"), get: figure("raw", "get") },
-    },
+    figures: variants[0]!.figures,
+    variants,
   };
 }
 
@@ -247,10 +353,91 @@ export function memoryTable(result: MemoryResult): string {
   );
 }
 
+/** Storing: time within this multiple of the raw write's (issue 16). */
+const SET_TIME_GOAL = 2;
+/** Storing: peak within this multiple of the output, the output itself included. */
+const SET_PEAK_GOAL = 1.5;
+/** Reading: peak within this multiple of the output (the output read is the floor), with 5% for noise. */
+const GET_PEAK_GOAL = 1.05;
+
+/** Every runtime and adapter: peaks as multiples of the output, times as ratios to raw fs. */
+export function memoryVariantsTable(result: MemoryResult): string {
+  const floor = (figure: MemoryFigure | undefined, ours: MemoryFigure) =>
+    figure === undefined
+      ? "-"
+      : `${formatMicros(figure.ms * 1000)}, ${multiple(1 + figure.deltaMiB / result.outputMiB)}; ` +
+        `ours ${multiple(ours.ms / figure.ms)} its time`;
+  const rows = (result.variants ?? []).map((
+    { runtime, store, figures: { ours, raw }, storeFloor },
+  ) => [
+    runtime === "node" ? "Node" : "Deno",
+    STORE_NAMES[store],
+    multiple(1 + ours.set.deltaMiB / result.outputMiB),
+    `${formatMicros(ours.set.ms * 1000)} / ${formatMicros(raw.set.ms * 1000)}`,
+    multiple(ours.set.ms / raw.set.ms),
+    floor(storeFloor?.set, ours.set),
+    multiple(ours.get.deltaMiB / result.outputMiB),
+    `${formatMicros(ours.get.ms * 1000)} / ${formatMicros(raw.get.ms * 1000)}`,
+    multiple(ours.get.ms / raw.get.ms),
+    floor(storeFloor?.get, ours.get),
+  ]);
+  return table(
+    [
+      "runtime",
+      "TaskCache over",
+      "set: peak, x output (the output included)",
+      "set: time, ours / raw writeFileSync",
+      "ratio",
+      "set: raw Deno KV records (time, peak)",
+      "get: peak, x output",
+      "get: time, ours / raw readFileSync",
+      "ratio",
+      "get: raw Deno KV records (time, peak)",
+    ],
+    rows,
+  );
+}
+
+/** The goals of issue 16's "Big outputs", per runtime and adapter. */
+export function memoryGoals(result: MemoryResult): Goal[] {
+  return (result.variants ?? []).flatMap(({ runtime, store, figures: { ours, raw } }) => {
+    const where = `${runtime === "node" ? "Node" : "Deno"}, ${STORE_NAMES[store]}`;
+    const setTime = ours.set.ms / raw.set.ms;
+    const setPeak = 1 + ours.set.deltaMiB / result.outputMiB;
+    const getPeak = ours.get.deltaMiB / result.outputMiB;
+    return [
+      {
+        area: "Big outputs",
+        goal:
+          `${where}: storing ${result.outputMiB} MiB, ours / raw writeFileSync <= ${SET_TIME_GOAL}x`,
+        measured: multiple(setTime),
+        met: setTime <= SET_TIME_GOAL,
+      },
+      {
+        area: "Big outputs",
+        goal: `${where}: storing, peak <= ${SET_PEAK_GOAL}x the output (itself included)`,
+        measured: multiple(setPeak),
+        met: setPeak <= SET_PEAK_GOAL,
+      },
+      {
+        area: "Big outputs",
+        goal: `${where}: reading, peak 1x the output (<= ${GET_PEAK_GOAL}x)`,
+        measured: multiple(getPeak),
+        met: getPeak <= GET_PEAK_GOAL,
+      },
+    ];
+  });
+}
+
 const main = process.argv[1] !== undefined && import.meta.filename === process.argv[1];
 if (main && process.argv[2] === "--child") {
-  const [, , , side, phase, path] = process.argv;
-  process.stdout.write(JSON.stringify(await child(side as Side, phase as Phase, path!)) + "\n");
+  const [, , , side, phase, path, store] = process.argv;
+  const reply = await child(side as Side, phase as Phase, path!, store as Store);
+  process.stdout.write(JSON.stringify(reply) + "\n");
 } else if (main) {
-  console.log(memoryTable(await benchMemory()));
+  const result = await benchMemory();
+  console.log(memoryTable(result) + "\n" + memoryVariantsTable(result));
+  for (const g of memoryGoals(result)) {
+    console.log(`${g.goal}: ${g.measured} (${g.met ? "met" : "NOT met"})`);
+  }
 }

@@ -47,7 +47,7 @@ import { benchDisk, diskGoals } from "./disk.ts";
 import { benchKeys, benchKeyScale, keyScaleGoals, keysGoals } from "./keys.ts";
 import { markdown } from "./markdown.ts";
 import { benchMd5, md5Goals } from "./md5.ts";
-import { benchMemory } from "./memory.ts";
+import { benchMemory, memoryGoals } from "./memory.ts";
 import { probePython } from "./python.ts";
 import {
   type BenchReport,
@@ -148,6 +148,7 @@ report.goals = [
   ...(report.keyScale === undefined ? [] : keyScaleGoals(report.keyScale)),
   ...(report.disk === undefined ? [] : diskGoals(report.disk)),
   ...(report.scale === undefined ? [] : scaleGoals(report.scale)),
+  ...(report.memory === undefined ? [] : memoryGoals(report.memory)),
   ...(report.deno === undefined ? [] : denoGoals(report.deno)),
   ...(report.browser === undefined ? [] : browserGoals(report.browser)),
   ...(report.redis === undefined ? [] : redisGoals(report.redis)),

@@ -36,6 +36,7 @@ adapterConformance(named("IndexedDbAdapter"), {
   // 20 MiB: the largest value the browser issue asks for (50 MiB makes the suite slow here).
   largestValue: 20 * 1024 * 1024,
   leases: false, // single flight goes through Web Locks here
+  chunks: true,
   // Changes a byte of every stored record (a sealed value) behind the adapter's back.
   damage: async (adapter) => {
     const db = await openDB((adapter as IndexedDbAdapter).databaseName);

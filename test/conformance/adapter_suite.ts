@@ -22,6 +22,12 @@ export interface ConformanceOptions {
    */
   leases?: boolean;
   /**
+   * Whether the adapter takes values in pieces (`setChunks`). `true` registers the tests of
+   * pieces, which fail on an adapter without `setChunks`; left out, none are registered (the
+   * method is optional: `TaskCache` joins the pieces for such an adapter).
+   */
+  chunks?: boolean;
+  /**
    * Damages what `adapter` stores, as a failing disk or another program would: changes a byte
    * in every stored value (of every record a value is split into). With it, the suite checks
    * that a damaged entry reads as a miss (see `test/conformance/hooks.ts`).
@@ -441,6 +447,28 @@ export function adapterConformance(register: RegisterTest, options: ConformanceO
       await check();
       assert((await adapter.get("k")) === undefined, "the adapter's own entries are cleared");
       assert((await listEntries(adapter)).length === 0, "nothing of its own is listed");
+    });
+  }
+
+  if (options.chunks === true) {
+    withAdapter("a value given in pieces is stored as the pieces joined", async (adapter) => {
+      const setChunks = adapter.setChunks?.bind(adapter);
+      assert(setChunks !== undefined, "the adapter has no setChunks: leave chunks out");
+      const whole = patternBytes(MiB + 4099, 9);
+      // Pieces of odd sizes and offsets, an empty one among them.
+      const cuts = [0, 3, 3, 1000, 70_000, MiB + 1, MiB + 4099];
+      const pieces = cuts.slice(1).map((end, i) => whole.slice(cuts[i], end));
+      await setChunks("pieces", pieces, { taskName: "t", cacheVersion: "1" });
+      for (const piece of pieces) piece.fill(0);
+      assertBytes(await adapter.get("pieces"), whole, "get after setChunks");
+      const [info] = (await listEntries(adapter)).filter((entry) => entry.key === "pieces");
+      assert(info?.size === whole.length, `entries() size ${info?.size}, not ${whole.length}`);
+      assert(info.taskName === "t" && info.cacheVersion === "1", "the metadata is kept");
+      await setChunks("pieces", [], undefined);
+      assertBytes(await adapter.get("pieces"), new Uint8Array(0), "no pieces: an empty value");
+      await adapter.set("pieces", patternBytes(10, 3));
+      await setChunks("pieces", [patternBytes(5, 4)]);
+      assertBytes(await adapter.get("pieces"), patternBytes(5, 4), "setChunks overwrites set");
     });
   }
 

@@ -39,12 +39,14 @@ const hooks = kvHooks((adapter) => databases.get(adapter)!);
 adapterConformance((name, fn) => test(`file KV: ${name}`, fn), {
   open: async () => kvAdapter(await kvFile()),
   leases: true,
+  chunks: true,
   ...hooks,
 });
 
 adapterConformance((name, fn) => test(`:memory: KV: ${name}`, fn), {
   open: () => kvAdapter(":memory:"),
   leases: true,
+  chunks: true,
   ...hooks,
 });
 
@@ -55,6 +57,7 @@ adapterConformance((name, fn) => test(`FsAdapter in Deno: ${name}`, fn), {
     return new FsAdapter({ directory });
   },
   leases: true,
+  chunks: true,
   ...fsHooks(),
 });
 

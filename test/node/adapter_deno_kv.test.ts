@@ -38,6 +38,7 @@ adapterConformance(test, {
     return adapter;
   },
   leases: true,
+  chunks: true,
   ...kvHooks((adapter) => kvOf.get(adapter)!),
 });
 

@@ -51,7 +51,7 @@ async function freshAdapter(): Promise<FsAdapter> {
   return new FsAdapter({ directory: join(await freshDirectory(), "cache") });
 }
 
-adapterConformance(test, { open: freshAdapter, leases: true, ...fsHooks() });
+adapterConformance(test, { open: freshAdapter, leases: true, chunks: true, ...fsHooks() });
 
 async function rejectsWith(promise: Promise<unknown>, code: string): Promise<CacheError> {
   try {

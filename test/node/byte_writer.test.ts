@@ -153,3 +153,26 @@ test("a writer that starts at an offset leaves the bytes before it alone", () =>
   assert.equal(grown.finish().length, 101);
   assert.equal(grown.finish().byteOffset, 7);
 });
+
+test("byte fields kept by reference: the pieces join to the same bytes, the fields uncopied", () => {
+  for (let seed = 1; seed <= 300; seed++) {
+    const steps = script(seed);
+    const theirs = new BinaryWriter();
+    const ours = new ByteWriter(seed % 2 === 0 ? new Uint8Array(1) : undefined)
+      .keepByReference(128);
+    for (const step of steps) {
+      step(theirs);
+      step(ours);
+    }
+    const chunks = ours.finishChunks();
+    const joined = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+    chunks.reduce((offset, chunk) => (joined.set(chunk, offset), offset + chunk.length), 0);
+    assert.deepEqual(joined, theirs.finish(), `seed ${seed}`);
+    assert.ok(chunks.every((chunk) => chunk.length > 0), `seed ${seed}: an empty piece`);
+  }
+  const large = patternBytes(100_000, 1);
+  const writer = new ByteWriter().keepByReference(128).fork().fork().bytes(large).join().join();
+  const chunks = writer.finishChunks();
+  assert.equal(chunks[1], large, "the large field itself, not a copy");
+  assert.throws(() => writer.finish(), /finishChunks/);
+});

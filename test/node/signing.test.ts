@@ -51,13 +51,13 @@ function referenceSeal(
   return new Uint8Array(mac.update(value).digest());
 }
 
-test("the seal is HMAC-SHA256 over the documented layout (node:crypto as the reference)", () => {
+test("the seal is HMAC-SHA256 over the documented layout (node:crypto as the reference)", async () => {
   const signer = new Signer(TEAM_KEY);
   for (
     const [key, task, version] of [["k", "t", "1"], ["t-ü🔑-2-abc", "t-ü🔑", ""], ["", "", ""]]
   ) {
     const value = new Uint8Array([1, 2, 3, 250]);
-    const sealed = signer.seal(key!, { taskName: task!, cacheVersion: version! }, value);
+    const sealed = await signer.seal(key!, { taskName: task!, cacheVersion: version! }, value);
     assert.equal(sealed.length, value.length + SEAL_LENGTH);
     assert.deepEqual(sealed.subarray(0, value.length), value);
     assert.deepEqual(
@@ -66,15 +66,15 @@ test("the seal is HMAC-SHA256 over the documented layout (node:crypto as the ref
     );
   }
   const metadata = { taskName: "t", cacheVersion: "1" };
-  const sealed = signer.seal("k", metadata, new Uint8Array([9]));
-  assert.deepEqual(signer.open("k", metadata, sealed), new Uint8Array([9]));
-  assert.equal(signer.open("k2", metadata, sealed), undefined, "another key");
-  assert.equal(signer.open("k", { taskName: "u", cacheVersion: "1" }, sealed), undefined);
-  assert.equal(signer.open("k", { taskName: "t", cacheVersion: "2" }, sealed), undefined);
-  assert.equal(signer.open("k", metadata, sealed.subarray(0, 10)), undefined, "too short");
+  const sealed = await signer.seal("k", metadata, new Uint8Array([9]));
+  assert.deepEqual(await signer.open("k", metadata, sealed), new Uint8Array([9]));
+  assert.equal(await signer.open("k2", metadata, sealed), undefined, "another key");
+  assert.equal(await signer.open("k", { taskName: "u", cacheVersion: "1" }, sealed), undefined);
+  assert.equal(await signer.open("k", { taskName: "t", cacheVersion: "2" }, sealed), undefined);
+  assert.equal(await signer.open("k", metadata, sealed.subarray(0, 10)), undefined, "too short");
   // Moving a character between the task name and the version changes what is signed.
-  const a = signer.seal("k", { taskName: "ab", cacheVersion: "c" }, new Uint8Array());
-  assert.equal(signer.open("k", { taskName: "a", cacheVersion: "bc" }, a), undefined);
+  const a = await signer.seal("k", { taskName: "ab", cacheVersion: "c" }, new Uint8Array());
+  assert.equal(await signer.open("k", { taskName: "a", cacheVersion: "bc" }, a), undefined);
   assert.throws(() => new Signer("short"), /at least 16 bytes/);
   assert.throws(() => new Signer(42 as never), /signingKey must be a Uint8Array or a string/);
 });
