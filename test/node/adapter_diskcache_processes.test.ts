@@ -12,7 +12,7 @@ import { PartContext } from "../faults/common.ts";
 import { diskcacheMulti } from "../faults/diskcache_multi.ts";
 
 test("Python and two killed-and-restarted JavaScript processes share one cache", async (t) => {
-  const ctx = new PartContext("diskcache-processes", 20_261_206, 14_000);
+  const ctx = new PartContext("diskcache-processes", 20_261_206, 30_000);
   await diskcacheMulti(ctx);
   if (ctx.skipped.length > 0 && ctx.violations.length === 0) {
     t.skip(ctx.skipped.join("; "));
