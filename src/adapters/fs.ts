@@ -94,6 +94,15 @@ const ENTRY = /^[0-9a-f]{64}\.ltc$/;
 const LEASE = /^[0-9a-f]{64}\.lease$/;
 const TEMPORARY = /^\.tmp-[0-9a-f]{32}$/;
 /**
+ * The running total of the stored values' sizes: a journal of float64 (little-endian) records,
+ * each a change in bytes, appended (`O_APPEND`, atomic for a write this small) by every process
+ * that stores or removes an entry; the total is their sum.
+ */
+const USAGE = "ltc-usage.log";
+const USAGE_RECORD = 8;
+/** Past this size, the journal is rewritten as one record (its sum) by the next reader. */
+const USAGE_COMPACT = 1024 * 1024;
+/**
  * Files up to this size are read and written with synchronous calls: from the page cache that
  * takes microseconds for small files (several times less than the thread-pool round trips of
  * asynchronous calls) and under a millisecond at this size. Larger ones are asynchronous, so a
@@ -108,6 +117,9 @@ const CLEAR_BATCH = 64;
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 /** Codes of `open` on a symbolic link (with `O_NOFOLLOW`), a socket or a device without driver. */
 const STRANGE_FILE = new Set(["ELOOP", "EMLINK", "ENXIO", "ENODEV", "EOPNOTSUPP", "EFTYPE"]);
+/** How the journal of the running total is opened to append to it: never through a link. */
+const USAGE_FLAGS = constants.O_WRONLY | constants.O_APPEND | (constants.O_NOFOLLOW ?? 0) |
+  (constants.O_NONBLOCK ?? 0);
 /** A lease file is a line of JSON: anything longer is not one. */
 const LEASE_MAX_BYTES = 1024;
 /**
@@ -217,6 +229,8 @@ export class FsAdapter implements CacheAdapter {
    */
   #trusted: number | "anyone" | undefined;
   #closed = false;
+  /** The journal of the running total (`USAGE`) as read so far: which file, how far, its sum. */
+  #usage: { ino: number; offset: number; bytes: number } | undefined;
 
   /**
    * An adapter on `options.directory`; nothing on disk is touched until it is used.
@@ -269,6 +283,7 @@ export class FsAdapter implements CacheAdapter {
       return undefined;
     }
     let inode: number | undefined;
+    let expired = 0; // the value size of an expired entry, counted off the running total
     try {
       this.#verify(); // again, if the directory was made since
 
@@ -282,6 +297,7 @@ export class FsAdapter implements CacheAdapter {
         if (now - stats.mtimeMs > READ_TIME_RESOLUTION_MS) touch(fd, now);
         return entry.value;
       }
+      expired = entry?.value.length ?? 0;
     } catch (error) {
       throw storageError(error, `cannot read the cache entry ${path}`);
     } finally {
@@ -290,7 +306,10 @@ export class FsAdapter implements CacheAdapter {
     // Damaged, expired, foreign or not a file: remove it, unless a writer has renamed a new
     // entry into place since (a directory stays: it is not ours to remove).
     try {
-      if (inode !== undefined && statSync(path).ino === inode) unlinkSync(path);
+      if (inode !== undefined && statSync(path).ino === inode) {
+        unlinkSync(path);
+        this.#account(-expired);
+      }
     } catch {
       // Gone already, or not removable: it reads as a miss either way.
     }
@@ -327,7 +346,12 @@ export class FsAdapter implements CacheAdapter {
       fd = undefined;
       closeSync(written);
       renaming = true;
+      const replaced = fileSize(path);
       renameSync(temporary, path);
+      // The replaced entry's value: its file less the header (the same key, so the same
+      // header length, unless its task name or version differ in length).
+      const old = replaced === undefined ? 0 : Math.max(0, replaced - header.length);
+      this.#account(value.length - old);
     } catch (error) {
       if (fd !== undefined) closeQuietly(fd);
       // The temporary file is gone: a `clear` (maybe in another process) removed it just
@@ -354,7 +378,9 @@ export class FsAdapter implements CacheAdapter {
       this.#checkOpen();
       path = this.#path(encodeKey(key));
       this.#verify();
+      const size = readEntryInfo(path, () => true)?.size ?? 0;
       unlinkSync(path);
+      this.#account(-size);
       return Promise.resolve(true);
     } catch (error) {
       if (codeOf(error) === "ENOENT") return Promise.resolve(false);
@@ -363,7 +389,9 @@ export class FsAdapter implements CacheAdapter {
   }
 
   /**
-   * Removes every entry file and leftover temporary file of the directory, and nothing else.
+   * Removes every entry file and leftover temporary file of the directory, and nothing else;
+   * the running total of the values' sizes (`ltc-usage.log`, where one is kept) starts again
+   * at 0.
    *
    * @example
    * ```ts
@@ -390,6 +418,14 @@ export class FsAdapter implements CacheAdapter {
           });
         }),
       );
+    }
+    // The running total, where one is kept, starts again at nothing.
+    if (names.includes(USAGE)) {
+      try {
+        this.#writeUsage(0);
+      } catch (error) {
+        throw storageError(error, `cannot write the running total ${join(this.directory, USAGE)}`);
+      }
     }
   }
 
@@ -541,6 +577,163 @@ export class FsAdapter implements CacheAdapter {
       this.#checkOpen();
       const info = readEntryInfo(join(this.directory, name), (stats) => this.#isTrusted(stats));
       if (info !== undefined) yield info;
+    }
+  }
+
+  /**
+   * The total size of the stored values, from the running total every process using the
+   * directory keeps in `ltc-usage.log` (a journal of changes: only what was appended since the
+   * last call is read); `undefined` when there is none yet (or it is not trusted, or damaged).
+   *
+   * @example
+   * ```ts
+   * import { FsAdapter } from "local-task-cache/adapters/fs";
+   *
+   * console.log(await new FsAdapter({ directory: "./.task-cache" }).storedBytes());
+   * ```
+   */
+  storedBytes(): Promise<number | undefined> {
+    try {
+      this.#checkOpen();
+      this.#verify();
+      return Promise.resolve(this.#readUsage());
+    } catch (error) {
+      return Promise.reject(
+        storageError(error, `cannot read the running total ${join(this.directory, USAGE)}`),
+      );
+    }
+  }
+
+  /** The running total (see `storedBytes`), reading only what was appended since last time. */
+  #readUsage(): number | undefined {
+    const path = join(this.directory, USAGE);
+    const fd = openFile(path);
+    if (fd === undefined) return undefined;
+    if (fd === "strange") {
+      removeStrangeFile(path);
+      return undefined;
+    }
+    let usage;
+    try {
+      const stats = fstatSync(fd);
+      if (!this.#isTrusted(stats)) return undefined;
+      usage = this.#usage;
+      if (usage === undefined || usage.ino !== stats.ino || usage.offset > stats.size) {
+        usage = { ino: stats.ino, offset: 0, bytes: 0 };
+      }
+      const end = stats.size - (stats.size % USAGE_RECORD);
+      const records = readRange(fd, usage.offset, end - usage.offset);
+      const view = new DataView(records.buffer, records.byteOffset, records.byteLength);
+      for (let i = 0; i + USAGE_RECORD <= records.length; i += USAGE_RECORD) {
+        usage.bytes += view.getFloat64(i, true);
+      }
+      usage.offset += records.length - (records.length % USAGE_RECORD);
+    } finally {
+      closeQuietly(fd);
+    }
+    if (!Number.isFinite(usage.bytes)) {
+      this.#usage = undefined;
+      return undefined; // damaged: the cache counts again
+    }
+    this.#usage = usage;
+    if (usage.offset >= USAGE_COMPACT) this.#writeUsage(usage.bytes);
+    return Math.max(0, usage.bytes);
+  }
+
+  /**
+   * Corrects the running total after a listing counted `counted` bytes while it said `kept`:
+   * starts `ltc-usage.log` at `counted` when there is none (`kept` undefined; if another
+   * process created one meanwhile, that one stands), else appends `counted - kept` to it.
+   *
+   * @example
+   * ```ts
+   * import { FsAdapter } from "local-task-cache/adapters/fs";
+   *
+   * await new FsAdapter({ directory: "./.task-cache" }).correctStoredBytes(0, undefined);
+   * ```
+   */
+  correctStoredBytes(counted: number, kept: number | undefined): Promise<void> {
+    const path = join(this.directory, USAGE);
+    try {
+      this.#checkOpen();
+      for (const [name, value] of [["counted", counted], ["kept", kept ?? 0]] as const) {
+        if (!(typeof value === "number" && value >= 0 && Number.isFinite(value))) {
+          throw new TypeError(
+            `FsAdapter.correctStoredBytes: ${name} must be a number >= 0, got ${value}`,
+          );
+        }
+      }
+      this.#verify();
+      if (kept !== undefined) {
+        this.#account(counted - kept);
+        return Promise.resolve();
+      }
+      try {
+        this.#writeUsage(counted, (temporary) => linkSync(temporary, path));
+      } catch (error) {
+        if (codeOf(error) !== "EEXIST") throw error;
+        // Another process started one meanwhile: it stands, unless it cannot be used (damaged,
+        // another user's), which is replaced.
+        if (this.#readUsage() === undefined) this.#writeUsage(counted);
+      }
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(storageError(error, `cannot write the running total ${path}`));
+    }
+  }
+
+  /**
+   * Writes a journal of the running total of one record, `bytes`, under a temporary name, and
+   * puts it in place with `place` (by default a rename over the journal: a compaction).
+   */
+  #writeUsage(
+    bytes: number,
+    place = (temporary: string) => renameSync(temporary, join(this.directory, USAGE)),
+  ): void {
+    const temporary = join(this.directory, `.tmp-${bytesToHex(randomBytes(16))}`);
+    const record = new Uint8Array(USAGE_RECORD);
+    new DataView(record.buffer).setFloat64(0, bytes, true);
+    const fd = this.#createTemporary(temporary);
+    try {
+      let ino;
+      try {
+        writeSync(fd, record);
+        ino = fstatSync(fd).ino;
+      } finally {
+        closeQuietly(fd);
+      }
+      place(temporary);
+      this.#usage = { ino, offset: USAGE_RECORD, bytes };
+    } finally {
+      try {
+        unlinkSync(temporary);
+      } catch {
+        // Renamed or gone already.
+      }
+    }
+  }
+
+  /**
+   * Appends a change of `delta` bytes to the running total, if one is kept (it starts when a
+   * cache first counts the entries). Best effort: a total that drifts is set right by the next
+   * count (see `correctStoredBytes`).
+   */
+  #account(delta: number): void {
+    if (delta === 0) return;
+    let fd: number;
+    try {
+      fd = openSync(join(this.directory, USAGE), USAGE_FLAGS);
+    } catch {
+      return; // none kept yet (or not ours to write)
+    }
+    try {
+      const record = new Uint8Array(USAGE_RECORD);
+      new DataView(record.buffer).setFloat64(0, delta, true);
+      writeSync(fd, record);
+    } catch {
+      // A full disk: the total drifts until the next count.
+    } finally {
+      closeQuietly(fd);
     }
   }
 
@@ -917,6 +1110,28 @@ function readPrefix(fd: number, length: number): Uint8Array {
     done += count;
   }
   return bytes.subarray(0, done);
+}
+
+/** `length` bytes of the file open as `fd` from `position` on (fewer if it is shorter). */
+function readRange(fd: number, position: number, length: number): Uint8Array {
+  const bytes = new Uint8Array(Math.max(0, length));
+  let done = 0;
+  while (done < bytes.length) {
+    const count = readSync(fd, bytes, done, bytes.length - done, position + done);
+    if (count === 0) break;
+    done += count;
+  }
+  return bytes.subarray(0, done);
+}
+
+/** The size of the file at `path`, or `undefined` if there is none (or it cannot be seen). */
+function fileSize(path: string): number | undefined {
+  try {
+    const stats = lstatSync(path);
+    return stats.isFile() ? stats.size : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Sets the modification time of `fd` (the entry's last read time) to `now`, if it can. */
