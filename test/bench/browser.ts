@@ -142,6 +142,7 @@ export function browserGoals(result: BrowserResult): Goal[] {
         goal: `${label} ${op}: ours within ${GOAL}x of idb-keyval`,
         measured: `${sig3(times)}x idb-keyval's time`,
         met: times <= GOAL,
+        margin: GOAL / times,
       };
     })
   );

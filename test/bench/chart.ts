@@ -32,6 +32,8 @@ export interface RatioPanel {
   kind: "ratio";
   title: string;
   subtitle: string;
+  /** What the left and right of 1x mean (default: slower, faster than the other side). */
+  sides?: [string, string];
   groups: { label: string; bars: RatioBar[] }[];
 }
 
@@ -151,12 +153,13 @@ function ratioPanel(svg: Svg, top: number, panel: RatioPanel): number {
   if (panel.groups.some((g) => g.bars.some((b) => b.goal !== undefined))) {
     svg.text(RIGHT + 12, axisTop - 4, "goal (ratio)", { size: 11, weight: "bold" });
   }
-  svg.text(x(1) - 6, axisBottom + 30, "← slower than the other side", {
+  const [left, right] = panel.sides ?? ["slower than the other side", "faster than the other side"];
+  svg.text(x(1) - 6, axisBottom + 30, `← ${left}`, {
     anchor: "end",
     size: 11,
     color: SLOWER,
   });
-  svg.text(x(1) + 6, axisBottom + 30, "faster than the other side →", {
+  svg.text(x(1) + 6, axisBottom + 30, `${right} →`, {
     size: 11,
     color: FASTER,
   });
@@ -311,9 +314,50 @@ export function renderChart(title: string, subtitle: string, panels: Panel[]): s
 
 // --- The chart of a run ---------------------------------------------------------------------
 
+/** The runtimes the goals name, in the order of the chart's goals panel. */
+const RUNTIMES = ["Node", "Deno", "Chromium", "Firefox", "WebKit"];
+
+/**
+ * Every goal of the run, grouped by runtime (the first one its area, else its wording, names),
+ * as its measured figure over what it needs: at 1x or right of it, met.
+ */
+export function goalsPanel(r: BenchReport): RatioPanel | undefined {
+  const groups = new Map<string, RatioBar[]>();
+  for (const g of r.goals) {
+    if (!("margin" in g)) continue; // a goal of a module that gives no figure for the chart
+    const runtime = RUNTIMES.find((name) => g.area.includes(name)) ??
+      RUNTIMES.find((name) => g.goal.includes(name)) ?? "other";
+    const label = `${g.area.replace(/ \(.*\)$/, "")}: ${g.goal}`.replaceAll("TaskCache + ", "")
+      .replace(/ \((Node|Deno|Chromium|Firefox|WebKit)\)/g, "");
+    const bars = groups.get(runtime) ?? [];
+    groups.set(runtime, bars);
+    bars.push({
+      label: label.length > 52 ? `${label.slice(0, 51)}…` : label,
+      value: g.margin,
+      goal: 1,
+      goalText: g.strict ? "> 1x" : "≥ 1x",
+      ...(g.strict ? { strict: true } : {}),
+    });
+  }
+  if (groups.size === 0) return undefined;
+  const order = [...RUNTIMES, "other"];
+  return {
+    kind: "ratio",
+    title: "Goals per runtime: each measured figure over what its goal needs",
+    subtitle:
+      "(log scale) 1x is the goal; right of it, met (bars from report.json's goals, as in " +
+      "the README's summary and report.md's goals table)",
+    sides: ["short of the goal", "past the goal"],
+    groups: [...groups].sort(([a], [b]) => order.indexOf(a) - order.indexOf(b)).map((
+      [runtime, bars],
+    ) => ({ label: runtime, bars })),
+  };
+}
+
 /** The panels of one run's report, in the order of the Markdown. */
 export function reportPanels(r: BenchReport): Panel[] {
-  const panels: Panel[] = [];
+  const goals = goalsPanel(r);
+  const panels: Panel[] = goals === undefined ? [] : [goals];
   if (r.keys !== undefined) {
     panels.push({
       kind: "ratio",

@@ -367,7 +367,13 @@ export function diskGoals(results: DiskResult[]): Goal[] {
       OPS.map((op) => ({ where: `${r.label} ${op}`, v: meets(r, op, goal) }))
     ).filter(({ v }) => v !== null);
     if (verdicts.some(({ v }) => v === undefined)) {
-      return { area: "Disk (Node)", goal: goal.short, measured: "n/a", met: undefined };
+      return {
+        area: "Disk (Node)",
+        goal: goal.short,
+        measured: "n/a",
+        met: undefined,
+        margin: undefined,
+      };
     }
     const missed = verdicts.filter(({ v }) => !v!.met).map(({ where }) => where);
     return {
@@ -376,6 +382,9 @@ export function diskGoals(results: DiskResult[]): Goal[] {
       measured: verdicts.map(({ where, v }) => `${where} ${sig3(v!.times)}x`).join(", ") +
         (missed.length === 0 ? "" : `; missed: ${missed.join(", ")}`),
       met: missed.length === 0,
+      // The worst of the sizes and ops.
+      margin: Math.min(...verdicts.map(({ v }) => v!.times / (goal.atLeast ?? 1))),
+      strict: goal.strict,
     };
   });
 }

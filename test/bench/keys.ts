@@ -283,6 +283,7 @@ export function keysGoals(results: KeyResult[]): Goal[] {
         goal: `${r.case}: Python's time / ours ≥ ${r.goal}x`,
         measured: times === undefined ? "n/a" : `${fmt(ours)} vs ${fmt(py)}: ${sig3(times)}x`,
         met: times === undefined ? undefined : times >= r.goal!,
+        margin: times === undefined ? undefined : times / r.goal!,
       };
     })
   );
@@ -431,5 +432,6 @@ export function keyScaleGoals(points: KeyScalePoint[]): Goal[] {
     goal: `linear: µs per literal at 100,000 inputs within ${LINEAR}x of at 1,000`,
     measured: `${sig3(times)}x`,
     met: times <= LINEAR,
+    margin: LINEAR / times,
   }];
 }

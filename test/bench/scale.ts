@@ -308,6 +308,7 @@ export function scaleGoals(result: ScaleResult): Goal[] {
           formatMicros(timeOf(fast, op))
         } at ${count(fast.entries)}: ${sig3(times)}x`,
         met: times <= FLAT,
+        margin: FLAT / times,
       };
     });
     const limit = [
@@ -321,6 +322,8 @@ export function scaleGoals(result: ScaleResult): Goal[] {
         goal: `${name} at ${largest} entries: ${what} under ${FIRST_SET_GOAL_US / 1000} ms`,
         measured: formatMicros(us),
         met: us < FIRST_SET_GOAL_US,
+        margin: FIRST_SET_GOAL_US / us,
+        strict: true,
       })),
     ];
   });
