@@ -388,7 +388,11 @@ export class TaskCache {
   /** Removes every stored result. */
   async clear(): Promise<void> {
     await this.adapter.clear();
-    this.#size = { bytes: 0, countedAt: now() };
+    // Where the adapter keeps a running total, the next store counts (what was stored since)
+    // and starts it again.
+    this.#size = this.adapter.storedBytes === undefined
+      ? { bytes: 0, countedAt: now() }
+      : undefined;
   }
 
   /** Releases the adapter (file handles, database connections). */

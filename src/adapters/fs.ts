@@ -395,9 +395,8 @@ export class FsAdapter implements CacheAdapter {
   }
 
   /**
-   * Removes every entry file and leftover temporary file of the directory, and nothing else;
-   * the running total of the values' sizes (`ltc-usage.log`, where one is kept) starts again
-   * at 0.
+   * Removes every entry file, leftover temporary file and lease of the directory, and the
+   * running total of the values' sizes (`ltc-usage.log`), and nothing else.
    *
    * @example
    * ```ts
@@ -411,8 +410,9 @@ export class FsAdapter implements CacheAdapter {
     this.#verify();
     const names = await this.#names();
     const ours = names.filter((name) =>
-      ENTRY.test(name) || TEMPORARY.test(name) || LEASE.test(name)
+      ENTRY.test(name) || TEMPORARY.test(name) || LEASE.test(name) || name === USAGE
     );
+    this.#usage = undefined;
     for (let i = 0; i < ours.length; i += CLEAR_BATCH) {
       await Promise.all(
         ours.slice(i, i + CLEAR_BATCH).map(async (name) => {
@@ -424,14 +424,6 @@ export class FsAdapter implements CacheAdapter {
           });
         }),
       );
-    }
-    // The running total, where one is kept, starts again at nothing.
-    if (names.includes(USAGE)) {
-      try {
-        this.#writeUsage(0);
-      } catch (error) {
-        throw storageError(error, `cannot write the running total ${join(this.directory, USAGE)}`);
-      }
     }
   }
 
