@@ -30,6 +30,10 @@
  * checksums match; anything else (truncated, damaged, foreign, another key's, an older format)
  * reads as a miss and is removed.
  *
+ * `ltc-usage.log` keeps a running total of the values' sizes for the size limit, shared by
+ * every process: a journal of float64 (little-endian) changes, appended by each store, deletion
+ * and expiry once a `TaskCache` has started it (`storedBytes`, `correctStoredBytes`).
+ *
  * @module
  */
 import {
@@ -384,7 +388,7 @@ export class FsAdapter implements CacheAdapter {
       this.#checkOpen();
       path = this.#path(encodeKey(key));
       this.#verify();
-      const size = readEntryInfo(path, () => true)?.size ?? 0;
+      const size = entrySize(path);
       unlinkSync(path);
       this.#account(-size);
       return Promise.resolve(true);
@@ -634,7 +638,13 @@ export class FsAdapter implements CacheAdapter {
       return undefined; // damaged: the cache counts again
     }
     this.#usage = usage;
-    if (usage.offset >= USAGE_COMPACT) this.#writeUsage(usage.bytes);
+    if (usage.offset >= USAGE_COMPACT) {
+      try {
+        this.#writeUsage(usage.bytes);
+      } catch {
+        // Not now (a full disk; on Windows, a reader holding it open): the next reader will.
+      }
+    }
     return Math.max(0, usage.bytes);
   }
 
@@ -1150,6 +1160,15 @@ function readRange(fd: number, position: number, length: number): Uint8Array {
     done += count;
   }
   return bytes.subarray(0, done);
+}
+
+/** The value size of the entry file at `path`, 0 if it cannot be read as one. */
+function entrySize(path: string): number {
+  try {
+    return readEntryInfo(path, () => true)?.size ?? 0;
+  } catch {
+    return 0; // a directory, say: removing it fails and says so
+  }
 }
 
 /** The size of the file at `path`, or `undefined` if there is none (or it cannot be seen). */
