@@ -221,3 +221,29 @@ test("fs: several processes with a size limit keep the directory within it", asy
   assert.ok(total > 0.5 * maxSize, `eviction went down to about 90%, not further (${total})`);
   assert.equal(await adapter.storedBytes(), total, "the kept total is the listed one");
 });
+
+test("fs: a total a little off that says past the limit wrongly does not make every store list", async () => {
+  const dir = await directory();
+  const probe = new TaskCache(new MemoryAdapter());
+  await probe.set("t", "1", inputs(0), [], outputs(1000));
+  const size = (await probe.entries())[0]!.size;
+  const raw = new FsAdapter({ directory: dir });
+  const { adapter, listings } = counting(raw);
+  const cache = new TaskCache(adapter, { maxSize: 10 * size });
+  for (let i = 0; i < 8; i++) await cache.set("t", "1", inputs(i), [], outputs(1000));
+  // Two entry files removed by hand: the total counts them still (less than half the limit).
+  const names = (await readdir(dir)).filter((name) => name.endsWith(".ltc")).slice(0, 2);
+  for (const name of names) await unlink(join(dir, name));
+  await cache.set("t", "1", inputs(8), [], outputs(1000)); // total 9, really 7
+  await cache.set("t", "1", inputs(9), [], outputs(1000)); // total 10, really 8
+  const before = listings();
+  await cache.set("t", "1", inputs(10), [], outputs(1000)); // total 11: past, really 9
+  assert.equal(listings(), before + 1, "the store past the limit counted");
+  assert.equal((await listed(raw)) / size, 9, "nothing evicted: really under the limit");
+  await cache.set("t", "1", inputs(11), [], outputs(1000)); // the count plus this store: 10
+  assert.equal(listings(), before + 1, "the next store went by that count, not listing again");
+  await cache.set("t", "1", inputs(12), [], outputs(1000)); // 11: really past, evicts
+  assert.equal(listings(), before + 3, "really past the limit: counted, then evicted");
+  assert.equal((await listed(raw)) / size, 9, "evicted down to 90%");
+  await cache.close();
+});
