@@ -110,6 +110,21 @@ export interface CacheAdapter {
   acquireLease?(name: string, ttlMs: number): Promise<Lease | undefined>;
   /** Every entry's metadata, in no particular order. Entries changed meanwhile may be missed. */
   entries(): AsyncIterable<EntryInfo>;
+  /**
+   * Optional: the total size in bytes of the stored values, as the storage keeps it (a running
+   * total shared by every process using the storage), without listing the entries; `undefined`
+   * when the storage keeps none yet. `TaskCache`'s size limit asks it on every store; without
+   * it (or on `undefined`) the cache counts by listing the entries.
+   */
+  storedBytes?(): Promise<number | undefined>;
+  /**
+   * Optional, with `storedBytes`: the cache counted `counted` bytes by listing the entries while
+   * the running total said `kept` (`undefined`: none was kept). Without a total, the storage
+   * starts one at `counted` (unless another process started one meanwhile); with one, it moves
+   * it by `counted - kept`, so that a total thrown off by changes made behind the storage's back
+   * (files removed by hand) is set right, and what other processes add meanwhile still counts.
+   */
+  correctStoredBytes?(counted: number, kept: number | undefined): Promise<void>;
   /** Releases what the adapter holds (handles, connections). Further calls fail with `CLOSED`. */
   close(): Promise<void>;
 }

@@ -158,6 +158,8 @@ export class TaskCache {
   #size: { bytes: number; countedAt: number } | undefined;
   #evicting: Promise<unknown> | undefined;
   #signer: Signer | undefined;
+  /** The adapter's running total said "past the limit" and a count found it was not. */
+  #keptIsOff = false;
 
   constructor(adapter: CacheAdapter, options: TaskCacheOptions = {}) {
     if (!isAdapter(adapter)) {
@@ -393,7 +395,11 @@ export class TaskCache {
   /** Removes every stored result. */
   async clear(): Promise<void> {
     await this.adapter.clear();
-    this.#size = { bytes: 0, countedAt: now() };
+    // Where the adapter keeps a running total, the next store counts (what was stored since)
+    // and starts it again.
+    this.#size = this.adapter.storedBytes === undefined
+      ? { bytes: 0, countedAt: now() }
+      : undefined;
   }
 
   /** Releases the adapter (file handles, database connections). */
@@ -425,22 +431,46 @@ export class TaskCache {
 
   /**
    * Counts a store against the size limit, and evicts the least recently read entries when the
-   * total goes past it. The total is counted by listing the entries on the first store, when it
-   * seems past the limit, and at least every minute (other processes store too).
+   * total goes past it. Where the adapter keeps a running total (`storedBytes`, shared by every
+   * process using the storage), the cache asks it on every store, and lists the entries only
+   * to evict (or to start the total where none is kept yet). Otherwise the total is counted by
+   * listing the entries on the first store, when it seems past the limit, and at least every
+   * minute (other processes store too), adding this cache's own stores in between.
    */
   async #enforceLimit(stored: number): Promise<void> {
     if (this.maxSize === Infinity) return;
     if (this.#evicting !== undefined) return; // one pass at a time; it counts this store too
+    const keeps = this.adapter.storedBytes !== undefined;
+    const kept = keeps ? await this.adapter.storedBytes!() : undefined;
     const size = this.#size;
-    if (size !== undefined && now() - size.countedAt < RECOUNT_INTERVAL_MS) {
+    const recent = size !== undefined && now() - size.countedAt < RECOUNT_INTERVAL_MS;
+    if (kept !== undefined && !(kept > this.maxSize && recent && this.#keptIsOff)) {
+      this.#size = { bytes: kept, countedAt: size?.countedAt ?? -Infinity };
+      if (kept <= this.maxSize) return;
+    } else if (recent) {
+      // No running total, or one found wrong by a count within the minute: the count, plus
+      // this cache's stores since.
       size.bytes += stored;
       if (size.bytes <= this.maxSize) return;
     }
     const pass = (async () => {
       let bytes = 0;
       for await (const entry of this.adapter.entries()) bytes += entry.size;
+      if (keeps) {
+        // A total said past the limit that the entries are not: off (files removed by hand).
+        this.#keptIsOff = kept !== undefined && bytes <= this.maxSize;
+        // The count starts the running total, or moves one that is far off. (A smaller
+        // difference can be other processes' stores and evictions during the listing, which
+        // the total has and the listing may not: they are not counted twice.)
+        if (kept === undefined || Math.abs(bytes - kept) > this.maxSize / 2) {
+          await this.adapter.correctStoredBytes?.(bytes, kept);
+          this.#keptIsOff = false;
+        }
+      }
+      if (bytes > this.maxSize) {
+        bytes = (await this.prune({ maxSize: this.maxSize * EVICTION_TARGET })).remainingBytes;
+      }
       this.#size = { bytes, countedAt: now() };
-      if (bytes > this.maxSize) await this.prune({ maxSize: this.maxSize * EVICTION_TARGET });
     })();
     this.#evicting = pass;
     try {

@@ -30,6 +30,10 @@
  * checksums match; anything else (truncated, damaged, foreign, another key's, an older format)
  * reads as a miss and is removed.
  *
+ * `ltc-usage.log` keeps a running total of the values' sizes for the size limit, shared by
+ * every process: a journal of float64 (little-endian) changes, appended by each store, deletion
+ * and expiry once a `TaskCache` has started it (`storedBytes`, `correctStoredBytes`).
+ *
  * @module
  */
 import {
@@ -49,6 +53,7 @@ import {
   unlinkSync,
   write,
   writeSync,
+  writevSync,
 } from "node:fs";
 import { readdir, unlink } from "node:fs/promises";
 import { homedir, platform } from "node:os";
@@ -95,6 +100,15 @@ const ENTRY = /^[0-9a-f]{64}\.ltc$/;
 const LEASE = /^[0-9a-f]{64}\.lease$/;
 const TEMPORARY = /^\.tmp-[0-9a-f]{32}$/;
 /**
+ * The running total of the stored values' sizes: a journal of float64 (little-endian) records,
+ * each a change in bytes, appended (`O_APPEND`, atomic for a write this small) by every process
+ * that stores or removes an entry; the total is their sum.
+ */
+const USAGE = "ltc-usage.log";
+const USAGE_RECORD = 8;
+/** Past this size, the journal is rewritten as one record (its sum) by the next reader. */
+const USAGE_COMPACT = 1024 * 1024;
+/**
  * Files up to this size are read and written with synchronous calls: from the page cache that
  * takes microseconds for small files (several times less than the thread-pool round trips of
  * asynchronous calls) and under a millisecond at this size. Larger ones are asynchronous, so a
@@ -107,6 +121,8 @@ const SYNC_LIMIT = 4 * 1024 * 1024;
  * pieces, each a short stretch there (Node's run in its thread pool anyway).
  */
 const IO_PIECE = 8 * 1024 * 1024;
+/** Values up to this size are written with their header in one system call (`writev`). */
+const SMALL_VALUE = 64 * 1024;
 const CLEAR_BATCH = 64;
 /**
  * How entry and lease files are opened: never through a symbolic link, never waiting (a FIFO
@@ -115,6 +131,9 @@ const CLEAR_BATCH = 64;
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 /** Codes of `open` on a symbolic link (with `O_NOFOLLOW`), a socket or a device without driver. */
 const STRANGE_FILE = new Set(["ELOOP", "EMLINK", "ENXIO", "ENODEV", "EOPNOTSUPP", "EFTYPE"]);
+/** How the journal of the running total is opened to append to it: never through a link. */
+const USAGE_FLAGS = constants.O_WRONLY | constants.O_APPEND | (constants.O_NOFOLLOW ?? 0) |
+  (constants.O_NONBLOCK ?? 0);
 /** A lease file is a line of JSON: anything longer is not one. */
 const LEASE_MAX_BYTES = 1024;
 /**
@@ -224,6 +243,8 @@ export class FsAdapter implements CacheAdapter {
    */
   #trusted: number | "anyone" | undefined;
   #closed = false;
+  /** The journal of the running total (`USAGE`) as read so far: which file, how far, its sum. */
+  #usage: { ino: number; offset: number; bytes: number } | undefined;
 
   /**
    * An adapter on `options.directory`; nothing on disk is touched until it is used.
@@ -276,6 +297,7 @@ export class FsAdapter implements CacheAdapter {
       return undefined;
     }
     let inode: number | undefined;
+    let expired = 0; // the value size of an expired entry, counted off the running total
     try {
       this.#verify(); // again, if the directory was made since
 
@@ -289,6 +311,7 @@ export class FsAdapter implements CacheAdapter {
         if (now - stats.mtimeMs > READ_TIME_RESOLUTION_MS) touch(fd, now);
         return entry.value;
       }
+      expired = entry?.value.length ?? 0;
     } catch (error) {
       throw storageError(error, `cannot read the cache entry ${path}`);
     } finally {
@@ -297,7 +320,10 @@ export class FsAdapter implements CacheAdapter {
     // Damaged, expired, foreign or not a file: remove it, unless a writer has renamed a new
     // entry into place since (a directory stays: it is not ours to remove).
     try {
-      if (inode !== undefined && statSync(path).ino === inode) unlinkSync(path);
+      if (inode !== undefined && statSync(path).ino === inode) {
+        unlinkSync(path);
+        this.#account(-expired);
+      }
     } catch {
       // Gone already, or not removable: it reads as a miss either way.
     }
@@ -357,12 +383,18 @@ export class FsAdapter implements CacheAdapter {
     let renaming = false;
     try {
       fd = this.#createTemporary(temporary);
-      await writeAll(fd, [header, ...chunks]);
+      if (size <= SMALL_VALUE) writeSmall(fd, [header, ...chunks]);
+      else await writeAll(fd, [header, ...chunks]);
       const written = fd;
       fd = undefined;
       closeSync(written);
       renaming = true;
+      const replaced = fileSize(path);
       renameSync(temporary, path);
+      // The replaced entry's value: its file less the header (the same key, so the same
+      // header length, unless its task name or version differ in length).
+      const old = replaced === undefined ? 0 : Math.max(0, replaced - header.length);
+      this.#account(size - old);
     } catch (error) {
       if (fd !== undefined) closeQuietly(fd);
       // The temporary file is gone: a `clear` (maybe in another process) removed it just
@@ -389,7 +421,9 @@ export class FsAdapter implements CacheAdapter {
       this.#checkOpen();
       path = this.#path(encodeKey(key));
       this.#verify();
+      const size = entrySize(path);
       unlinkSync(path);
+      this.#account(-size);
       return Promise.resolve(true);
     } catch (error) {
       if (codeOf(error) === "ENOENT") return Promise.resolve(false);
@@ -398,7 +432,8 @@ export class FsAdapter implements CacheAdapter {
   }
 
   /**
-   * Removes every entry file and leftover temporary file of the directory, and nothing else.
+   * Removes every entry file, leftover temporary file and lease of the directory, and the
+   * running total of the values' sizes (`ltc-usage.log`), and nothing else.
    *
    * @example
    * ```ts
@@ -412,8 +447,9 @@ export class FsAdapter implements CacheAdapter {
     this.#verify();
     const names = await this.#names();
     const ours = names.filter((name) =>
-      ENTRY.test(name) || TEMPORARY.test(name) || LEASE.test(name)
+      ENTRY.test(name) || TEMPORARY.test(name) || LEASE.test(name) || name === USAGE
     );
+    this.#usage = undefined;
     for (let i = 0; i < ours.length; i += CLEAR_BATCH) {
       await Promise.all(
         ours.slice(i, i + CLEAR_BATCH).map(async (name) => {
@@ -580,6 +616,169 @@ export class FsAdapter implements CacheAdapter {
   }
 
   /**
+   * The total size of the stored values, from the running total every process using the
+   * directory keeps in `ltc-usage.log` (a journal of changes: only what was appended since the
+   * last call is read); `undefined` when there is none yet (or it is not trusted, or damaged).
+   *
+   * @example
+   * ```ts
+   * import { FsAdapter } from "local-task-cache/adapters/fs";
+   *
+   * console.log(await new FsAdapter({ directory: "./.task-cache" }).storedBytes());
+   * ```
+   */
+  storedBytes(): Promise<number | undefined> {
+    try {
+      this.#checkOpen();
+      this.#verify();
+      return Promise.resolve(this.#readUsage());
+    } catch (error) {
+      return Promise.reject(
+        storageError(error, `cannot read the running total ${join(this.directory, USAGE)}`),
+      );
+    }
+  }
+
+  /** The running total (see `storedBytes`), reading only what was appended since last time. */
+  #readUsage(): number | undefined {
+    const path = join(this.directory, USAGE);
+    const fd = openFile(path);
+    if (fd === undefined) return undefined;
+    if (fd === "strange") {
+      removeStrangeFile(path);
+      return undefined;
+    }
+    let usage;
+    try {
+      const stats = fstatSync(fd);
+      if (!this.#isTrusted(stats)) return undefined;
+      usage = this.#usage;
+      if (usage === undefined || usage.ino !== stats.ino || usage.offset > stats.size) {
+        usage = { ino: stats.ino, offset: 0, bytes: 0 };
+      }
+      const end = stats.size - (stats.size % USAGE_RECORD);
+      const records = readRange(fd, usage.offset, end - usage.offset);
+      const view = new DataView(records.buffer, records.byteOffset, records.byteLength);
+      for (let i = 0; i + USAGE_RECORD <= records.length; i += USAGE_RECORD) {
+        usage.bytes += view.getFloat64(i, true);
+      }
+      usage.offset += records.length - (records.length % USAGE_RECORD);
+    } finally {
+      closeQuietly(fd);
+    }
+    if (!Number.isFinite(usage.bytes)) {
+      this.#usage = undefined;
+      return undefined; // damaged: the cache counts again
+    }
+    this.#usage = usage;
+    if (usage.offset >= USAGE_COMPACT) {
+      try {
+        this.#writeUsage(usage.bytes);
+      } catch {
+        // Not now (a full disk; on Windows, a reader holding it open): the next reader will.
+      }
+    }
+    return Math.max(0, usage.bytes);
+  }
+
+  /**
+   * Corrects the running total after a listing counted `counted` bytes while it said `kept`:
+   * starts `ltc-usage.log` at `counted` when there is none (`kept` undefined; if another
+   * process created one meanwhile, that one stands), else appends `counted - kept` to it.
+   *
+   * @example
+   * ```ts
+   * import { FsAdapter } from "local-task-cache/adapters/fs";
+   *
+   * await new FsAdapter({ directory: "./.task-cache" }).correctStoredBytes(0, undefined);
+   * ```
+   */
+  correctStoredBytes(counted: number, kept: number | undefined): Promise<void> {
+    const path = join(this.directory, USAGE);
+    try {
+      this.#checkOpen();
+      for (const [name, value] of [["counted", counted], ["kept", kept ?? 0]] as const) {
+        if (!(typeof value === "number" && value >= 0 && Number.isFinite(value))) {
+          throw new TypeError(
+            `FsAdapter.correctStoredBytes: ${name} must be a number >= 0, got ${value}`,
+          );
+        }
+      }
+      this.#verify();
+      if (kept !== undefined) {
+        this.#account(counted - kept);
+        return Promise.resolve();
+      }
+      try {
+        this.#writeUsage(counted, (temporary) => linkSync(temporary, path));
+      } catch (error) {
+        if (codeOf(error) !== "EEXIST") throw error;
+        // Another process started one meanwhile: it stands, unless it cannot be used (damaged,
+        // another user's), which is replaced.
+        if (this.#readUsage() === undefined) this.#writeUsage(counted);
+      }
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(storageError(error, `cannot write the running total ${path}`));
+    }
+  }
+
+  /**
+   * Writes a journal of the running total of one record, `bytes`, under a temporary name, and
+   * puts it in place with `place` (by default a rename over the journal: a compaction).
+   */
+  #writeUsage(
+    bytes: number,
+    place = (temporary: string) => renameSync(temporary, join(this.directory, USAGE)),
+  ): void {
+    const temporary = join(this.directory, `.tmp-${bytesToHex(randomBytes(16))}`);
+    const record = new Uint8Array(USAGE_RECORD);
+    new DataView(record.buffer).setFloat64(0, bytes, true);
+    const fd = this.#createTemporary(temporary);
+    try {
+      let ino;
+      try {
+        writeSync(fd, record);
+        ino = fstatSync(fd).ino;
+      } finally {
+        closeQuietly(fd);
+      }
+      place(temporary);
+      this.#usage = { ino, offset: USAGE_RECORD, bytes };
+    } finally {
+      try {
+        unlinkSync(temporary);
+      } catch {
+        // Renamed or gone already.
+      }
+    }
+  }
+
+  /**
+   * Appends a change of `delta` bytes to the running total, if one is kept (it starts when a
+   * cache first counts the entries). Best effort: a total that drifts is set right by the next
+   * count (see `correctStoredBytes`).
+   */
+  #account(delta: number): void {
+    if (delta === 0) return;
+    let fd: number;
+    try {
+      fd = openSync(join(this.directory, USAGE), USAGE_FLAGS);
+    } catch {
+      return; // none kept yet (or not ours to write)
+    }
+    try {
+      const record = new Uint8Array(USAGE_RECORD);
+      new DataView(record.buffer).setFloat64(0, delta, true);
+      writeSync(fd, record);
+    } catch {
+      // A full disk: the total drifts until the next count.
+    } finally {
+      closeQuietly(fd);
+    }
+  }
+
+  /**
    * Marks the adapter closed (it holds no open files between calls): later calls reject with
    * `CLOSED`. Closing again is harmless.
    *
@@ -680,6 +879,14 @@ function encodeText(text: string, what: string): Uint8Array {
 
 /** The string whose UTF-16LE code units `bytes` holds. */
 function decodeText(bytes: Uint8Array): string {
+  if (bytes.length <= SHORT_TEXT) {
+    // A task name or version: code unit by code unit, without the arrays of the long way.
+    let text = "";
+    for (let i = 0; i + 1 < bytes.length; i += 2) {
+      text += String.fromCharCode(bytes[i]! | (bytes[i + 1]! << 8));
+    }
+    return text;
+  }
   const units = new Uint16Array(bytes.length / 2);
   for (let i = 0; i < units.length; i++) units[i] = bytes[2 * i]! | (bytes[2 * i + 1]! << 8);
   let text = "";
@@ -688,6 +895,9 @@ function decodeText(bytes: Uint8Array): string {
   }
   return text;
 }
+
+/** Strings up to this many bytes are decoded by the short way. */
+const SHORT_TEXT = 256;
 
 /**
  * The bytes before a value of `size` bytes whose checksum is `low`, `high`: magic, lengths,
@@ -843,16 +1053,30 @@ async function readEntry(
     ? checksum(value)
     : await checksumInSlices([value]);
   if (view.getUint32(16, true) !== low || view.getUint32(20, true) !== high) return undefined;
+  let strings: { taskName: string; cacheVersion: string } | undefined;
   return {
     value,
     createdAt: header.createdAt,
-    // Decoded only when asked for.
+    // Decoded only when asked for, once.
     get taskName() {
-      return entryStrings(head, header).taskName;
+      return (strings ??= metadataStrings(head, header)).taskName;
     },
     get cacheVersion() {
-      return entryStrings(head, header).cacheVersion;
+      return (strings ??= metadataStrings(head, header)).cacheVersion;
     },
+  };
+}
+
+/** The task name and cache version in the start of an entry file (`head`). */
+function metadataStrings(
+  head: Uint8Array,
+  header: Header,
+): { taskName: string; cacheVersion: string } {
+  const start = HEADER_BYTES + header.keyLength;
+  const middle = start + header.taskNameLength;
+  return {
+    taskName: decodeText(head.subarray(start, middle)),
+    cacheVersion: decodeText(head.subarray(middle, middle + header.versionLength)),
   };
 }
 
@@ -948,9 +1172,14 @@ function readEntryInfo(path: string, trusted: (stats: Stats) => boolean): EntryI
 
 /** The first `length` bytes of the file open as `fd` (fewer if it is shorter). */
 function readPrefix(fd: number, length: number): Uint8Array {
-  // Not zero-filled: only the bytes read are handed out.
-  const buffer = Buffer.allocUnsafeSlow(length);
-  const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, length);
+  // Not zero-filled: only the bytes read are handed out (a small one is cheaper zero-filled
+  // than from a Buffer).
+  let bytes;
+  if (length <= SMALL_VALUE) bytes = new Uint8Array(length);
+  else {
+    const buffer = Buffer.allocUnsafeSlow(length);
+    bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, length);
+  }
   let done = 0;
   while (done < length) {
     const count = readSync(fd, bytes, done, length - done, done);
@@ -958,6 +1187,37 @@ function readPrefix(fd: number, length: number): Uint8Array {
     done += count;
   }
   return bytes.subarray(0, done);
+}
+
+/** `length` bytes of the file open as `fd` from `position` on (fewer if it is shorter). */
+function readRange(fd: number, position: number, length: number): Uint8Array {
+  const bytes = new Uint8Array(Math.max(0, length));
+  let done = 0;
+  while (done < bytes.length) {
+    const count = readSync(fd, bytes, done, bytes.length - done, position + done);
+    if (count === 0) break;
+    done += count;
+  }
+  return bytes.subarray(0, done);
+}
+
+/** The value size of the entry file at `path`, 0 if it cannot be read as one. */
+function entrySize(path: string): number {
+  try {
+    return readEntryInfo(path, () => true)?.size ?? 0;
+  } catch {
+    return 0; // a directory, say: removing it fails and says so
+  }
+}
+
+/** The size of the file at `path`, or `undefined` if there is none (or it cannot be seen). */
+function fileSize(path: string): number | undefined {
+  try {
+    const stats = lstatSync(path);
+    return stats.isFile() ? stats.size : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Sets the modification time of `fd` (the entry's last read time) to `now`, if it can. */
@@ -1026,6 +1286,25 @@ async function readAll(fd: number, position: number, size: number): Promise<Uint
     length += count;
   }
   return bytes.subarray(0, length);
+}
+
+/**
+ * Writes the pieces `pieces` (a small value and its header) at the current position of `fd`,
+ * in one `writev` where the system writes them whole (it nearly always does, for a regular file).
+ */
+function writeSmall(fd: number, pieces: readonly Uint8Array[]): void {
+  const total = totalLength(pieces);
+  const written = writevSync(fd, pieces as Uint8Array[]);
+  if (written === total) return;
+  const rest = new Uint8Array(total);
+  let at = 0;
+  for (const piece of pieces) {
+    rest.set(piece, at);
+    at += piece.length;
+  }
+  for (let offset = written; offset < rest.length;) {
+    offset += writeSync(fd, rest, offset, rest.length - offset);
+  }
 }
 
 /**

@@ -34,6 +34,8 @@ interface Entry {
  */
 export class MemoryAdapter implements CacheAdapter {
   #entries: Map<string, Entry> | undefined = new Map();
+  /** The values' total size, kept as entries come and go. */
+  #bytes = 0;
 
   #open(): Map<string, Entry> {
     if (this.#entries === undefined) {
@@ -52,7 +54,7 @@ export class MemoryAdapter implements CacheAdapter {
       const entry = entries.get(key);
       if (entry === undefined) return undefined;
       if (options.notBefore !== undefined && entry.info.createdAt < options.notBefore) {
-        entries.delete(key);
+        this.#remove(entries, key);
         return undefined;
       }
       if (isOtherTask(options.expect, entry.info.taskName, entry.info.cacheVersion)) {
@@ -79,29 +81,49 @@ export class MemoryAdapter implements CacheAdapter {
     checkPieces(chunks, "MemoryAdapter.setChunks");
     const value = await joinInSlices(chunks);
     // Stored once copied whole: a reader sees the old value or the new one.
-    const entries = this.#open();
-    const now = Date.now();
-    entries.set(key, {
-      value,
-      info: {
-        key,
-        taskName: metadata?.taskName ?? "",
-        cacheVersion: metadata?.cacheVersion ?? "",
-        size: value.length,
-        createdAt: now,
-        lastReadAt: now,
-      },
+    return attempt(() => {
+      const entries = this.#open();
+      const now = Date.now();
+      this.#remove(entries, key);
+      this.#bytes += value.length;
+      entries.set(key, {
+        value,
+        info: {
+          key,
+          taskName: metadata?.taskName ?? "",
+          cacheVersion: metadata?.cacheVersion ?? "",
+          size: value.length,
+          createdAt: now,
+          lastReadAt: now,
+        },
+      });
     });
   }
 
   /** Removes `key`; resolves to whether it was there. */
   delete(key: string): Promise<boolean> {
-    return attempt(() => this.#open().delete(key));
+    return attempt(() => this.#remove(this.#open(), key));
   }
 
   /** Removes every entry. */
   clear(): Promise<void> {
-    return attempt(() => this.#open().clear());
+    return attempt(() => {
+      this.#open().clear();
+      this.#bytes = 0;
+    });
+  }
+
+  /** The total size of the stored values, kept as they are stored and removed. */
+  storedBytes(): Promise<number> {
+    return attempt(() => (this.#open(), this.#bytes));
+  }
+
+  /** Removes `key` from `entries`, counting its size off; whether it was there. */
+  #remove(entries: Map<string, Entry>, key: string): boolean {
+    const entry = entries.get(key);
+    if (entry === undefined) return false;
+    this.#bytes -= entry.info.size;
+    return entries.delete(key);
   }
 
   /** Every entry's metadata (copies). */

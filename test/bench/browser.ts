@@ -181,6 +181,7 @@ export function browserGoals(result: BrowserResult): Goal[] {
           goal: `${label} ${op}: ours within ${GOAL}x of idb-keyval`,
           measured: `${sig3(ratio)}x idb-keyval's time`,
           met: ratio <= GOAL,
+          margin: GOAL / ratio,
         };
       })
     )

@@ -82,6 +82,7 @@ export function denoGoals(result: DenoResult): Goal[] {
         sig3(times)
       }x raw's time`,
       met: times <= GOAL,
+      margin: GOAL / times,
     };
   });
 }

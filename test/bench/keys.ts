@@ -356,6 +356,7 @@ export function keysGoals(results: KeyResult[]): Goal[] {
         goal: `${r.case}: Python's time / ours ≥ ${goal}x`,
         measured: times === undefined ? "n/a" : `${fmt(ours)} vs ${fmt(py)}: ${sig3(times)}x`,
         met: times === undefined ? undefined : times >= goal,
+        margin: times === undefined ? undefined : times / goal,
       }];
     })
   );
@@ -504,5 +505,6 @@ export function keyScaleGoals(points: KeyScalePoint[]): Goal[] {
     goal: `linear: µs per literal at 100,000 inputs within ${LINEAR}x of at 1,000`,
     measured: `${sig3(times)}x`,
     met: times <= LINEAR,
+    margin: LINEAR / times,
   }];
 }

@@ -412,18 +412,21 @@ export function memoryGoals(result: MemoryResult): Goal[] {
           `${where}: storing ${result.outputMiB} MiB, ours / raw writeFileSync <= ${SET_TIME_GOAL}x`,
         measured: multiple(setTime),
         met: setTime <= SET_TIME_GOAL,
+        margin: SET_TIME_GOAL / setTime,
       },
       {
         area: "Big outputs",
         goal: `${where}: storing, peak <= ${SET_PEAK_GOAL}x the output (itself included)`,
         measured: multiple(setPeak),
         met: setPeak <= SET_PEAK_GOAL,
+        margin: SET_PEAK_GOAL / setPeak,
       },
       {
         area: "Big outputs",
         goal: `${where}: reading, peak 1x the output (<= ${GET_PEAK_GOAL}x)`,
         measured: multiple(getPeak),
         met: getPeak <= GET_PEAK_GOAL,
+        margin: GET_PEAK_GOAL / getPeak,
       },
     ];
   });

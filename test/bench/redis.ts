@@ -216,6 +216,7 @@ export function redisGoals(r: RedisResult): Goal[] {
       measured: figures.map((f) => `${f.label} ${sig3(f.ours / f.other)}x`).join(", ") +
         (missed.length === 0 ? "" : `; missed: ${missed.join(", ")}`),
       met: missed.length === 0,
+      margin: Math.min(...figures.map((f) => limit / (f.ours / f.other))),
     };
   };
   return [

@@ -101,6 +101,14 @@ export interface Goal {
   measured: string;
   /** `undefined`: not measured in this run. */
   met: boolean | undefined;
+  /**
+   * The measured figure over what the goal needs, on an axis where more is better (a goal of
+   * "≥ 3x" measured at 4.5x: 1.5; "within 1.2x" measured at 1.5x: 0.8): met at 1 or above
+   * (above, if `strict`). For the chart; `undefined` when not measured.
+   */
+  margin?: number | undefined;
+  /** Met only above a `margin` of 1. */
+  strict?: boolean;
 }
 
 /** The summary table of the goals. */

@@ -28,6 +28,9 @@
  *                        for development; the report notes the others as not measured
  *   --render FILE        measure nothing: write the report again from a report.json (after a
  *                        change to the Markdown or the chart)
+ *
+ * Written to bench/ (the default), the report also goes into README.md's benchmark summary,
+ * between its markers (test/bench/readme.ts), so that the README and the report agree.
  *   --deno-scale-max N   the largest size of DenoKvAdapter at scale (default 100000; or
  *                        BENCH_DENO_SCALE_MAX; 0 to leave it out)
  *
@@ -48,6 +51,7 @@ import { benchKeys, benchKeyScale, keyScaleGoals, keysGoals } from "./keys.ts";
 import { markdown } from "./markdown.ts";
 import { benchMd5, md5Goals } from "./md5.ts";
 import { benchMemory, memoryGoals } from "./memory.ts";
+import { withSummary } from "./readme.ts";
 import { probePython } from "./python.ts";
 import {
   type BenchReport,
@@ -164,9 +168,15 @@ await writeFile(join(out, "report.md"), text);
 await writeFile(join(out, "report.json"), JSON.stringify(report, null, 2) + "\n");
 await writeFile(join(out, "report.svg"), reportChart(report));
 const shown = relative(ROOT, out) || ".";
+const files = ["report.md", "report.json", "report.svg"].map((name) => join(out, name));
+if (out === join(ROOT, "bench")) {
+  // The README's summary comes from the same figures (test/bench/readme.ts).
+  const readme = join(ROOT, "README.md");
+  await writeFile(readme, withSummary(await readFile(readme, "utf8"), report));
+  files.push(readme);
+}
 if (!shown.startsWith("..")) {
   // In the repository, the report is kept in the form \`deno fmt --check\` (npm run lint) wants.
-  const files = ["report.md", "report.json", "report.svg"].map((name) => join(out, name));
   const formatted = spawnSync(DENO, ["fmt", "--quiet", ...files], { cwd: ROOT, stdio: "inherit" });
   if (formatted.status !== 0) {
     console.error(`deno fmt of the report exited with ${formatted.status}`);

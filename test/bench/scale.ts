@@ -41,7 +41,7 @@ import { formatMicros, median, sig3 } from "./stats.ts";
 export const SCALE_SIZES = [100, 1_000, 10_000, 100_000];
 export const SCALE_ROUNDS = 15;
 export const SCALE_BATCH = 200;
-/** Flat: the time per op at the largest size is within this factor of the time at 100. */
+/** Flat: the time per op at the slowest size is within this factor of the time at the fastest. */
 export const FLAT = 1.5;
 
 export const FS = "TaskCache + FsAdapter (Node)";
@@ -196,9 +196,43 @@ export async function benchScale(denoMax: number): Promise<ScaleResult> {
   return points;
 }
 
-/** Time per op at the largest size over the time at the smallest. */
+/** How often a `TaskCache` without a running total recounts: at most once a minute. */
+const RECOUNT_EVERY_US = 60e6;
+/**
+ * Goal: the first set of a new `TaskCache` (the size limit's first count), and the recount a
+ * store pays at most once a minute after it (the first set less a set: none where the adapter
+ * keeps a running total), at the largest size.
+ */
+export const FIRST_SET_GOAL_US = 50_000;
+
+/**
+ * A set's time with the size limit's recount folded in: the recount (what the first set of a
+ * new `TaskCache` takes beyond a set) recurs at most once a minute, so sets back to back pay
+ * it spread over a minute of sets. (Where the adapter keeps a running total, the first set is
+ * a set like the others and this adds next to nothing.)
+ */
+export function setWithRecount(p: ScalePoint): number {
+  return p.set + Math.max(0, p.firstSet - p.set) * (p.set / RECOUNT_EVERY_US);
+}
+
+/** The time per op of a point: `set` (with the recount folded in) or `get`. */
+function timeOf(p: ScalePoint, op: "set" | "get"): number {
+  return op === "set" ? setWithRecount(p) : p.get;
+}
+
+/**
+ * The spread of an op's time across every size: the slowest over the fastest (the smallest
+ * size's time alone is the noisiest of all; a spread compares them all).
+ */
 export function growth(points: ScalePoint[], op: "set" | "get"): number {
-  return points.at(-1)![op] / points[0]![op];
+  const times = points.map((p) => timeOf(p, op));
+  return Math.max(...times) / Math.min(...times);
+}
+
+/** Which sizes were the slowest and the fastest for an op. */
+function extremes(points: ScalePoint[], op: "set" | "get"): { slow: ScalePoint; fast: ScalePoint } {
+  const sorted = [...points].sort((a, b) => timeOf(a, op) - timeOf(b, op));
+  return { fast: sorted[0]!, slow: sorted.at(-1)! };
 }
 
 /** One row per adapter and size. */
@@ -208,7 +242,8 @@ export function scaleTable(result: ScaleResult): string {
       name,
       count(p.entries),
       formatMicros(p.set),
-      `${sig3(p.set / points[0]!.set)}x`,
+      formatMicros(setWithRecount(p)),
+      `${sig3(setWithRecount(p) / setWithRecount(points[0]!))}x`,
       formatMicros(p.get),
       `${sig3(p.get / points[0]!.get)}x`,
       formatMicros(p.fillSet),
@@ -221,27 +256,32 @@ export function scaleTable(result: ScaleResult): string {
       "adapter",
       "entries",
       "set",
+      "set, recount folded in",
       "set / at 100",
       "get",
       "get / at 100",
       "fill: mean per set",
       "fill: slowest set",
-      "first set of a new TaskCache (counts the entries)",
+      "first set of a new TaskCache",
     ],
     rows,
   );
 }
 
-/** One row per adapter: flat or not. */
+/** One row per adapter: flat or not, across every size. */
 export function flatTable(result: ScaleResult): string {
   const rows = Object.entries(result).map(([name, points]) => {
+    const cells = (["set", "get"] as const).map((op) => {
+      const g = growth(points, op), { slow, fast } = extremes(points, op);
+      return `${sig3(g)}x (${count(slow.entries)} / ${count(fast.entries)}) ${
+        g <= FLAT ? "flat" : "**NOT flat**"
+      }`;
+    });
     const first = points[0]!, last = points.at(-1)!;
-    const set = growth(points, "set"), get = growth(points, "get");
     return [
       name,
-      `${count(last.entries)} vs ${count(first.entries)}`,
-      `${sig3(set)}x ${set <= FLAT ? "flat" : "**NOT flat**"}`,
-      `${sig3(get)}x ${get <= FLAT ? "flat" : "**NOT flat**"}`,
+      `${count(first.entries)} to ${count(last.entries)}`,
+      ...cells,
       `${sig3(last.fillSet / first.fillSet)}x`,
       `${sig3(last.firstSet / first.firstSet)}x`,
     ];
@@ -250,8 +290,8 @@ export function flatTable(result: ScaleResult): string {
     [
       "adapter",
       "entries",
-      `set: time at the largest / at 100 (flat if ≤ ${FLAT}x)`,
-      `get: time at the largest / at 100 (flat if ≤ ${FLAT}x)`,
+      `set (recount folded in): slowest size / fastest (flat if ≤ ${FLAT}x)`,
+      `get: slowest size / fastest (flat if ≤ ${FLAT}x)`,
       "fill: mean per set, largest / first",
       "first set of a new TaskCache, largest / first",
     ],
@@ -260,20 +300,40 @@ export function flatTable(result: ScaleResult): string {
 }
 
 export function scaleGoals(result: ScaleResult): Goal[] {
-  return Object.entries(result).flatMap(([name, points]) =>
-    (["set", "get"] as const).map((op) => {
-      const times = growth(points, op);
-      const first = count(points[0]!.entries), last = count(points.at(-1)!.entries);
+  return Object.entries(result).flatMap(([name, points]) => {
+    const last = points.at(-1)!, largest = count(last.entries);
+    const flat = (["set", "get"] as const).map((op) => {
+      const times = growth(points, op), { slow, fast } = extremes(points, op);
       return {
         area: "Scale",
-        goal: `${name} ${op}: flat, time at ${last} entries within ${FLAT}x of at ${first}`,
-        measured: `${formatMicros(points.at(-1)![op])} vs ${formatMicros(points[0]![op])}: ${
-          sig3(times)
-        }x`,
+        goal: `${name} ${op}${op === "set" ? " (recount folded in)" : ""}: flat, the slowest ` +
+          `size within ${FLAT}x of the fastest, ${count(points[0]!.entries)} to ${largest} entries`,
+        measured: `${formatMicros(timeOf(slow, op))} at ${count(slow.entries)} vs ${
+          formatMicros(timeOf(fast, op))
+        } at ${count(fast.entries)}: ${sig3(times)}x`,
         met: times <= FLAT,
+        margin: FLAT / times,
       };
-    })
-  );
+    });
+    const limit = [
+      ["the first set of a new TaskCache (the size limit's first count)", last.firstSet],
+      [
+        "the steady state, the recount a store pays once a minute (first set less a set)",
+        Math.max(0, last.firstSet - last.set),
+      ],
+    ] as const;
+    return [
+      ...flat,
+      ...limit.map(([what, us]) => ({
+        area: "Size limit",
+        goal: `${name} at ${largest} entries: ${what} under ${FIRST_SET_GOAL_US / 1000} ms`,
+        measured: formatMicros(us),
+        met: us < FIRST_SET_GOAL_US,
+        margin: FIRST_SET_GOAL_US / Math.max(us, 1),
+        strict: true,
+      })),
+    ];
+  });
 }
 
 /** One adapter's process: answers the requests of test/bench/scale_core.ts on stdin. */

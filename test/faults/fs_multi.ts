@@ -71,8 +71,10 @@ export const fsMulti: Part = async (ctx) => {
     const names = await readdir(directory);
     const temporaries = names.filter((name) => /^\.tmp-[0-9a-f]{32}$/.test(name));
     const leases = names.filter((name) => /^[0-9a-f]{64}\.lease$/.test(name));
+    // Besides entries, temporaries and leases: the running total of the size limit.
     const others = names.filter((name) =>
-      !/^[0-9a-f]{64}\.ltc$/.test(name) && !temporaries.includes(name) && !leases.includes(name)
+      !/^[0-9a-f]{64}\.ltc$/.test(name) && !temporaries.includes(name) &&
+      !leases.includes(name) && name !== "ltc-usage.log"
     );
     ctx.count("check.temporaries-left", temporaries.length);
     ctx.count("check.leases-left", leases.length);
