@@ -8,7 +8,7 @@
  * the Node suite under the Node that runs npm and under Node 22 and 24 (.engines/, installed by
  * scripts/install-engines.sh), Deno, Bun, the browser tests once per engine (Chromium, Firefox,
  * WebKit: `LTC_BROWSERS`), and the fault suite. Jobs run in lanes, up to `LTC_TEST_JOBS`
- * (default 3) lanes at once, the longest lane first. Lanes share no state (each job uses its
+ * (default 2, one a core here) lanes at once, the longest lane first. Lanes share no state (each job uses its
  * own temporary directories, browser profiles and ports); the Node suites and Bun's are one
  * lane, one after another, because each packs the package (test/node/package.test.ts), which
  * rebuilds dist/ in the tree. A failing job prints its output under its name; the summary names
@@ -123,7 +123,7 @@ if (only && jobs.length !== only.length) {
   console.error(`--only: the jobs are ${JOBS.map((job) => job.name).join(", ")}`);
   process.exit(2);
 }
-const parallel = Number(process.env.LTC_TEST_JOBS ?? 3);
+const parallel = Number(process.env.LTC_TEST_JOBS ?? 2);
 if (!Number.isSafeInteger(parallel) || parallel < 1) {
   console.error(`LTC_TEST_JOBS must be a positive integer, got ${process.env.LTC_TEST_JOBS}`);
   process.exit(2);
