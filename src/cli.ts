@@ -40,6 +40,7 @@ import {
   ProgressBar,
   shortKey,
 } from "./cli_format.ts";
+import { isCacheError } from "./errors.ts";
 import { TaskCache } from "./task_cache.ts";
 
 /** Where {@link main} writes and what it reads from its environment. */
@@ -268,13 +269,6 @@ function describeFilter(filter: { taskName?: string; cacheVersion?: string }): s
 function byLastRead(a: EntryInfo, b: EntryInfo): number {
   return b.lastReadAt - a.lastReadAt || b.createdAt - a.createdAt ||
     (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
-}
-
-/** A storage failure, recognized also when it comes from another copy of the module. */
-function cacheErrorCode(error: unknown): string | undefined {
-  if (!(error instanceof Error) || error.name !== "CacheError") return undefined;
-  const code = (error as { code?: unknown }).code;
-  return typeof code === "string" ? code : undefined;
 }
 
 /**
@@ -535,7 +529,7 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
     }
     return 0;
   } catch (error) {
-    const code = cacheErrorCode(error);
+    const code = isCacheError(error) ? error.code : undefined;
     const message = escapeControl(error instanceof Error ? error.message : String(error));
     stderr.write(
       code !== undefined

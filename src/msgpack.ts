@@ -22,47 +22,9 @@
  * @module
  */
 
-/**
- * A value that cannot be converted to or from a Flyte literal or MessagePack, with where
- * (`path`, such as `inputs.items[3]` or `inputs.cfg.a.b`) and why (`reason`, with what to do).
- * The message is `${path}: ${reason}`.
- *
- * @example
- * ```ts
- * import { ConversionError, t } from "local-task-cache";
- *
- * try {
- *   t.int.toLiteral(1.5, "inputs.n");
- * } catch (error) {
- *   if (error instanceof ConversionError) console.log(error.path); // inputs.n
- * }
- * ```
- */
-export class ConversionError extends TypeError {
-  /** Where the value is: the input name, then `.key` and `[index]` steps into it. */
-  readonly path: string;
-  /** What is wrong with it, and what to do. */
-  readonly reason: string;
+import { ConversionError } from "./errors.ts";
 
-  /**
-   * An error for the value at `path`, refused for `reason`; `options.cause` is the error behind
-   * it, if any.
-   *
-   * @example
-   * ```ts
-   * import { ConversionError } from "local-task-cache";
-   *
-   * const error = new ConversionError("inputs.n", "expected an integer, got 1.5");
-   * console.log(error.message); // inputs.n: expected an integer, got 1.5
-   * ```
-   */
-  constructor(path: string, reason: string, options?: { cause?: unknown }) {
-    super(`${path}: ${reason}`, options);
-    this.name = "ConversionError";
-    this.path = path;
-    this.reason = reason;
-  }
-}
+export { ConversionError };
 
 /**
  * How deep Python's `msgpack.packb` nests: a value inside more than this many arrays and maps
