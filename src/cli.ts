@@ -22,6 +22,7 @@
  */
 import { readFileSync, realpathSync, statSync } from "node:fs";
 import process from "node:process";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { pathToFileURL } from "node:url";
 import type { EntryInfo } from "./adapter.ts";
 import { defaultCacheDirectory, FsAdapter } from "./adapters/fs.ts";
@@ -59,9 +60,19 @@ const NAME = "local-task-cache";
 
 type Command = "list" | "stats" | "clear" | "prune";
 
-/** The options with a value; every other option is a flag. */
-const VALUE_OPTIONS = new Set(["dir", "task", "cache-version", "older-than", "max-size"]);
-const FLAG_OPTIONS = new Set(["json", "shared", "help", "version", "flytekit"]);
+/** Every option, as `parseArgs` takes them: those of type `string` take a value. */
+const OPTIONS = {
+  dir: { type: "string" },
+  task: { type: "string" },
+  "cache-version": { type: "string" },
+  "older-than": { type: "string" },
+  "max-size": { type: "string" },
+  json: { type: "boolean" },
+  shared: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+  flytekit: { type: "boolean" },
+} as const satisfies ParseArgsConfig["options"];
 /** The options of each command, besides the global ones. */
 const COMMAND_OPTIONS: Record<Command, readonly string[]> = {
   list: ["task", "cache-version"],
@@ -148,44 +159,33 @@ Examples:
 }
 
 /**
- * The argument list as a command and its options. Options may come before or after the
- * command; `--name value` and `--name=value` both work; `--` ends the options.
+ * The argument list as a command and its options, split by `node:util`'s `parseArgs`. Options
+ * may come before or after the command; `--name value` and `--name=value` both work; `--` ends
+ * the options. Throws a {@link UsageError} naming the first problem.
  */
 function parseArguments(argv: readonly string[]): ParsedArgs {
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: OPTIONS,
+    strict: false, // The problems are found below, to name them in the tool's words.
+    allowPositionals: true,
+    tokens: true,
+  });
   const options = new Map<string, string | true>();
   const positionals: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === "--") {
-      positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    if (arg === "-h") {
-      options.set("help", true);
-      continue;
-    }
-    if (!arg.startsWith("-") || arg === "-") {
-      positionals.push(arg);
-      continue;
-    }
-    if (!arg.startsWith("--")) throw new UsageError(`unknown option ${arg}`);
-    const equals = arg.indexOf("=");
-    const name = arg.slice(2, equals === -1 ? undefined : equals);
-    const inline = equals === -1 ? undefined : arg.slice(equals + 1);
-    if (FLAG_OPTIONS.has(name)) {
-      if (inline !== undefined) throw new UsageError(`option --${name} takes no value`);
+  for (const token of tokens) {
+    if (token.kind === "positional") positionals.push(token.value);
+    if (token.kind !== "option") continue;
+    const { name, value } = token;
+    if (!Object.hasOwn(OPTIONS, name)) throw new UsageError(`unknown option ${token.rawName}`);
+    if (OPTIONS[name as keyof typeof OPTIONS].type === "boolean") {
+      if (value !== undefined) throw new UsageError(`option --${name} takes no value`);
       options.set(name, true);
       continue;
     }
-    if (!VALUE_OPTIONS.has(name)) throw new UsageError(`unknown option --${name}`);
-    let value = inline;
-    if (value === undefined) {
-      const next = argv[i + 1];
-      if (next === undefined || (next.startsWith("-") && next !== "-")) {
-        throw new UsageError(`option --${name} needs a value`);
-      }
-      value = next;
-      i++;
+    // `parseArgs` takes the next argument as the value even when it looks like an option.
+    if (value === undefined || (!token.inlineValue && value.startsWith("-") && value !== "-")) {
+      throw new UsageError(`option --${name} needs a value`);
     }
     if (options.has(name)) throw new UsageError(`option --${name} is given more than once`);
     options.set(name, value);
@@ -203,7 +203,10 @@ function parseArguments(argv: readonly string[]): ParsedArgs {
   }
   const allowed = COMMAND_OPTIONS[command as Command];
   for (const name of options.keys()) {
-    if (VALUE_OPTIONS.has(name) && name !== "dir" && !allowed.includes(name)) {
+    if (
+      OPTIONS[name as keyof typeof OPTIONS].type === "string" && name !== "dir" &&
+      !allowed.includes(name)
+    ) {
       throw new UsageError(`option --${name} does not apply to ${command}`);
     }
   }
