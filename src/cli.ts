@@ -22,6 +22,7 @@
  */
 import { readFileSync, realpathSync, statSync } from "node:fs";
 import process from "node:process";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { pathToFileURL } from "node:url";
 import type { EntryInfo } from "./adapter.ts";
 import { defaultCacheDirectory, FsAdapter } from "./adapters/fs.ts";
@@ -40,6 +41,7 @@ import {
   ProgressBar,
   shortKey,
 } from "./cli_format.ts";
+import { isCacheError } from "./errors.ts";
 import { TaskCache } from "./task_cache.ts";
 
 /** Where {@link main} writes and what it reads from its environment. */
@@ -58,9 +60,19 @@ const NAME = "local-task-cache";
 
 type Command = "list" | "stats" | "clear" | "prune";
 
-/** The options with a value; every other option is a flag. */
-const VALUE_OPTIONS = new Set(["dir", "task", "cache-version", "older-than", "max-size"]);
-const FLAG_OPTIONS = new Set(["json", "shared", "help", "version", "flytekit"]);
+/** Every option, as `parseArgs` takes them: those of type `string` take a value. */
+const OPTIONS = {
+  dir: { type: "string" },
+  task: { type: "string" },
+  "cache-version": { type: "string" },
+  "older-than": { type: "string" },
+  "max-size": { type: "string" },
+  json: { type: "boolean" },
+  shared: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+  flytekit: { type: "boolean" },
+} as const satisfies ParseArgsConfig["options"];
 /** The options of each command, besides the global ones. */
 const COMMAND_OPTIONS: Record<Command, readonly string[]> = {
   list: ["task", "cache-version"],
@@ -78,6 +90,10 @@ interface ParsedArgs {
   command: Command;
   /** The options given, by name (without dashes); flags are `true`. */
   options: Map<string, string | true>;
+  /** `--task` and `--cache-version`, for `list` and `clear`. */
+  filter: { taskName?: string; cacheVersion?: string };
+  /** `--older-than` and `--max-size`, for `prune`. */
+  limits: { olderThan?: number; maxSize?: number };
 }
 
 function usage(env: CliIo["env"]): string {
@@ -147,50 +163,39 @@ Examples:
 }
 
 /**
- * The argument list as a command and its options. Options may come before or after the
- * command; `--name value` and `--name=value` both work; `--` ends the options.
+ * The argument list as a command and its options, split by `node:util`'s `parseArgs`. Options
+ * may come before or after the command; `--name value` and `--name=value` both work; `--` ends
+ * the options. Throws a {@link UsageError} naming the first problem.
  */
 function parseArguments(argv: readonly string[]): ParsedArgs {
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: OPTIONS,
+    strict: false, // The problems are found below, to name them in the tool's words.
+    allowPositionals: true,
+    tokens: true,
+  });
   const options = new Map<string, string | true>();
   const positionals: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === "--") {
-      positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    if (arg === "-h") {
-      options.set("help", true);
-      continue;
-    }
-    if (!arg.startsWith("-") || arg === "-") {
-      positionals.push(arg);
-      continue;
-    }
-    if (!arg.startsWith("--")) throw new UsageError(`unknown option ${arg}`);
-    const equals = arg.indexOf("=");
-    const name = arg.slice(2, equals === -1 ? undefined : equals);
-    const inline = equals === -1 ? undefined : arg.slice(equals + 1);
-    if (FLAG_OPTIONS.has(name)) {
-      if (inline !== undefined) throw new UsageError(`option --${name} takes no value`);
+  for (const token of tokens) {
+    if (token.kind === "positional") positionals.push(token.value);
+    if (token.kind !== "option") continue;
+    const { name, value } = token;
+    if (!Object.hasOwn(OPTIONS, name)) throw new UsageError(`unknown option ${token.rawName}`);
+    if (OPTIONS[name as keyof typeof OPTIONS].type === "boolean") {
+      if (value !== undefined) throw new UsageError(`option --${name} takes no value`);
       options.set(name, true);
       continue;
     }
-    if (!VALUE_OPTIONS.has(name)) throw new UsageError(`unknown option --${name}`);
-    let value = inline;
-    if (value === undefined) {
-      const next = argv[i + 1];
-      if (next === undefined || (next.startsWith("-") && next !== "-")) {
-        throw new UsageError(`option --${name} needs a value`);
-      }
-      value = next;
-      i++;
+    // `parseArgs` takes the next argument as the value even when it looks like an option.
+    if (value === undefined || (!token.inlineValue && value.startsWith("-") && value !== "-")) {
+      throw new UsageError(`option --${name} needs a value`);
     }
     if (options.has(name)) throw new UsageError(`option --${name} is given more than once`);
     options.set(name, value);
   }
   if (options.has("help") || options.has("version")) {
-    return { command: "stats", options };
+    return { command: "stats", options, filter: {}, limits: {} };
   }
   const [command, extra] = positionals;
   if (command === undefined) throw new UsageError("no command given (list, stats, clear, prune)");
@@ -202,12 +207,49 @@ function parseArguments(argv: readonly string[]): ParsedArgs {
   }
   const allowed = COMMAND_OPTIONS[command as Command];
   for (const name of options.keys()) {
-    if (VALUE_OPTIONS.has(name) && name !== "dir" && !allowed.includes(name)) {
+    if (
+      OPTIONS[name as keyof typeof OPTIONS].type === "string" && name !== "dir" &&
+      !allowed.includes(name)
+    ) {
       throw new UsageError(`option --${name} does not apply to ${command}`);
     }
   }
   if (options.get("dir") === "") throw new UsageError("option --dir needs a non-empty path");
-  return { command: command as Command, options };
+  const value = (name: string) => options.get(name) as string | undefined;
+  const filter: ParsedArgs["filter"] = {};
+  if (value("task") !== undefined) filter.taskName = value("task");
+  if (value("cache-version") !== undefined) filter.cacheVersion = value("cache-version");
+  return {
+    command: command as Command,
+    options,
+    filter,
+    limits: command === "prune" ? pruneLimits(value("older-than"), value("max-size")) : {},
+  };
+}
+
+/** The limits of `prune`, from the texts of `--older-than` and `--max-size`. */
+function pruneLimits(duration: string | undefined, size: string | undefined): ParsedArgs["limits"] {
+  if (duration === undefined && size === undefined) {
+    throw new UsageError("prune needs --older-than or --max-size");
+  }
+  const limits: ParsedArgs["limits"] = {};
+  if (duration !== undefined) {
+    limits.olderThan = parseDuration(duration);
+    if (limits.olderThan === undefined) {
+      throw new UsageError(
+        `bad duration for --older-than: ${JSON.stringify(duration)} (e.g. 30s, 15m, 12h, 7d, 2w)`,
+      );
+    }
+  }
+  if (size !== undefined) {
+    limits.maxSize = parseSize(size);
+    if (limits.maxSize === undefined) {
+      throw new UsageError(
+        `bad size for --max-size: ${JSON.stringify(size)} (e.g. 500MB, 1GiB, 100k)`,
+      );
+    }
+  }
+  return limits;
 }
 
 /** This package's version, from its package.json (or deno.json) next to the sources. */
@@ -270,13 +312,6 @@ function byLastRead(a: EntryInfo, b: EntryInfo): number {
     (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 }
 
-/** A storage failure, recognized also when it comes from another copy of the module. */
-function cacheErrorCode(error: unknown): string | undefined {
-  if (!(error instanceof Error) || error.name !== "CacheError") return undefined;
-  const code = (error as { code?: unknown }).code;
-  return typeof code === "string" ? code : undefined;
-}
-
 /**
  * Runs the `local-task-cache` command line tool on `argv` (the arguments after the program
  * name) and resolves to its exit status: 0 on success, 1 when the storage fails (a
@@ -309,7 +344,7 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
     stderr.write(`${NAME}: ${error.message}; run ${NAME} --help\n`);
     return 2;
   }
-  const { command, options } = parsed;
+  const { command, options, filter, limits } = parsed;
   if (options.has("help")) {
     stdout.write(usage(env));
     return 0;
@@ -319,47 +354,9 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
     return 0;
   }
   const json = options.has("json");
-  const value = (name: string) => {
-    const given = options.get(name);
-    return typeof given === "string" ? given : undefined;
-  };
-  const filter: { taskName?: string; cacheVersion?: string } = {};
-  if (value("task") !== undefined) filter.taskName = value("task");
-  if (value("cache-version") !== undefined) filter.cacheVersion = value("cache-version");
-  let olderThan: number | undefined;
-  let maxSize: number | undefined;
-  if (command === "prune") {
-    const duration = value("older-than");
-    const size = value("max-size");
-    if (duration === undefined && size === undefined) {
-      stderr.write(`${NAME}: prune needs --older-than or --max-size; run ${NAME} --help\n`);
-      return 2;
-    }
-    if (duration !== undefined) {
-      olderThan = parseDuration(duration);
-      if (olderThan === undefined) {
-        stderr.write(
-          `${NAME}: bad duration for --older-than: ${JSON.stringify(duration)} ` +
-            `(e.g. 30s, 15m, 12h, 7d, 2w); run ${NAME} --help\n`,
-        );
-        return 2;
-      }
-    }
-    if (size !== undefined) {
-      maxSize = parseSize(size);
-      if (maxSize === undefined) {
-        stderr.write(
-          `${NAME}: bad size for --max-size: ${JSON.stringify(size)} ` +
-            `(e.g. 500MB, 1GiB, 100k); run ${NAME} --help\n`,
-        );
-        return 2;
-      }
-    }
-  }
-
   let directory: string;
   try {
-    directory = value("dir") ??
+    directory = (options.get("dir") as string | undefined) ??
       (options.has("flytekit")
         ? expandCachePath(FLYTEKIT_CACHE_LOCATION, env)
         : defaultCacheDirectory(env));
@@ -369,11 +366,6 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
     );
     return 1;
   }
-  /** The directory as text output shows it. */
-  const shown = escapeControl(directory);
-  const write = (data: unknown) => stdout.write(`${JSON.stringify(data, null, 2)}\n`);
-  const progress = (label: string) =>
-    isTTY && !json ? new ProgressBar((text) => stderr.write(text), label) : undefined;
 
   // A missing directory is an empty cache: answer without creating it.
   const cache = isMissing(directory) ? undefined : new TaskCache(
@@ -381,161 +373,23 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
       ? new DiskcacheAdapter({ directory })
       : new FsAdapter({ directory, shared: options.has("shared") }),
   );
+  const run: CommandRun = {
+    cache,
+    directory,
+    shown: escapeControl(directory),
+    json,
+    filter,
+    limits,
+    stdout,
+    write: (data) => stdout.write(`${JSON.stringify(data, null, 2)}\n`),
+    progress: (label) =>
+      isTTY && !json ? new ProgressBar((text) => stderr.write(text), label) : undefined,
+  };
   try {
-    switch (command) {
-      case "list": {
-        const entries = cache ? await cache.entries(filter) : [];
-        entries.sort(byLastRead);
-        if (json) {
-          write(entries.map((entry) => ({
-            key: entry.key,
-            taskName: entry.taskName,
-            cacheVersion: entry.cacheVersion,
-            size: entry.size,
-            createdAt: Math.floor(entry.createdAt),
-            lastReadAt: Math.floor(entry.lastReadAt),
-            createdAtIso: isoDate(entry.createdAt),
-            lastReadAtIso: isoDate(entry.lastReadAt),
-          })));
-        } else if (entries.length === 0) {
-          stdout.write(`No entries${describeFilter(filter)} in ${shown}\n`);
-        } else {
-          const now = Date.now();
-          stdout.write(formatTable(
-            [
-              { title: "TASK" },
-              { title: "VERSION" },
-              { title: "SIZE", right: true },
-              { title: "CREATED" },
-              { title: "LAST READ" },
-              { title: "KEY" },
-            ],
-            entries.map((entry) => [
-              escapeControl(entry.taskName) || "-",
-              escapeControl(entry.cacheVersion) || "-",
-              formatBytes(entry.size),
-              formatAge(entry.createdAt, now),
-              formatAge(entry.lastReadAt, now),
-              escapeControl(shortKey(entry.key, entry.taskName, entry.cacheVersion)),
-            ]),
-          ));
-          stdout.write(
-            `${plural(entries.length, "entry", "entries")}${describeFilter(filter)}, ` +
-              `${formatBytes(totalSize(entries))} in ${shown}\n`,
-          );
-        }
-        break;
-      }
-      case "stats": {
-        const entries = cache ? await cache.entries() : [];
-        const tasks = new Map<string, { entries: number; bytes: number }>();
-        for (const entry of entries) {
-          const task = tasks.get(entry.taskName) ?? { entries: 0, bytes: 0 };
-          task.entries++;
-          task.bytes += entry.size;
-          tasks.set(entry.taskName, task);
-        }
-        const byTask = [...tasks].map(([taskName, task]) => ({ taskName, ...task }))
-          .sort((a, b) =>
-            b.bytes - a.bytes || (a.taskName < b.taskName ? -1 : a.taskName > b.taskName ? 1 : 0)
-          );
-        const bytes = totalSize(entries);
-        if (json) {
-          write({ directory, entries: entries.length, bytes, tasks: byTask });
-        } else {
-          stdout.write(
-            `Directory:   ${shown}\n` +
-              `Entries:     ${entries.length}\n` +
-              `Total size:  ${formatBytes(bytes)} (${bytes} bytes)\n`,
-          );
-          if (byTask.length > 0) {
-            stdout.write(
-              "\n" + formatTable(
-                [{ title: "TASK" }, { title: "ENTRIES", right: true }, {
-                  title: "SIZE",
-                  right: true,
-                }],
-                byTask.map((task) => [
-                  escapeControl(task.taskName) || "-",
-                  String(task.entries),
-                  formatBytes(task.bytes),
-                ]),
-              ),
-            );
-          }
-        }
-        break;
-      }
-      case "clear": {
-        const filtered = filter.taskName !== undefined || filter.cacheVersion !== undefined;
-        let removed = 0;
-        let removedBytes = 0;
-        if (cache && !filtered) {
-          const entries = await cache.entries();
-          await cache.clear();
-          removed = entries.length;
-          removedBytes = totalSize(entries);
-        } else if (cache) {
-          const entries = await cache.entries(filter);
-          removedBytes = totalSize(entries);
-          const bar = progress("clearing");
-          try {
-            removed = await cache.deleteEntries(
-              filter,
-              bar && ((done, total) => bar.update(done, total)),
-            );
-          } finally {
-            bar?.done();
-          }
-        }
-        if (json) {
-          write({ removed, removedBytes });
-        } else {
-          stdout.write(
-            `Removed ${plural(removed, "entry", "entries")}${describeFilter(filter)} ` +
-              `(${formatBytes(removedBytes)}) from ${shown}\n`,
-          );
-        }
-        break;
-      }
-      case "prune": {
-        let result = { removed: 0, removedBytes: 0, remaining: 0, remainingBytes: 0 };
-        if (cache) {
-          const bar = progress("pruning");
-          try {
-            const pruned = await cache.prune({
-              ...(olderThan !== undefined ? { olderThan } : {}),
-              ...(maxSize !== undefined ? { maxSize } : {}),
-              ...(bar
-                ? { onProgress: (done: number, total: number) => bar.update(done, total) }
-                : {}),
-            });
-            result = {
-              removed: pruned.removed,
-              removedBytes: pruned.removedBytes,
-              remaining: pruned.remaining,
-              remainingBytes: pruned.remainingBytes,
-            };
-          } finally {
-            bar?.done();
-          }
-        }
-        if (json) {
-          write(result);
-        } else {
-          stdout.write(
-            `Removed ${plural(result.removed, "entry", "entries")} ` +
-              `(${formatBytes(result.removedBytes)}); ` +
-              `${plural(result.remaining, "entry remains", "entries remain")} ` +
-              `(${formatBytes(result.remainingBytes)}) in ${shown}\n`,
-          );
-        }
-        break;
-      }
-    }
+    await COMMANDS[command](run);
     return 0;
   } catch (error) {
-    const code = cacheErrorCode(error);
+    const code = isCacheError(error) ? error.code : undefined;
     const message = escapeControl(error instanceof Error ? error.message : String(error));
     stderr.write(
       code !== undefined
@@ -545,6 +399,181 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
     return 1;
   } finally {
     await cache?.close().catch(() => {});
+  }
+}
+
+/** What a command works on, and where it writes. */
+interface CommandRun {
+  /** The cache, or `undefined` when its directory does not exist (an empty cache). */
+  cache: TaskCache | undefined;
+  directory: string;
+  /** The directory as text output shows it. */
+  shown: string;
+  /** Whether to print JSON instead of text. */
+  json: boolean;
+  filter: ParsedArgs["filter"];
+  limits: ParsedArgs["limits"];
+  stdout: CliIo["stdout"];
+  /** Writes `data` as JSON on stdout. */
+  write(data: unknown): void;
+  /** A progress bar on stderr when it is a terminal (and not `--json`). */
+  progress(label: string): ProgressBar | undefined;
+}
+
+const COMMANDS: Record<Command, (run: CommandRun) => Promise<void>> = {
+  list: listCommand,
+  stats: statsCommand,
+  clear: clearCommand,
+  prune: pruneCommand,
+};
+
+/** `list`: the entries, most recently read first. */
+async function listCommand({ cache, filter, json, stdout, write, shown }: CommandRun) {
+  const entries = cache ? await cache.entries(filter) : [];
+  entries.sort(byLastRead);
+  if (json) {
+    write(entries.map((entry) => ({
+      key: entry.key,
+      taskName: entry.taskName,
+      cacheVersion: entry.cacheVersion,
+      size: entry.size,
+      createdAt: Math.floor(entry.createdAt),
+      lastReadAt: Math.floor(entry.lastReadAt),
+      createdAtIso: isoDate(entry.createdAt),
+      lastReadAtIso: isoDate(entry.lastReadAt),
+    })));
+  } else if (entries.length === 0) {
+    stdout.write(`No entries${describeFilter(filter)} in ${shown}\n`);
+  } else {
+    const now = Date.now();
+    stdout.write(formatTable(
+      [
+        { title: "TASK" },
+        { title: "VERSION" },
+        { title: "SIZE", right: true },
+        { title: "CREATED" },
+        { title: "LAST READ" },
+        { title: "KEY" },
+      ],
+      entries.map((entry) => [
+        escapeControl(entry.taskName) || "-",
+        escapeControl(entry.cacheVersion) || "-",
+        formatBytes(entry.size),
+        formatAge(entry.createdAt, now),
+        formatAge(entry.lastReadAt, now),
+        escapeControl(shortKey(entry.key, entry.taskName, entry.cacheVersion)),
+      ]),
+    ));
+    stdout.write(
+      `${plural(entries.length, "entry", "entries")}${describeFilter(filter)}, ` +
+        `${formatBytes(totalSize(entries))} in ${shown}\n`,
+    );
+  }
+}
+
+/** `stats`: the entries and their bytes, in all and by task name. */
+async function statsCommand({ cache, directory, json, stdout, write, shown }: CommandRun) {
+  const entries = cache ? await cache.entries() : [];
+  const tasks = new Map<string, { entries: number; bytes: number }>();
+  for (const entry of entries) {
+    const task = tasks.get(entry.taskName) ?? { entries: 0, bytes: 0 };
+    task.entries++;
+    task.bytes += entry.size;
+    tasks.set(entry.taskName, task);
+  }
+  const byTask = [...tasks].map(([taskName, task]) => ({ taskName, ...task }))
+    .sort((a, b) =>
+      b.bytes - a.bytes || (a.taskName < b.taskName ? -1 : a.taskName > b.taskName ? 1 : 0)
+    );
+  const bytes = totalSize(entries);
+  if (json) {
+    write({ directory, entries: entries.length, bytes, tasks: byTask });
+  } else {
+    stdout.write(
+      `Directory:   ${shown}\n` +
+        `Entries:     ${entries.length}\n` +
+        `Total size:  ${formatBytes(bytes)} (${bytes} bytes)\n`,
+    );
+    if (byTask.length > 0) {
+      stdout.write(
+        "\n" + formatTable(
+          [{ title: "TASK" }, { title: "ENTRIES", right: true }, {
+            title: "SIZE",
+            right: true,
+          }],
+          byTask.map((task) => [
+            escapeControl(task.taskName) || "-",
+            String(task.entries),
+            formatBytes(task.bytes),
+          ]),
+        ),
+      );
+    }
+  }
+}
+
+/** `clear`: every entry, or those of a task and/or cache version. */
+async function clearCommand({ cache, filter, json, stdout, write, shown, progress }: CommandRun) {
+  const filtered = filter.taskName !== undefined || filter.cacheVersion !== undefined;
+  let removed = 0;
+  let removedBytes = 0;
+  if (cache && !filtered) {
+    const entries = await cache.entries();
+    await cache.clear();
+    removed = entries.length;
+    removedBytes = totalSize(entries);
+  } else if (cache) {
+    const entries = await cache.entries(filter);
+    removedBytes = totalSize(entries);
+    const bar = progress("clearing");
+    try {
+      removed = await cache.deleteEntries(
+        filter,
+        bar && ((done, total) => bar.update(done, total)),
+      );
+    } finally {
+      bar?.done();
+    }
+  }
+  if (json) {
+    write({ removed, removedBytes });
+  } else {
+    stdout.write(
+      `Removed ${plural(removed, "entry", "entries")}${describeFilter(filter)} ` +
+        `(${formatBytes(removedBytes)}) from ${shown}\n`,
+    );
+  }
+}
+
+/** `prune`: the old entries, then the least recently read ones while the cache is too big. */
+async function pruneCommand({ cache, limits, json, stdout, write, shown, progress }: CommandRun) {
+  let result = { removed: 0, removedBytes: 0, remaining: 0, remainingBytes: 0 };
+  if (cache) {
+    const bar = progress("pruning");
+    try {
+      const pruned = await cache.prune({
+        ...limits,
+        ...(bar ? { onProgress: (done: number, total: number) => bar.update(done, total) } : {}),
+      });
+      result = {
+        removed: pruned.removed,
+        removedBytes: pruned.removedBytes,
+        remaining: pruned.remaining,
+        remainingBytes: pruned.remainingBytes,
+      };
+    } finally {
+      bar?.done();
+    }
+  }
+  if (json) {
+    write(result);
+  } else {
+    stdout.write(
+      `Removed ${plural(result.removed, "entry", "entries")} ` +
+        `(${formatBytes(result.removedBytes)}); ` +
+        `${plural(result.remaining, "entry remains", "entries remain")} ` +
+        `(${formatBytes(result.remainingBytes)}) in ${shown}\n`,
+    );
   }
 }
 

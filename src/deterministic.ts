@@ -33,9 +33,11 @@ import {
   type Message,
   ScalarType,
 } from "@bufbuild/protobuf";
-import { WireType } from "@bufbuild/protobuf/wire";
+import { FLOAT32_MAX, INT32_MAX, INT32_MIN, UINT32_MAX, WireType } from "@bufbuild/protobuf/wire";
 import { ByteWriter } from "./byte_writer.ts";
 import type { ModelRules } from "./flytekit_models.ts";
+import { showValue } from "./internal/describe.ts";
+import { isWellFormed, loneSurrogateIndex } from "./internal/unicode.ts";
 import { literalShortcut, SHORTCUT_TYPES, writeIntegerEntry } from "./literal_shortcut.ts";
 
 /** No rules: messages as they are, as Python protobuf serializes them. */
@@ -212,23 +214,6 @@ function located(error: unknown, name: string): unknown {
   return error.kind === "range" ? new RangeError(message) : new TypeError(message);
 }
 
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "bigint") return `${value}n`;
-  if (typeof value === "string") {
-    return JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value);
-  }
-  if (typeof value === "object") {
-    const typeName = (value as { $typeName?: unknown }).$typeName;
-    if (typeof typeName === "string") return `a ${typeName} message`;
-    if (value instanceof Uint8Array) return "a Uint8Array";
-    if (Array.isArray(value)) return "an array";
-    return "an object";
-  }
-  if (typeof value === "function") return "a function";
-  return String(value);
-}
-
 /** Compiled writers, by rules and message. */
 const compiled = new WeakMap<ModelRules, WeakMap<DescMessage, MessageWriter>>();
 
@@ -293,7 +278,7 @@ function compileMessage(
   const keepUnknown = !rules.dropUnknown;
   const writeMessage: MessageWriter = (writer, message) => {
     if (typeof message !== "object" || message === null || message.$typeName !== typeName) {
-      throw typeError(`expected a ${typeName} message, got ${describe(message)}`);
+      throw typeError(`expected a ${typeName} message, got ${showValue(message)}`);
     }
     for (let i = 0; i < fieldWriters.length; i++) fieldWriters[i]!(writer, message);
     const unknown = message.$unknown;
@@ -362,7 +347,7 @@ function compileOneofRun(
       within(
         typeError(
           `expected { case, value } with a case among ${[...allMembers].join(", ")}, got ` +
-            describe(oneof),
+            showValue(oneof),
         ),
         "." + oneofName,
       );
@@ -487,7 +472,7 @@ function compileFieldValue(field: DescField, rules: ModelRules): ValueWriter {
 }
 
 function expectArray(value: unknown): unknown[] {
-  if (!Array.isArray(value)) throw typeError(`expected an array, got ${describe(value)}`);
+  if (!Array.isArray(value)) throw typeError(`expected an array, got ${showValue(value)}`);
   return value;
 }
 
@@ -534,7 +519,7 @@ function compileMap(field: DescField & { fieldKind: "map" }, rules: ModelRules):
   const writeEntries = compileEntries(field, rules);
   return (writer, value) => {
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      throw typeError(`expected an object for a map, got ${describe(value)}`);
+      throw typeError(`expected an object for a map, got ${showValue(value)}`);
     }
     const record = value as Record<string, unknown>;
     // Most maps of a key's literals (Literal.metadata) are empty: nothing to list or sort.
@@ -655,7 +640,7 @@ function mapKeyConverter(type: ScalarType): (name: string) => bigint | number | 
     case ScalarType.BOOL:
       return (name) => {
         if (name !== "true" && name !== "false") {
-          throw typeError(`invalid bool map key ${describe(name)}`);
+          throw typeError(`invalid bool map key ${showValue(name)}`);
         }
         return name === "true";
       };
@@ -683,7 +668,7 @@ function mapKeyConverter(type: ScalarType): (name: string) => bigint | number | 
 }
 
 function parseIntegerKey<T>(name: string, parse: (text: string) => T): T {
-  if (!/^-?\d+$/.test(name)) throw typeError(`invalid integer map key ${describe(name)}`);
+  if (!/^-?\d+$/.test(name)) throw typeError(`invalid integer map key ${showValue(name)}`);
   return parse(name);
 }
 
@@ -763,7 +748,7 @@ function isWrapper(desc: DescMessage): boolean {
  */
 function writeJsonStruct(writer: ByteWriter, value: unknown, asJson: boolean): void {
   if (typeof value !== "object" || value === null || Array.isArray(value) || isMessage(value)) {
-    throw typeError(`expected a JSON object for google.protobuf.Struct, got ${describe(value)}`);
+    throw typeError(`expected a JSON object for google.protobuf.Struct, got ${showValue(value)}`);
   }
   const record = value as Record<string, unknown>;
   const names = sortCodePoints(Object.keys(record));
@@ -827,15 +812,11 @@ function writeJsonValue(writer: ByteWriter, value: unknown, asJson: boolean): vo
   }
   throw typeError(
     `expected a JSON value (null, number, string, boolean, array or object), got ${
-      describe(value)
+      showValue(value)
     }`,
   );
 }
 
-const FLOAT32_MAX = 3.4028234663852886e38;
-const INT32_MIN = -0x80000000;
-const INT32_MAX = 0x7fffffff;
-const UINT32_MAX = 0xffffffff;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const UINT64_MAX = 2n ** 64n - 1n;
@@ -862,7 +843,7 @@ function rangeCheck(type: ScalarType): (value: bigint | number) => void {
   }
   return (value) => {
     if (value < min || value > max) {
-      throw rangeError(`${describe(value)} is out of range for ${name}`);
+      throw rangeError(`${showValue(value)} is out of range for ${name}`);
     }
   };
 }
@@ -875,7 +856,7 @@ function int64Reader(type: ScalarType): (value: unknown) => bigint {
     if (typeof value === "bigint") big = value;
     else if (typeof value === "number" && Number.isSafeInteger(value)) big = BigInt(value);
     else if (typeof value === "string" && /^-?\d+$/.test(value)) big = BigInt(value);
-    else throw typeError(`expected a bigint for a 64-bit integer, got ${describe(value)}`);
+    else throw typeError(`expected a bigint for a 64-bit integer, got ${showValue(value)}`);
     check(big);
     return big;
   };
@@ -885,7 +866,7 @@ function int32Reader(type: ScalarType): (value: unknown) => number {
   const check = rangeCheck(type);
   return (value) => {
     if (typeof value !== "number" || !Number.isInteger(value)) {
-      throw typeError(`expected an integer number, got ${describe(value)}`);
+      throw typeError(`expected an integer number, got ${showValue(value)}`);
     }
     check(value);
     return value;
@@ -904,7 +885,7 @@ function specialWriter(typeName: string, rules: ModelRules): MessageWriter | und
   if (time === undefined) return undefined;
   return (writer, message) => {
     if (typeof message !== "object" || message === null || message.$typeName !== typeName) {
-      throw typeError(`expected a ${typeName} message, got ${describe(message)}`);
+      throw typeError(`expected a ${typeName} message, got ${showValue(message)}`);
     }
     const [whole, rest] = pythonTime(time, message);
     if (whole !== 0n) writer.tag(1, WireType.Varint).int64(whole);
@@ -1015,31 +996,37 @@ function scalarWriter(type: ScalarType): (writer: ByteWriter, value: unknown) =>
   switch (type) {
     case ScalarType.STRING:
       return (writer, value) => {
-        if (typeof value !== "string") throw typeError(`expected a string, got ${describe(value)}`);
+        if (typeof value !== "string") {
+          throw typeError(`expected a string, got ${showValue(value)}`);
+        }
         writeString(writer, value);
       };
     case ScalarType.BYTES:
       return (writer, value) => {
         if (!(value instanceof Uint8Array)) {
-          throw typeError(`expected a Uint8Array, got ${describe(value)}`);
+          throw typeError(`expected a Uint8Array, got ${showValue(value)}`);
         }
         writer.bytes(value);
       };
     case ScalarType.BOOL:
       return (writer, value) => {
         if (typeof value !== "boolean") {
-          throw typeError(`expected a boolean, got ${describe(value)}`);
+          throw typeError(`expected a boolean, got ${showValue(value)}`);
         }
         writer.bool(value);
       };
     case ScalarType.DOUBLE:
       return (writer, value) => {
-        if (typeof value !== "number") throw typeError(`expected a number, got ${describe(value)}`);
+        if (typeof value !== "number") {
+          throw typeError(`expected a number, got ${showValue(value)}`);
+        }
         writer.double(value);
       };
     case ScalarType.FLOAT:
       return (writer, value) => {
-        if (typeof value !== "number") throw typeError(`expected a number, got ${describe(value)}`);
+        if (typeof value !== "number") {
+          throw typeError(`expected a number, got ${showValue(value)}`);
+        }
         if (Number.isFinite(value) && Math.abs(value) > FLOAT32_MAX) {
           throw rangeError(`${value} is out of range for float (32-bit)`);
         }
@@ -1090,21 +1077,16 @@ function wireTypeOf(type: ScalarType): WireType {
   }
 }
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const isWellFormed: (text: string) => boolean = typeof "".isWellFormed === "function"
-  ? (text) => text.isWellFormed()
-  : (text) => !LONE_SURROGATE.test(text);
-
 /**
  * Writes `text` as length-prefixed UTF-8. A string holding an unpaired surrogate is refused:
  * Python protobuf refuses it too, and replacing it with U+FFFD would give two inputs one key.
  */
 function writeString(writer: ByteWriter, text: string): void {
   if (!isWellFormed(text)) {
-    const index = text.search(LONE_SURROGATE);
+    const index = loneSurrogateIndex(text);
     const unit = text.charCodeAt(index).toString(16).toUpperCase();
     throw typeError(
-      `string ${describe(text)} holds an unpaired surrogate (U+${unit} at index ${index}); ` +
+      `string ${showValue(text)} holds an unpaired surrogate (U+${unit} at index ${index}); ` +
         "it is not valid UTF-8 and cannot be part of a key",
     );
   }

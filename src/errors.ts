@@ -1,5 +1,7 @@
 /**
- * The error every storage failure surfaces as.
+ * Every error class of the library, in one place: {@link CacheError} (a storage failure, with a
+ * `code`), {@link ConversionError} (a value that does not fit its type) and
+ * {@link isCacheError}, the test for a `CacheError` that also works across realms.
  *
  * @module
  */
@@ -12,7 +14,6 @@
  * - `NOT_A_DIRECTORY`: a path the cache needs as a directory is a file.
  * - `CLOSED`: the adapter was closed, or its database closed under it.
  * - `BLOCKED`: the storage is held by someone else (e.g. a database upgrade in another tab).
- * - `CORRUPT_VALUE`: stored bytes are not a valid LiteralMap.
  * - `UNSAFE_DIRECTORY`: another user could change the cache's results: the cache directory (or
  *   one above it) is owned by another user or writable by group or others.
  * - `UNAVAILABLE`: a storage server (Redis) is down or unreachable; the operation gave up
@@ -30,12 +31,25 @@ export type CacheErrorCode =
   | "NOT_A_DIRECTORY"
   | "CLOSED"
   | "BLOCKED"
-  | "CORRUPT_VALUE"
   | "UNSAFE_DIRECTORY"
   | "UNAVAILABLE"
   | "TOO_LARGE"
   | "INVALID_SEAL"
   | "IO";
+
+/** Every {@link CacheErrorCode} (a `Record` so that the compiler insists on each one). */
+const CACHE_ERROR_CODES: Readonly<Record<CacheErrorCode, true>> = {
+  PERMISSION_DENIED: true,
+  NO_SPACE: true,
+  NOT_A_DIRECTORY: true,
+  CLOSED: true,
+  BLOCKED: true,
+  UNSAFE_DIRECTORY: true,
+  UNAVAILABLE: true,
+  TOO_LARGE: true,
+  INVALID_SEAL: true,
+  IO: true,
+};
 
 /**
  * A failure of the cache's storage, with a `code` a program can branch on and a message a
@@ -60,5 +74,78 @@ export class CacheError extends Error {
   constructor(code: CacheErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
+  }
+}
+
+/**
+ * Whether `value` is a {@link CacheError}, also one from another realm where `instanceof` says
+ * no: another copy of this module (two versions of the package in one program), a `vm` context,
+ * an iframe, or the plain `{ name, code, message }` object a worker posts for one (the structured
+ * clone of an `Error` keeps neither its `name` nor its `code`). It checks the shape: `name` is
+ * `"CacheError"`, `code` is one of {@link CacheErrorCode} and `message` is a string.
+ *
+ * @param value Anything, typically what a `catch` caught.
+ * @returns Whether `value` carries a `CacheError`'s name, a known code and a message.
+ *
+ * @example
+ * ```ts
+ * import { CacheError, isCacheError } from "local-task-cache";
+ *
+ * const error: unknown = new CacheError("NO_SPACE", "cannot store the entry: the disk is full");
+ * if (isCacheError(error) && error.code === "NO_SPACE") console.log("skip caching");
+ * // From a worker, posted as a plain object:
+ * console.log(isCacheError({ name: "CacheError", code: "IO", message: "failed" })); // true
+ * console.log(isCacheError(new Error("failed"))); // false
+ * ```
+ */
+export function isCacheError(
+  value: unknown,
+): value is Pick<CacheError, "name" | "code" | "message"> {
+  if (typeof value !== "object" || value === null) return false;
+  const { name, code, message } = value as Record<string, unknown>;
+  return name === "CacheError" && typeof code === "string" &&
+    Object.hasOwn(CACHE_ERROR_CODES, code) &&
+    typeof message === "string";
+}
+
+/**
+ * A value that cannot be converted to or from a Flyte literal or MessagePack, with where
+ * (`path`, such as `inputs.items[3]` or `inputs.cfg.a.b`) and why (`reason`, with what to do).
+ * The message is `${path}: ${reason}`.
+ *
+ * @example
+ * ```ts
+ * import { ConversionError, t } from "local-task-cache";
+ *
+ * try {
+ *   t.int.toLiteral(1.5, "inputs.n");
+ * } catch (error) {
+ *   if (error instanceof ConversionError) console.log(error.path); // inputs.n
+ * }
+ * ```
+ */
+export class ConversionError extends TypeError {
+  /** Where the value is: the input name, then `.key` and `[index]` steps into it. */
+  readonly path: string;
+  /** What is wrong with it, and what to do. */
+  readonly reason: string;
+
+  /**
+   * An error for the value at `path`, refused for `reason`; `options.cause` is the error behind
+   * it, if any.
+   *
+   * @example
+   * ```ts
+   * import { ConversionError } from "local-task-cache";
+   *
+   * const error = new ConversionError("inputs.n", "expected an integer, got 1.5");
+   * console.log(error.message); // inputs.n: expected an integer, got 1.5
+   * ```
+   */
+  constructor(path: string, reason: string, options?: { cause?: unknown }) {
+    super(`${path}: ${reason}`, options);
+    this.name = "ConversionError";
+    this.path = path;
+    this.reason = reason;
   }
 }

@@ -14,6 +14,8 @@ import {
 } from "../gen/flyteidl/core/literals_pb.ts";
 import { checkTimes, withDeterministicBytes, withDeterministicEntries } from "./deterministic.ts";
 import { FLYTEKIT_MODELS } from "./flytekit_models.ts";
+import { describeValue, isPlainObject } from "./internal/describe.ts";
+import { isLiteral, setEntry } from "./internal/entries.ts";
 import { joblibHashInPlace, PICKLE_HEADROOM } from "./joblib.ts";
 
 /**
@@ -316,22 +318,6 @@ export function nestingDepth(value: unknown): number {
 }
 
 /**
- * Adds an entry to a protobuf-es map (a plain object). `map[name] = value` would, for the name
- * `__proto__` (a valid input name), set the object's prototype and lose the entry.
- */
-function setEntry(map: Record<string, Literal>, name: string, value: Literal): void {
-  Object.defineProperty(map, name, { value, enumerable: true, writable: true, configurable: true });
-}
-
-/** `isMessage(value, LiteralSchema)`, inlined: it runs for every literal of every key. */
-function isLiteral(value: unknown): value is Literal {
-  return typeof value === "object" && value !== null &&
-    (value as { $typeName?: unknown }).$typeName === LITERAL_TYPE_NAME;
-}
-
-const LITERAL_TYPE_NAME = LiteralSchema.typeName;
-
-/**
  * Checks the types of `calculateCacheKey`'s arguments (not the inputs' contents), throwing the
  * same `TypeError`s; returns the ignore list as a set. For callers that check before any I/O.
  */
@@ -388,10 +374,9 @@ export function describeArgument(value: unknown): string {
   if (value === null) return "null";
   if (value === undefined) return "undefined";
   if (typeof value === "object") {
-    const typeName = (value as { $typeName?: unknown }).$typeName;
-    if (typeof typeName === "string") return `a ${typeName} message`;
-    if (Array.isArray(value)) return "an array";
-    return "a plain object (not a protobuf message)";
+    const message = typeof (value as { $typeName?: unknown }).$typeName === "string";
+    if (isPlainObject(value) && !message) return "a plain object (not a protobuf message)";
+    return describeValue(value);
   }
   return `${typeof value} ${typeof value === "string" ? JSON.stringify(value) : String(value)}`;
 }

@@ -68,7 +68,7 @@ export {
   type Lease,
   READ_TIME_RESOLUTION_MS,
 } from "./adapter.ts";
-export { CacheError, type CacheErrorCode } from "./errors.ts";
+export { CacheError, type CacheErrorCode, isCacheError } from "./errors.ts";
 export {
   type CacheEvent,
   type CacheEventType,

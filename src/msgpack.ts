@@ -22,47 +22,12 @@
  * @module
  */
 
-/**
- * A value that cannot be converted to or from a Flyte literal or MessagePack, with where
- * (`path`, such as `inputs.items[3]` or `inputs.cfg.a.b`) and why (`reason`, with what to do).
- * The message is `${path}: ${reason}`.
- *
- * @example
- * ```ts
- * import { ConversionError, t } from "local-task-cache";
- *
- * try {
- *   t.int.toLiteral(1.5, "inputs.n");
- * } catch (error) {
- *   if (error instanceof ConversionError) console.log(error.path); // inputs.n
- * }
- * ```
- */
-export class ConversionError extends TypeError {
-  /** Where the value is: the input name, then `.key` and `[index]` steps into it. */
-  readonly path: string;
-  /** What is wrong with it, and what to do. */
-  readonly reason: string;
+import { ConversionError } from "./errors.ts";
+import { describeValue, isPlainObject, keyPath } from "./internal/describe.ts";
+import { setEntry } from "./internal/entries.ts";
+import { isWellFormed } from "./internal/unicode.ts";
 
-  /**
-   * An error for the value at `path`, refused for `reason`; `options.cause` is the error behind
-   * it, if any.
-   *
-   * @example
-   * ```ts
-   * import { ConversionError } from "local-task-cache";
-   *
-   * const error = new ConversionError("inputs.n", "expected an integer, got 1.5");
-   * console.log(error.message); // inputs.n: expected an integer, got 1.5
-   * ```
-   */
-  constructor(path: string, reason: string, options?: { cause?: unknown }) {
-    super(`${path}: ${reason}`, options);
-    this.name = "ConversionError";
-    this.path = path;
-    this.reason = reason;
-  }
-}
+export { ConversionError };
 
 /**
  * How deep Python's `msgpack.packb` nests: a value inside more than this many arrays and maps
@@ -85,95 +50,6 @@ const DECODE_MAX_DEPTH = 1024;
 const INT64_MIN = -(2n ** 63n);
 const UINT64_MAX = 2n ** 64n - 1n;
 const TWO_POW_32 = 0x1_0000_0000;
-
-/** A lone (unpaired) surrogate: not valid in UTF-8, and Python's `packb` refuses it. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/**
- * Whether `text` has an unpaired surrogate (it cannot be written as UTF-8). Internal.
- *
- * @example
- * ```ts
- * import { hasLoneSurrogate } from "./msgpack.ts";
- *
- * console.log(hasLoneSurrogate("\u{1F600}"), hasLoneSurrogate("\uD83D")); // false true
- * ```
- */
-export function hasLoneSurrogate(text: string): boolean {
-  return LONE_SURROGATE.test(text);
-}
-
-/**
- * `path` followed by the step to the entry `key` of an object: `.name` or `["a b"]`. Internal.
- *
- * @example
- * ```ts
- * import { keyPath } from "./msgpack.ts";
- *
- * console.log(keyPath("inputs", "cfg"), keyPath("inputs", "a b")); // inputs.cfg inputs["a b"]
- * ```
- */
-export function keyPath(path: string, key: string): string {
-  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
-}
-
-/**
- * A short description of a value for error messages. Internal.
- *
- * @example
- * ```ts
- * import { describeValue } from "./msgpack.ts";
- *
- * console.log(describeValue(1.5), describeValue(new Set())); // the number 1.5 an instance of Set
- * ```
- */
-export function describeValue(value: unknown): string {
-  switch (typeof value) {
-    case "string":
-      return value.length > 40
-        ? `a string of length ${value.length}`
-        : `the string ${JSON.stringify(value)}`;
-    case "number":
-      return Object.is(value, -0) ? "the number -0" : `the number ${value}`;
-    case "bigint":
-      return `the bigint ${value}n`;
-    case "boolean":
-      return `the boolean ${value}`;
-    case "undefined":
-      return "undefined";
-    case "symbol":
-      return `a symbol (${String(value)})`;
-    case "function":
-      return "a function";
-  }
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (value instanceof Date) return "a Date";
-  if (value instanceof Map) return "a Map";
-  if (value instanceof Uint8Array) return "a Uint8Array";
-  const typeName = (value as { $typeName?: unknown }).$typeName;
-  if (typeof typeName === "string") return `a ${typeName} message`;
-  const proto = Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null;
-  if (proto === null || proto === Object.prototype) return "an object";
-  const name = proto.constructor?.name;
-  return typeof name === "string" && name !== "" ? `an instance of ${name}` : "an object";
-}
-
-/**
- * A plain object: made by `{}` or `Object.create(null)`, not a class instance. Internal.
- *
- * @example
- * ```ts
- * import { isPlainObject } from "./msgpack.ts";
- *
- * console.log(isPlainObject({}), isPlainObject(new Date())); // true false
- * ```
- */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === null || proto === Object.prototype;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Encoding
@@ -368,7 +244,7 @@ function encodeValue(
       encodeBigint(out, value, path);
       return;
     case "string":
-      if (hasLoneSurrogate(value)) {
+      if (!isWellFormed(value)) {
         fail(path, "the string has a lone surrogate, which is not UTF-8 (Python refuses it too)");
       }
       checkLength(value.length, path, "a string");
@@ -421,7 +297,7 @@ function encodeValue(
     out.length(keys.length, 0x80, 16, undefined, 0xde, 0xdf);
     for (const key of keys) {
       const itemPath = keyPath(path, key);
-      if (hasLoneSurrogate(key)) {
+      if (!isWellFormed(key)) {
         fail(itemPath, "the key has a lone surrogate, which is not UTF-8 (Python refuses it too)");
       }
       out.string(key);
@@ -459,7 +335,7 @@ function encodeBigint(out: Output, value: bigint, path: string): void {
 function encodeMapKey(out: Output, key: unknown, path: string): string {
   switch (typeof key) {
     case "string":
-      if (hasLoneSurrogate(key)) {
+      if (!isWellFormed(key)) {
         fail(
           keyPath(path, key),
           "the key has a lone surrogate, which is not UTF-8 (Python refuses it too)",
@@ -707,12 +583,7 @@ function decodeMap(
   }
   const object: Record<string, unknown> = {};
   for (let i = 0; i < length; i++) {
-    Object.defineProperty(object, keys[i] as string, {
-      value: values[i],
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    setEntry(object, keys[i] as string, values[i]);
   }
   return object;
 }

@@ -41,15 +41,11 @@ import {
   ScalarSchema,
   VoidSchema,
 } from "../gen/flyteidl/core/literals_pb.ts";
-import {
-  ConversionError,
-  decodeMsgpack,
-  describeValue,
-  encodeMsgpack,
-  hasLoneSurrogate,
-  isPlainObject,
-  keyPath,
-} from "./msgpack.ts";
+import { ConversionError } from "./errors.ts";
+import { describeValue, isPlainObject, keyPath } from "./internal/describe.ts";
+import { isLiteral, setEntry } from "./internal/entries.ts";
+import { isWellFormed } from "./internal/unicode.ts";
+import { decodeMsgpack, encodeMsgpack } from "./msgpack.ts";
 
 export { ConversionError };
 
@@ -178,11 +174,6 @@ function wrongLiteral(literal: unknown, path: string, type: string, expected: st
   );
 }
 
-function isLiteral(value: unknown): value is Literal {
-  return typeof value === "object" && value !== null &&
-    (value as { $typeName?: unknown }).$typeName === LiteralSchema.typeName;
-}
-
 /** The scalar of a literal, or a ConversionError. */
 function scalarOf(literal: Literal, path: string, type: string, expected: string): Scalar {
   if (isLiteral(literal) && literal.value.case === "scalar") return literal.value.value;
@@ -220,16 +211,6 @@ function fail(path: string, reason: string): never {
 
 function expected(path: string, what: string, value: unknown, advice = ""): never {
   return fail(path, `expected ${what}, got ${describeValue(value)}${advice ? `; ${advice}` : ""}`);
-}
-
-/** Sets an own entry: `record[key] = value` would set the prototype for `"__proto__"`. */
-function setEntry<T>(record: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(record, key, {
-    value,
-    enumerable: true,
-    writable: true,
-    configurable: true,
-  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -322,7 +303,7 @@ const floatType: ValueType<number> = {
 };
 
 function checkString(value: string, path: string): void {
-  if (hasLoneSurrogate(value)) {
+  if (!isWellFormed(value)) {
     fail(
       path,
       "the string has a lone surrogate, which is not valid UTF-8 (Python protobuf refuses to " +
@@ -538,7 +519,7 @@ function mapType<T>(valueType: ValueType<T>): ValueType<Record<string, T>> {
           );
         }
         const itemPath = keyPath(path, key);
-        if (hasLoneSurrogate(key)) {
+        if (!isWellFormed(key)) {
           fail(itemPath, "the key has a lone surrogate, which is not valid UTF-8");
         }
         setEntry(map.literals, key, valueType.toLiteral(item, itemPath));
@@ -610,7 +591,7 @@ function hashedType<T>(type: ValueType<T>, hash: (value: T) => string): ValueTyp
           `the hash function must return a non-empty string, got ${describeValue(digest)}`,
         );
       }
-      if (hasLoneSurrogate(digest)) {
+      if (!isWellFormed(digest)) {
         fail(path, "the hash has a lone surrogate, which is not valid UTF-8");
       }
       literal.hash = digest;

@@ -49,6 +49,7 @@ import {
 import { RecentReads } from "../read_times.ts";
 import { Checksum, seal, unseal, utf16le } from "../checksum.ts";
 import { CacheError } from "../errors.ts";
+import { isWellFormed } from "../internal/unicode.ts";
 import { checkPieces, joinInSlices, regroup, totalLength } from "../slices.ts";
 
 /**
@@ -795,12 +796,6 @@ function entryId(key: string): KvKey {
   }
   if (key.length <= DIRECT_KEY_LIMIT && isWellFormed(key)) return ["k", key];
   return ["s", bytesToHex(sha256(utf16le(key)))];
-}
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-function isWellFormed(text: string): boolean {
-  return !LONE_SURROGATE.test(text);
 }
 
 /** Whether `value` is a metadata record as `set` writes them. */

@@ -7,6 +7,7 @@
  * @module
  */
 import type { EntryMetadata } from "../adapter.ts";
+import { isWellFormed } from "../internal/unicode.ts";
 import type { SqliteConnection, SqlValue } from "./diskcache_sqlite.ts";
 
 /** The database file in the cache directory. */
@@ -311,10 +312,6 @@ export function fromDbKey(
 }
 
 const UTF8 = new TextDecoder();
-
-function isWellFormed(text: string): boolean {
-  return !/\p{Surrogate}/u.test(text);
-}
 
 /** The task metadata of a row we wrote; `undefined` for rows without it (flytekit's). */
 export function parseTag(tag: SqlValue | undefined): EntryMetadata | undefined {

@@ -42,6 +42,7 @@ import {
   type StructuredDatasetType,
   StructuredDatasetTypeSchema,
 } from "../../gen/flyteidl/core/types_pb.ts";
+import { setEntry } from "../../src/internal/entries.ts";
 
 /** The mulberry32 generator: a function of a 32-bit seed giving floats in [0, 1). */
 export function mulberry32(seed: number): () => number {
@@ -129,18 +130,8 @@ function randomBetween(random: Random, min: bigint, max: bigint): bigint {
   return min + (r % span);
 }
 
-/**
- * Sets an entry of a map field (or JSON object) as an own property, as protobuf-es's parser
- * does: plain assignment of `__proto__` would set the object's prototype instead.
- */
-export function setEntry<T>(record: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(record, key, {
-    value,
-    enumerable: true,
-    writable: true,
-    configurable: true,
-  });
-}
+/** Sets an entry as an own property (also `__proto__`), as protobuf-es's parser does. */
+export { setEntry };
 
 /**
  * Map keys where encoders go wrong: integer-like (JavaScript lists those first, in numeric

@@ -1,0 +1,105 @@
+/**
+ * How values read in error messages, for every module: {@link describeValue} ("the number 1.5",
+ * "an array", "a flyteidl.core.Literal message"), {@link showValue} (a value as code writes it:
+ * `1.5`, `-1n`, `"abc"`), {@link keyPath} (the path to an object's entry) and
+ * {@link isPlainObject}. Private to the package.
+ *
+ * @module
+ */
+
+/**
+ * `path` followed by the step to the entry `key` of an object: `.name` or `["a b"]`.
+ *
+ * @example
+ * ```ts
+ * import { keyPath } from "./describe.ts";
+ *
+ * console.log(keyPath("inputs", "cfg"), keyPath("inputs", "a b")); // inputs.cfg inputs["a b"]
+ * ```
+ */
+export function keyPath(path: string, key: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+}
+
+/**
+ * A short description of a value for error messages.
+ *
+ * @example
+ * ```ts
+ * import { describeValue } from "./describe.ts";
+ *
+ * console.log(describeValue(1.5), describeValue(new Set())); // the number 1.5 an instance of Set
+ * ```
+ */
+export function describeValue(value: unknown): string {
+  switch (typeof value) {
+    case "string":
+      return value.length > 40
+        ? `a string of length ${value.length}`
+        : `the string ${JSON.stringify(value)}`;
+    case "number":
+      return Object.is(value, -0) ? "the number -0" : `the number ${value}`;
+    case "bigint":
+      return `the bigint ${value}n`;
+    case "boolean":
+      return `the boolean ${value}`;
+    case "undefined":
+      return "undefined";
+    case "symbol":
+      return `a symbol (${String(value)})`;
+    case "function":
+      return "a function";
+  }
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (value instanceof Date) return "a Date";
+  if (value instanceof Map) return "a Map";
+  if (value instanceof Uint8Array) return "a Uint8Array";
+  const typeName = (value as { $typeName?: unknown }).$typeName;
+  if (typeof typeName === "string") return `a ${typeName} message`;
+  const proto = Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null;
+  if (proto === null || proto === Object.prototype) return "an object";
+  const name = proto.constructor?.name;
+  return typeof name === "string" && name !== "" ? `an instance of ${name}` : "an object";
+}
+
+/**
+ * A value as code would write it, for messages that quote it: numbers and booleans as they are,
+ * a bigint with its `n`, a string in quotes (cut after 40 characters); objects and functions as
+ * {@link describeValue} says them.
+ *
+ * @example
+ * ```ts
+ * import { showValue } from "./describe.ts";
+ *
+ * console.log(showValue(-1n), showValue("abc"), showValue([1])); // -1n "abc" an array
+ * ```
+ */
+export function showValue(value: unknown): string {
+  switch (typeof value) {
+    case "bigint":
+      return `${value}n`;
+    case "string":
+      return JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value);
+    case "object":
+    case "function":
+      return value === null ? "null" : describeValue(value);
+  }
+  return String(value);
+}
+
+/**
+ * A plain object: made by `{}` or `Object.create(null)`, not a class instance.
+ *
+ * @example
+ * ```ts
+ * import { isPlainObject } from "./describe.ts";
+ *
+ * console.log(isPlainObject({}), isPlainObject(new Date())); // true false
+ * ```
+ */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === null || proto === Object.prototype;
+}
