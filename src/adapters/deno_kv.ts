@@ -14,7 +14,8 @@
  * - `[...prefix, "c", ...id, generation, i]`, the chunks of a large value (63 KiB each);
  * - `[...prefix, "m", ...id]`, the entry's metadata `{ t: task name, v: cache version,
  *   s: size, c: creation time }` (and `k: key` for hashed ids), committed with the head;
- * - `[...prefix, "l", ...id]`, a lease `{ o: owner, e: expiry }` (see `acquireLease`);
+ * - `[...prefix, "l", ...id]`, a lease `{ o: owner, e: expiry, p: pid, h: host }` (see
+ *   `acquireLease`);
  * - `[...prefix, "r", ...id]`, the last read time (a number of milliseconds), committed with the
  *   head and updated by a hit when older than `READ_TIME_RESOLUTION_MS` (this process remembers
  *   what it wrote, so a run of hits costs one write, not one each);
@@ -51,6 +52,7 @@ import { Checksum, seal, unseal, utf16le } from "../checksum.ts";
 import { CacheError } from "../errors.ts";
 import { isWellFormed } from "../internal/unicode.ts";
 import { checkPieces, joinInSlices, regroup, totalLength } from "../slices.ts";
+import { isGoneHolder, thisHolder } from "../internal/holder.ts";
 
 /**
  * A part of a Deno KV key, as the adapter writes them (the types both `Deno.Kv` and the npm
@@ -164,6 +166,14 @@ interface Head {
  * await cache.close();
  * ```
  */
+/** A lease record: its owner's token, its expiry, and its holder's process id and host. */
+interface LeaseRecord {
+  o: string;
+  e: number;
+  p?: number;
+  h?: string;
+}
+
 export class DenoKvAdapter implements CacheAdapter {
   readonly #prefix: KvKey;
   readonly #owned: boolean;
@@ -463,14 +473,20 @@ export class DenoKvAdapter implements CacheAdapter {
     const kv = this.#db ?? (await this.#open());
     const owner = bytesToHex(randomBytes(16));
     /** Sets the lease if it is as `read` found it; whether it did. */
-    const claim = async (read: KvEntryMaybe<{ o: string; e: number }>, ttl = ttlMs) => {
+    // The holder's process and host: a waiter on this host sees at once that a killed holder
+    // is gone (src/internal/holder.ts), whatever time its lease had left.
+    const holder = thisHolder();
+    const claim = async (read: KvEntryMaybe<LeaseRecord>, ttl = ttlMs) => {
       const taken = await atomic(kv).check({ key, versionstamp: read.versionstamp })
-        .set(key, { o: owner, e: Date.now() + ttl }).commit();
+        .set(key, { o: owner, e: Date.now() + ttl, p: holder?.pid, h: holder?.host }).commit();
       return taken.ok;
     };
     try {
-      const held = await kv.get<{ o: string; e: number }>(key);
-      if (held.value !== null && held.value.e > Date.now()) return undefined;
+      const held = await kv.get<LeaseRecord>(key);
+      const lease = held.value;
+      if (lease !== null && lease.e > Date.now() && !isGoneHolder(lease.p, lease.h)) {
+        return undefined;
+      }
       if (!(await claim(held))) return undefined;
     } catch (error) {
       throw storageError(error, "take a lease");
@@ -478,7 +494,7 @@ export class DenoKvAdapter implements CacheAdapter {
     return {
       renew: async (ttl = ttlMs) => {
         try {
-          const held = await kv.get<{ o: string; e: number }>(key);
+          const held = await kv.get<LeaseRecord>(key);
           return held.value?.o === owner && await claim(held, ttl);
         } catch (error) {
           throw storageError(error, "renew a lease");
@@ -486,7 +502,7 @@ export class DenoKvAdapter implements CacheAdapter {
       },
       release: async () => {
         try {
-          const held = await kv.get<{ o: string; e: number }>(key);
+          const held = await kv.get<LeaseRecord>(key);
           if (held.value?.o !== owner) return;
           await atomic(kv).check({ key, versionstamp: held.versionstamp }).delete(key).commit();
         } catch {

@@ -75,6 +75,7 @@ import { Checksum, checksum, checksumInSlices, utf16le } from "../checksum.ts";
 import { CacheError, type CacheErrorCode } from "../errors.ts";
 import { checkPieces, SLICE_BYTES, totalLength, yieldToEventLoop } from "../slices.ts";
 import { checkDirectory, trustedOwner } from "./fs_trust.ts";
+import { isGoneHolder, thisHolder } from "../internal/holder.ts";
 
 /** Options of {@link FsAdapter}. */
 export interface FsAdapterOptions {
@@ -1094,14 +1095,17 @@ function entryStrings(
 
 /** A lease file's text. */
 function leaseText(owner: string, ttlMs: number): string {
-  return JSON.stringify({ owner, expiresAt: Date.now() + ttlMs });
+  // The holder's process and host: a waiter on this host sees at once that a killed holder is
+  // gone (src/internal/holder.ts), whatever time its lease had left.
+  return JSON.stringify({ owner, expiresAt: Date.now() + ttlMs, ...thisHolder() });
 }
 
 /**
  * The owner and expiry of the lease file at `path`; `"gone"` if there is none. What cannot be
  * a lease of a trusted user counts as expired: a file that does not parse, is too long, is not
  * a regular file (a link, a FIFO, a socket, a device: never followed, never waited on) or that
- * `trusted` refuses, or one whose expiry is more than `longestMs` ahead. A directory there is a
+ * `trusted` refuses, one whose expiry is more than `longestMs` ahead, or one whose holder ran on
+ * this host and is gone (`isGoneHolder`). A directory there is a
  * `CacheError` (the lease cannot be taken; the caller runs without one).
  */
 function readLease(
@@ -1125,10 +1129,10 @@ function readLease(
     closeQuietly(fd);
   }
   try {
-    const { owner, expiresAt } = JSON.parse(text);
+    const { owner, expiresAt, pid, host } = JSON.parse(text);
     if (
       typeof owner === "string" && typeof expiresAt === "number" &&
-      expiresAt - Date.now() <= longestMs
+      expiresAt - Date.now() <= longestMs && !isGoneHolder(pid, host)
     ) {
       return { owner, expiresAt };
     }

@@ -45,6 +45,27 @@ test("a Deno holder killed mid-task: another process runs it once the lease expi
   }
 });
 
+test("a Deno holder killed in a synchronous body (its lease made to last the waiters' bound) is seen gone at once", async () => {
+  const directory = await mkdtemp(join(tmpdir(), "ltc-deno-task-"));
+  try {
+    const log = join(directory, "runs.log");
+    await writeFile(log, "");
+    const store = `kv:${join(directory, "cache.kv")}`;
+    const holder = taskProcess(store, log, 60_000, "sync");
+    holder.exited.catch(() => {});
+    while ((await runsLogged(log)).length === 0) await sleep(20);
+    holder.child.kill("SIGKILL");
+    const started = Date.now();
+    assert.equal(await taskProcess(store, log, 10).exited, "144");
+    const waited = Date.now() - started;
+    assert.equal((await runsLogged(log)).length, 2, "the task ran again after the holder died");
+    // Its lease had 10 minutes left: only the holder's death, seen on this host, ends it sooner.
+    assert.ok(waited < 60_000, `waited ${waited} ms`);
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+});
+
 for (const mode of ["", "sync"]) {
   const body = mode === "sync" ? "a synchronous" : "an asynchronous";
   test(`Deno KV: ${body} task of 7 s (over twice its 3 s lease): a second process waits`, async () => {

@@ -52,6 +52,9 @@ function counting(adapter: CacheAdapter): { adapter: CacheAdapter; listings: () 
   for (const name of ["get", "set", "delete", "clear", "close"] as const) {
     (wrapped as unknown as Record<string, unknown>)[name] = adapter[name].bind(adapter);
   }
+  // The optional methods too: an inherited one would run on the wrapper, not the adapter.
+  wrapped.setChunks = adapter.setChunks?.bind(adapter);
+  wrapped.acquireLease = adapter.acquireLease?.bind(adapter);
   wrapped.storedBytes = adapter.storedBytes?.bind(adapter);
   wrapped.correctStoredBytes = adapter.correctStoredBytes?.bind(adapter);
   return { adapter: wrapped, listings: () => listings };

@@ -427,6 +427,22 @@ test("a holder killed mid-task blocks the others only until its lease expires", 
   assert.ok(waited < 10_000, `waited ${waited} ms for a 3 s lease`);
 });
 
+test("a holder killed in a synchronous body (its lease made to last the waiters' bound) is seen gone at once", async () => {
+  const directory = await temporaryDirectory();
+  const log = join(directory, "runs.log");
+  await writeFile(log, "");
+  const holder = taskProcess(directory, log, 60_000, "sync");
+  holder.exited.catch(() => {});
+  while ((await runsLogged(log)).length === 0) await sleep(20); // its body holds the event loop
+  holder.child.kill("SIGKILL");
+  const started = Date.now();
+  assert.equal(await taskProcess(directory, log, 10).exited, "144");
+  const waited = Date.now() - started;
+  assert.equal((await runsLogged(log)).length, 2, "the task ran again after the holder died");
+  // Its lease had 10 minutes left: only the holder's death, seen on this host, ends it sooner.
+  assert.ok(waited < 60_000, `waited ${waited} ms`);
+});
+
 /** Starts a holder of the task's lease and waits until its task runs. */
 async function startHolder(directory: string, log: string, runMs: number, mode: string) {
   const holder = taskProcess(directory, log, runMs, mode);

@@ -1,0 +1,51 @@
+/**
+ * Who holds a cross-process lease, so that a waiter on the same machine can tell a holder that
+ * died (SIGKILL, a crash) from one that is alive, without waiting for the lease to expire. A
+ * lease may last long: while a synchronous task body runs, no timer can renew it, so it is made
+ * to last the waiters' bound (`waitTimeoutMs`); a holder killed then would otherwise block the
+ * others for that long.
+ *
+ * Only a definite answer counts: a holder is gone when it ran on this host (same host name) and
+ * its process id no longer exists (`ESRCH`). Anything else (another host, a process id reused by
+ * another program, no permission to ask, a runtime without the host name, such as Deno without
+ * `--allow-sys`) leaves the lease to its expiry, as before.
+ *
+ * @module
+ */
+import { hostname } from "node:os";
+import process from "node:process";
+
+/** This process as a lease holder: its process id and host name, when the runtime tells. */
+export interface Holder {
+  pid: number;
+  host: string;
+}
+
+let self: Holder | undefined | null = null;
+
+/** This process's identity, or `undefined` where the host name cannot be read. */
+export function thisHolder(): Holder | undefined {
+  if (self === null) {
+    try {
+      self = { pid: process.pid, host: hostname() };
+    } catch {
+      self = undefined; // Deno without --allow-sys=hostname
+    }
+  }
+  return self;
+}
+
+/** Whether the holder `pid` on `host` is known to be gone (see the module's doc). */
+export function isGoneHolder(pid: unknown, host: unknown): boolean {
+  const me = thisHolder();
+  if (me === undefined || typeof pid !== "number" || !Number.isSafeInteger(pid) || pid <= 0) {
+    return false;
+  }
+  if (host !== me.host || pid === me.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as { code?: unknown } | null)?.code === "ESRCH";
+  }
+}
