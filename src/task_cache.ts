@@ -160,6 +160,8 @@ export class TaskCache {
   #signer: Signer | undefined;
   /** The adapter's running total said "past the limit" and a count found it was not. */
   #keptIsOff = false;
+  /** The running total when that count began: its change since is what the count lacks. */
+  #keptAtCount: number | undefined;
 
   constructor(adapter: CacheAdapter, options: TaskCacheOptions = {}) {
     if (!isAdapter(adapter)) {
@@ -447,9 +449,13 @@ export class TaskCache {
     if (kept !== undefined && !(kept > this.maxSize && recent && this.#keptIsOff)) {
       this.#size = { bytes: kept, countedAt: size?.countedAt ?? -Infinity };
       if (kept <= this.maxSize) return;
-    } else if (recent) {
-      // No running total, or one found wrong by a count within the minute: the count, plus
-      // this cache's stores since.
+    } else if (recent && kept !== undefined && this.#keptAtCount !== undefined) {
+      // A running total found off by a count within the minute: the count, plus the total's
+      // change since (every process's stores and evictions, which this cache's own stores
+      // alone would miss).
+      if (size.bytes + (kept - this.#keptAtCount) <= this.maxSize) return;
+    } else if (recent && kept === undefined) {
+      // No running total: the count, plus this cache's stores since.
       size.bytes += stored;
       if (size.bytes <= this.maxSize) return;
     }
@@ -459,6 +465,7 @@ export class TaskCache {
       if (keeps) {
         // A total said past the limit that the entries are not: off (files removed by hand).
         this.#keptIsOff = kept !== undefined && bytes <= this.maxSize;
+        this.#keptAtCount = kept;
         // The count starts the running total, or moves one that is far off. (A smaller
         // difference can be other processes' stores and evictions during the listing, which
         // the total has and the listing may not: they are not counted twice.)
