@@ -68,6 +68,33 @@ export function checkPieces(chunks: unknown, what: string): void {
   }
 }
 
+/**
+ * An adapter's `set` through its `setChunks`: `value` as the one piece, after refusing (with a
+ * `TypeError` naming `name`) a value that is not a `Uint8Array`.
+ *
+ * @example
+ * ```ts
+ * import { setAsOnePiece } from "./slices.ts";
+ *
+ * const adapter = { setChunks: (_key: string, pieces: readonly Uint8Array[]) => Promise.resolve(void pieces) };
+ * await setAsOnePiece(adapter, "MyAdapter", "key", new Uint8Array([1]));
+ * ```
+ */
+export function setAsOnePiece<M>(
+  adapter: { setChunks(key: string, pieces: readonly Uint8Array[], metadata?: M): Promise<void> },
+  name: string,
+  key: string,
+  value: Uint8Array,
+  metadata?: M,
+): Promise<void> {
+  if (!(value instanceof Uint8Array)) {
+    return Promise.reject(
+      new TypeError(`${name}.set: value must be a Uint8Array, got ${typeof value}`),
+    );
+  }
+  return adapter.setChunks(key, [value], metadata);
+}
+
 /** The total length of `chunks`. */
 export function totalLength(chunks: readonly Uint8Array[]): number {
   let length = 0;

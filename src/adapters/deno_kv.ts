@@ -51,7 +51,7 @@ import { RecentReads } from "../read_times.ts";
 import { Checksum, seal, unseal, utf16le } from "../checksum.ts";
 import { CacheError } from "../errors.ts";
 import { isWellFormed } from "../internal/unicode.ts";
-import { checkPieces, joinInSlices, regroup, totalLength } from "../slices.ts";
+import { checkPieces, joinInSlices, regroup, setAsOnePiece, totalLength } from "../slices.ts";
 import { isGoneHolder, thisHolder } from "../internal/holder.ts";
 
 /**
@@ -294,12 +294,7 @@ export class DenoKvAdapter implements CacheAdapter {
 
   /** Stores `value` under `key`, replacing any previous value atomically for readers. */
   set(key: string, value: Uint8Array, metadata?: EntryMetadata): Promise<void> {
-    if (!(value instanceof Uint8Array)) {
-      return Promise.reject(
-        new TypeError(`DenoKvAdapter.set: value must be a Uint8Array, got ${typeof value}`),
-      );
-    }
-    return this.setChunks(key, [value], metadata);
+    return setAsOnePiece(this, "DenoKvAdapter", key, value, metadata);
   }
 
   /**

@@ -73,7 +73,13 @@ import {
 } from "../adapter.ts";
 import { Checksum, checksum, checksumInSlices, utf16le } from "../checksum.ts";
 import { CacheError, type CacheErrorCode } from "../errors.ts";
-import { checkPieces, SLICE_BYTES, totalLength, yieldToEventLoop } from "../slices.ts";
+import {
+  checkPieces,
+  setAsOnePiece,
+  SLICE_BYTES,
+  totalLength,
+  yieldToEventLoop,
+} from "../slices.ts";
 import { checkDirectory, trustedOwner } from "./fs_trust.ts";
 import { isGoneHolder, thisHolder } from "../internal/holder.ts";
 
@@ -342,12 +348,7 @@ export class FsAdapter implements CacheAdapter {
    * ```
    */
   set(key: string, value: Uint8Array, metadata?: EntryMetadata): Promise<void> {
-    if (!(value instanceof Uint8Array)) {
-      return Promise.reject(
-        new TypeError(`FsAdapter.set: value must be a Uint8Array, got ${typeof value}`),
-      );
-    }
-    return this.setChunks(key, [value], metadata);
+    return setAsOnePiece(this, "FsAdapter", key, value, metadata);
   }
 
   /**

@@ -13,7 +13,7 @@ import {
 } from "../adapter.ts";
 import { seal, SEAL_BYTES, sealInSlices, unsealInSlices } from "../checksum.ts";
 import { RecentReads } from "../read_times.ts";
-import { checkPieces } from "../slices.ts";
+import { checkPieces, setAsOnePiece } from "../slices.ts";
 import { CacheError } from "../errors.ts";
 
 /** Options of {@link IndexedDbAdapter}. */
@@ -139,12 +139,7 @@ export class IndexedDbAdapter implements CacheAdapter {
 
   /** Stores `value` under `key` (a copy) with its metadata, replacing any previous entry. */
   set(key: string, value: Uint8Array, metadata?: EntryMetadata): Promise<void> {
-    if (!(value instanceof Uint8Array)) {
-      return Promise.reject(
-        new TypeError(`IndexedDbAdapter.set: value must be a Uint8Array, got ${typeof value}`),
-      );
-    }
-    return this.setChunks(key, [value], metadata);
+    return setAsOnePiece(this, "IndexedDbAdapter", key, value, metadata);
   }
 
   /**
