@@ -8,7 +8,8 @@
  * Only a definite answer counts: a holder is gone when it ran on this host (same host name) and
  * its process id no longer exists (`ESRCH`). Anything else (another host, a process id reused by
  * another program, no permission to ask, a runtime without the host name, such as Deno without
- * `--allow-sys`) leaves the lease to its expiry, as before.
+ * `--allow-sys`, or Deno without `--allow-run`, which `process.kill` needs) leaves the lease to
+ * its expiry, as before. Deno's permissions are queried, never requested: nothing prompts.
  *
  * @module
  */
@@ -23,13 +24,34 @@ export interface Holder {
 
 let self: Holder | undefined | null = null;
 
+interface DenoPermissions {
+  querySync(descriptor: { name: string; kind?: string }): { state: string };
+}
+
+/**
+ * Whether this runtime may do what `descriptor` names without asking: always outside Deno; in
+ * Deno only where the permission is granted already (asking would prompt on a terminal).
+ */
+function allowed(descriptor: { name: string; kind?: string }): boolean {
+  const deno = (globalThis as { Deno?: { permissions?: DenoPermissions } }).Deno;
+  if (deno?.permissions === undefined) return true;
+  try {
+    return deno.permissions.querySync(descriptor).state === "granted";
+  } catch {
+    return false;
+  }
+}
+
 /** This process's identity, or `undefined` where the host name cannot be read. */
 export function thisHolder(): Holder | undefined {
   if (self === null) {
     try {
-      self = { pid: process.pid, host: hostname() };
+      // Deno without --allow-sys=hostname: no identity (and no permission prompt).
+      self = allowed({ name: "sys", kind: "hostname" })
+        ? { pid: process.pid, host: hostname() }
+        : undefined;
     } catch {
-      self = undefined; // Deno without --allow-sys=hostname
+      self = undefined;
     }
   }
   return self;
@@ -42,6 +64,8 @@ export function isGoneHolder(pid: unknown, host: unknown): boolean {
     return false;
   }
   if (host !== me.host || pid === me.pid) return false;
+  // Deno asks `process.kill` for --allow-run: without it, no answer (and no prompt).
+  if (!allowed({ name: "run" })) return false;
   try {
     process.kill(pid, 0);
     return false;
