@@ -12,9 +12,9 @@
  *
  * @module
  */
-export { calculateCacheKey, recursiveHashPlacement } from "./key.ts";
-export { toBinaryDeterministic } from "./deterministic.ts";
-export { joblibHashBytes } from "./joblib.ts";
+export { calculateCacheKey, recursiveHashPlacement } from "./keys/key.ts";
+export { toBinaryDeterministic } from "./keys/deterministic.ts";
+export { joblibHashBytes } from "./keys/joblib.ts";
 export {
   type Binary,
   BinarySchema,
@@ -79,7 +79,7 @@ export {
   type PruneResult,
   TaskCache,
   type TaskCacheOptions,
-} from "./task_cache.ts";
+} from "./core/task_cache.ts";
 export {
   type CachedTask,
   cachedTask,
@@ -88,8 +88,8 @@ export {
   type CallOptions,
   type OutputSpec,
   type TaskResult,
-} from "./task.ts";
-export { decodeMsgpack, encodeMsgpack, MSGPACK_MAX_DEPTH } from "./msgpack.ts";
+} from "./core/task.ts";
+export { decodeMsgpack, encodeMsgpack, MSGPACK_MAX_DEPTH } from "./values/msgpack.ts";
 export {
   ConversionError,
   fromLiteralMap,
@@ -100,5 +100,5 @@ export {
   type ValuesOf,
   type ValueType,
   type ValueTypes,
-} from "./values.ts";
-export { LocalTaskCache, type LocalTaskCacheOptions } from "./local_task_cache.ts";
+} from "./values/values.ts";
+export { LocalTaskCache, type LocalTaskCacheOptions } from "./core/local_task_cache.ts";

@@ -9,7 +9,7 @@
  *
  * - `[...prefix, "h", ...id]`, the head: for a value that fits in one record, the value itself
  *   (short keys) or `{ k: key, v: value }` (hashed keys), sealed with a checksum of the value
- *   and the key (`seal` of src/checksum.ts); for a larger one
+ *   and the key (`seal` of src/internal/checksum.ts); for a larger one
  *   `{ k: key, g: generation, n: chunks, l: length, c: checksum }`;
  * - `[...prefix, "c", ...id, generation, i]`, the chunks of a large value (63 KiB each);
  * - `[...prefix, "m", ...id]`, the entry's metadata `{ t: task name, v: cache version,
@@ -47,11 +47,17 @@ import {
   isOtherTask,
   type Lease,
 } from "../adapter.ts";
-import { RecentReads } from "../read_times.ts";
-import { Checksum, seal, unseal, utf16le } from "../checksum.ts";
+import { RecentReads } from "../internal/read_times.ts";
+import { Checksum, seal, unseal, utf16le } from "../internal/checksum.ts";
 import { CacheError } from "../errors.ts";
 import { isWellFormed } from "../internal/unicode.ts";
-import { checkPieces, joinInSlices, regroup, setAsOnePiece, totalLength } from "../slices.ts";
+import {
+  checkPieces,
+  joinInSlices,
+  regroup,
+  setAsOnePiece,
+  totalLength,
+} from "../internal/slices.ts";
 import { isGoneHolder, thisHolder } from "../internal/holder.ts";
 
 /**

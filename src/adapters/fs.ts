@@ -12,7 +12,7 @@
  * | 0        | 4    | magic `"LTC2"`                                                      |
  * | 4        | 4    | key length K in bytes                                               |
  * | 8        | 8    | value length V in bytes                                             |
- * | 16       | 8    | checksum of the value (`checksum` of src/checksum.ts)                |
+ * | 16       | 8    | checksum of the value (`checksum` of src/internal/checksum.ts)                |
  * | 24       | 8    | checksum of the bytes from offset 32 to the value (the metadata)    |
  * | 32       | 8    | creation time, milliseconds since the Unix epoch (float64)          |
  * | 40       | 4    | task name length T in bytes                                         |
@@ -71,7 +71,7 @@ import {
   type Lease,
   READ_TIME_RESOLUTION_MS,
 } from "../adapter.ts";
-import { Checksum, checksum, checksumInSlices, utf16le } from "../checksum.ts";
+import { Checksum, checksum, checksumInSlices, utf16le } from "../internal/checksum.ts";
 import { CacheError, type CacheErrorCode } from "../errors.ts";
 import {
   checkPieces,
@@ -79,7 +79,7 @@ import {
   SLICE_BYTES,
   totalLength,
   yieldToEventLoop,
-} from "../slices.ts";
+} from "../internal/slices.ts";
 import { checkDirectory, trustedOwner } from "./fs_trust.ts";
 import { isGoneHolder, thisHolder } from "../internal/holder.ts";
 

@@ -11,9 +11,9 @@ import {
   type GetOptions,
   isOtherTask,
 } from "../adapter.ts";
-import { seal, SEAL_BYTES, sealInSlices, unsealInSlices } from "../checksum.ts";
-import { RecentReads } from "../read_times.ts";
-import { checkPieces, setAsOnePiece } from "../slices.ts";
+import { seal, SEAL_BYTES, sealInSlices, unsealInSlices } from "../internal/checksum.ts";
+import { RecentReads } from "../internal/read_times.ts";
+import { checkPieces, setAsOnePiece } from "../internal/slices.ts";
 import { CacheError } from "../errors.ts";
 
 /** Options of {@link IndexedDbAdapter}. */

@@ -11,7 +11,7 @@ import {
   isOtherTask,
 } from "../adapter.ts";
 import { CacheError } from "../errors.ts";
-import { checkPieces, joinInSlices } from "../slices.ts";
+import { checkPieces, joinInSlices } from "../internal/slices.ts";
 
 interface Entry {
   value: Uint8Array;

@@ -7,7 +7,7 @@
 import type { Md5Hex, OpenDefaultAdapter, ReadEnvironment } from "./types.ts";
 
 /** Browsers have no synchronous native MD5 (Web Crypto has none): keys use the
- * portable one of src/md5.ts. */
+ * portable one of src/keys/md5.ts. */
 export const nativeMd5Hex: Md5Hex | undefined = undefined;
 
 /**

@@ -12,9 +12,9 @@ import { createStore, get as kvGet, set as kvSet } from "idb-keyval";
 import localforage from "localforage";
 import { LiteralMapSchema } from "../../gen/flyteidl/core/literals_pb.ts";
 import { IndexedDbAdapter } from "../../src/adapters/indexeddb.ts";
-import { calculateCacheKey } from "../../src/key.ts";
-import { md5Hex } from "../../src/md5.ts";
-import { TaskCache } from "../../src/task_cache.ts";
+import { calculateCacheKey } from "../../src/keys/key.ts";
+import { md5Hex } from "../../src/keys/md5.ts";
+import { TaskCache } from "../../src/core/task_cache.ts";
 import { patternBytes } from "../conformance/adapter_suite.ts";
 import { binary, integer, literalMap } from "../support/literals.ts";
 import { keyCases } from "./inputs.ts";
@@ -107,7 +107,7 @@ function keyRound(name: string, iterations: number): { key: string; us: number }
 const md5Inputs = new Map<number, Uint8Array>();
 
 /**
- * One timing round of an MD5 (`ours`: src/md5.ts, `noble`: @noble/hashes) on the bytes of
+ * One timing round of an MD5 (`ours`: src/keys/md5.ts, `noble`: @noble/hashes) on the bytes of
  * test/bench/md5.ts for `size`: µs per call, and the digest.
  */
 function md5Round(impl: string, size: number, iterations: number): { us: number; digest: string } {

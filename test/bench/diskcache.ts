@@ -12,7 +12,7 @@
  */
 import process from "node:process";
 import { DiskcacheAdapter } from "../../src/adapters/diskcache.ts";
-import { TaskCache } from "../../src/task_cache.ts";
+import { TaskCache } from "../../src/core/task_cache.ts";
 import { DISK_ROUNDS, jsContender, SERIES, timeTurns, withDiskcache } from "./disk.ts";
 import { diskWorkload } from "./inputs.ts";
 import { probePython } from "./python.ts";

@@ -16,9 +16,9 @@
 import { createHash } from "node:crypto";
 import { toBinary } from "@bufbuild/protobuf";
 import { type LiteralMap, LiteralMapSchema } from "../../gen/flyteidl/core/literals_pb.ts";
-import { toBinaryDeterministic } from "../../src/deterministic.ts";
-import { pickleBytesHeader } from "../../src/joblib.ts";
-import { calculateCacheKey } from "../../src/key.ts";
+import { toBinaryDeterministic } from "../../src/keys/deterministic.ts";
+import { pickleBytesHeader } from "../../src/keys/joblib.ts";
+import { calculateCacheKey } from "../../src/keys/key.ts";
 import { type BenchPage, keyRoundInPage, openBenchPage } from "./browser.ts";
 import { integerInputs, keyCases } from "./inputs.ts";
 import { base64, JsonLinesProcess, pythonScript, type PythonStack } from "./python.ts";

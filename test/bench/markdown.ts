@@ -85,7 +85,7 @@ function keysSection(r: BenchReport): string {
 Time per call, median of ${KEY_ROUNDS} rounds after a warm-up round; the seven sides (each its
 own process, or a browser page) take turns within each round. Ours: \`calculateCacheKey\` as
 exported in Node (MD5 from \`node:crypto\`); the same in Node with \`#runtime\` pointed at the
-browser module, so its MD5 is the portable one of src/md5.ts; in Deno (\`#runtime\` of
+browser module, so its MD5 is the portable one of src/keys/md5.ts; in Deno (\`#runtime\` of
 deno.json: MD5 from \`node:crypto\`); bundled for the browser by esbuild in a page of each
 browser engine of the tests (Chromium and Firefox headless, WebKit's MiniBrowser on Xvfb;
 portable MD5). Python (/usr/bin/python3, the generated classes of literals.proto and
@@ -111,10 +111,10 @@ as in a long-running flytekit process.
 }
 
 function md5Section(r: BenchReport): string {
-  return `## MD5: the portable one of src/md5.ts vs @noble/hashes and node:crypto
+  return `## MD5: the portable one of src/keys/md5.ts vs @noble/hashes and node:crypto
 
 Throughput (MB/s, 10^6 bytes a second) of one digest of a buffer, the median of 9 rounds, the
-sides taking turns: \`md5Hex\` of src/md5.ts (what keys use where there is no native MD5, as
+sides taking turns: \`md5Hex\` of src/keys/md5.ts (what keys use where there is no native MD5, as
 in browsers), \`@noble/hashes\`' MD5 (what they used before) and \`node:crypto\`'s, in Node and
 in a Chromium page. Every side must give node:crypto's digest. Goal: in Chromium, at least
 ${MD5_GOAL}x @noble/hashes' speed.

@@ -1,5 +1,5 @@
 /**
- * The MD5 benchmark: the portable MD5 of src/md5.ts against `@noble/hashes`' (the one keys used
+ * The MD5 benchmark: the portable MD5 of src/keys/md5.ts against `@noble/hashes`' (the one keys used
  * before) and `node:crypto`'s, in Node and in a Chromium page (test/bench/browser_page.ts), on
  * the sizes keys hash: flytekit's stable-key example (2.6 KB), 1000 integer inputs (17 KB) and
  * a 1 MiB Binary. The sides take turns in every round; medians, as MB/s.
@@ -9,7 +9,7 @@
 import { createHash } from "node:crypto";
 import { md5 as nobleMd5 } from "@noble/hashes/legacy.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
-import { md5Hex } from "../../src/md5.ts";
+import { md5Hex } from "../../src/keys/md5.ts";
 import { patternBytes } from "../conformance/adapter_suite.ts";
 import { openBenchPage } from "./browser.ts";
 import { type Goal, metText, mismatch, progress, skipped, table } from "./report.ts";
@@ -17,10 +17,10 @@ import { median, roundTime, sig3 } from "./stats.ts";
 
 /** The sides, by id. */
 export const MD5_SIDES = {
-  nodeOurs: "Node: src/md5.ts",
+  nodeOurs: "Node: src/keys/md5.ts",
   nodeNoble: "Node: @noble/hashes",
   nodeNative: "Node: node:crypto",
-  chromiumOurs: "Chromium: src/md5.ts",
+  chromiumOurs: "Chromium: src/keys/md5.ts",
   chromiumNoble: "Chromium: @noble/hashes",
 } as const;
 export type Md5Side = keyof typeof MD5_SIDES;
@@ -48,7 +48,7 @@ export function md5Input(size: number): Uint8Array {
 }
 
 export async function benchMd5(): Promise<Md5Result[]> {
-  progress("md5: src/md5.ts vs @noble/hashes vs node:crypto, in Node and Chromium");
+  progress("md5: src/keys/md5.ts vs @noble/hashes vs node:crypto, in Node and Chromium");
   type Round = (size: number, iterations: number) => Promise<{ us: number; digest: string }>;
   const local = (hash: (data: Uint8Array) => string): Round => (size, iterations) => {
     const data = md5Input(size);
@@ -138,7 +138,7 @@ export function md5Goals(results: Md5Result[]): Goal[] {
     const x = ours === undefined || noble === undefined ? undefined : ours / noble;
     return {
       area: "MD5 (Chromium)",
-      goal: `${r.label}: src/md5.ts ≥ ${MD5_GOAL}x @noble/hashes' speed`,
+      goal: `${r.label}: src/keys/md5.ts ≥ ${MD5_GOAL}x @noble/hashes' speed`,
       measured: x === undefined ? "n/a" : `${speed(ours)} vs ${speed(noble)}: ${sig3(x)}x`,
       met: x === undefined ? undefined : x >= MD5_GOAL,
       margin: x === undefined ? undefined : x / MD5_GOAL,

@@ -29,7 +29,7 @@ import { join } from "node:path";
 import type { CacheAdapter } from "../../src/adapter.ts";
 import { DenoKvAdapter, type KvLike } from "../../src/adapters/deno_kv.ts";
 import { FsAdapter } from "../../src/adapters/fs.ts";
-import { TaskCache } from "../../src/task_cache.ts";
+import { TaskCache } from "../../src/core/task_cache.ts";
 import { patternBytes } from "../conformance/adapter_suite.ts";
 import { binary, integer, literalMap } from "../support/literals.ts";
 import { DENO, type Goal, progress, ROOT, table } from "./report.ts";

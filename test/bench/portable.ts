@@ -2,7 +2,7 @@
  * `calculateCacheKey` as a runtime without a native MD5 gets it (a browser): run by
  * test/bench/run.ts as `node --import tsx test/bench/portable.ts`, it sends `#runtime` to
  * src/runtime/browser.ts before loading the key module, so the exported function uses the
- * portable MD5 (src/md5.ts), then times it on the cases of inputs.ts.
+ * portable MD5 (src/keys/md5.ts), then times it on the cases of inputs.ts.
  *
  * One JSON request per line on stdin, `{ "name": case name, "iterations": n }`, one answer per
  * line on stdout, `{ "key": the case's key, "us": µs per call over one round of n calls }`.
@@ -28,7 +28,7 @@ const runtime = (await import("#runtime")) as { nativeMd5Hex?: unknown };
 if (runtime.nativeMd5Hex !== undefined) {
   throw new Error("portable.ts: #runtime still has a native MD5; the redirect did not apply");
 }
-const { calculateCacheKey } = await import("../../src/key.ts");
+const { calculateCacheKey } = await import("../../src/keys/key.ts");
 
 const cases = new Map(keyCases().map((c) => [c.name, c]));
 for await (const line of createInterface({ input: process.stdin })) {

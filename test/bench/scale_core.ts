@@ -24,8 +24,8 @@
  */
 import type { LiteralMap } from "../../gen/flyteidl/core/literals_pb.ts";
 import type { CacheAdapter } from "../../src/adapter.ts";
-import { calculateCacheKey } from "../../src/key.ts";
-import { TaskCache } from "../../src/task_cache.ts";
+import { calculateCacheKey } from "../../src/keys/key.ts";
+import { TaskCache } from "../../src/core/task_cache.ts";
 import { patternBytes } from "../conformance/adapter_suite.ts";
 import { binary, integer, literalMap } from "../support/literals.ts";
 

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, before, describe, test, type TestContext } from "node:test";
-import { calculateCacheKey } from "../../src/key.ts";
+import { calculateCacheKey } from "../../src/keys/key.ts";
 import { arbitraryLiteralMap, Random } from "../support/arbitrary.ts";
 import { md5Cases } from "../support/md5_cases.ts";
 import { valueSampleKeys } from "../support/value_samples.ts";

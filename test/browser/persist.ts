@@ -1,9 +1,9 @@
 /** A page for the persistence and two-page tests: LocalTaskCache and a shared-key workload. */
 import { IndexedDbAdapter } from "../../src/adapters/indexeddb.ts";
-import { LocalTaskCache } from "../../src/local_task_cache.ts";
-import { cachedTask } from "../../src/task.ts";
-import { TaskCache } from "../../src/task_cache.ts";
-import { t } from "../../src/values.ts";
+import { LocalTaskCache } from "../../src/core/local_task_cache.ts";
+import { cachedTask } from "../../src/core/task.ts";
+import { TaskCache } from "../../src/core/task_cache.ts";
+import { t } from "../../src/values/values.ts";
 import { integer, literalMap, string } from "../support/literals.ts";
 import { mixedWorkload } from "../support/stamped.ts";
 

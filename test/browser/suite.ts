@@ -11,12 +11,12 @@ import { LiteralMapSchema, LiteralSchema } from "../../gen/flyteidl/core/literal
 import { openDB } from "idb";
 import { IndexedDbAdapter } from "../../src/adapters/indexeddb.ts";
 import { MemoryAdapter } from "../../src/adapters/memory.ts";
-import { calculateCacheKey } from "../../src/key.ts";
-import { LocalTaskCache } from "../../src/local_task_cache.ts";
-import { md5Hex } from "../../src/md5.ts";
-import { cachedTask } from "../../src/task.ts";
-import { TaskCache } from "../../src/task_cache.ts";
-import { t } from "../../src/values.ts";
+import { calculateCacheKey } from "../../src/keys/key.ts";
+import { LocalTaskCache } from "../../src/core/local_task_cache.ts";
+import { md5Hex } from "../../src/keys/md5.ts";
+import { cachedTask } from "../../src/core/task.ts";
+import { TaskCache } from "../../src/core/task_cache.ts";
+import { t } from "../../src/values/values.ts";
 import { adapterConformance, assert, patternBytes } from "../conformance/adapter_suite.ts";
 import { arbitraryLiteralMap, Random } from "../support/arbitrary.ts";
 import { checkRfc1321, md5Cases } from "../support/md5_cases.ts";
@@ -266,7 +266,7 @@ export function sharedKeys(count: number): string[] {
   ];
 }
 
-register("MD5 (src/md5.ts): RFC 1321's test suite, whole and split at every byte", () => {
+register("MD5 (src/keys/md5.ts): RFC 1321's test suite, whole and split at every byte", () => {
   checkRfc1321(md5Hex);
   return Promise.resolve();
 });

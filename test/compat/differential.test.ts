@@ -16,9 +16,9 @@ import {
   LiteralMapSchema,
   LiteralSchema,
 } from "../../gen/flyteidl/core/literals_pb.ts";
-import { withDeterministicBytes } from "../../src/deterministic.ts";
-import { FLYTEKIT_MODELS } from "../../src/flytekit_models.ts";
-import { calculateCacheKey, recursiveHashPlacement } from "../../src/key.ts";
+import { withDeterministicBytes } from "../../src/keys/deterministic.ts";
+import { FLYTEKIT_MODELS } from "../../src/keys/flytekit_models.ts";
+import { calculateCacheKey, recursiveHashPlacement } from "../../src/keys/key.ts";
 import {
   arbitraryLiteral,
   arbitraryLiteralMap,

@@ -118,7 +118,7 @@ def load_flytekit():
 
 
 # ---------------------------------------------------------------------------------------------
-# What flytekit's models make of the messages: the rules of src/flytekit_models.ts, applied by
+# What flytekit's models make of the messages: the rules of src/keys/flytekit_models.ts, applied by
 # descriptor. Fields are named "<message full name>.<field name>".
 
 # Message fields a model always builds, set or not (as their default message).

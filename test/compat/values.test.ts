@@ -1,6 +1,6 @@
 /**
  * JS values against Python values on the reference stack (test/compat/values_oracle.py):
- * the same values, converted to literals by src/values.ts and by flytekit's rules in Python
+ * the same values, converted to literals by src/values/values.ts and by flytekit's rules in Python
  * (Python protobuf, msgpack, joblib), must give the same keys and the same literals, and
  * t.msgpack must write exactly the bytes of Python's `msgpack.packb(v, use_bin_type=True)`.
  * Python's bytes must decode back to the JS values. Hundreds of values come from fixed seeds.
@@ -15,9 +15,9 @@ import { fileURLToPath } from "node:url";
 import { after, before, test, type TestContext } from "node:test";
 import { fromBinary } from "@bufbuild/protobuf";
 import { LiteralMapSchema } from "../../gen/flyteidl/core/literals_pb.ts";
-import { toBinaryDeterministic } from "../../src/deterministic.ts";
-import { calculateCacheKey } from "../../src/key.ts";
-import { decodeMsgpack, encodeMsgpack } from "../../src/msgpack.ts";
+import { toBinaryDeterministic } from "../../src/keys/deterministic.ts";
+import { calculateCacheKey } from "../../src/keys/key.ts";
+import { decodeMsgpack, encodeMsgpack } from "../../src/values/msgpack.ts";
 import {
   ConversionError,
   fromLiteralMap,
@@ -25,7 +25,7 @@ import {
   toLiteralMap,
   type ValueSchema,
   type ValueType,
-} from "../../src/values.ts";
+} from "../../src/values/values.ts";
 import { Random, randomString, setEntry, TRICKY_KEYS } from "../support/arbitrary.ts";
 import { oracleAvailability, PYTHON, requireOracle } from "./oracle.ts";
 

@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { after, before, test, type TestContext } from "node:test";
 import { fromBinary } from "@bufbuild/protobuf";
 import { type LiteralMap, LiteralMapSchema } from "../../gen/flyteidl/core/literals_pb.ts";
-import { calculateCacheKey } from "../../src/key.ts";
+import { calculateCacheKey } from "../../src/keys/key.ts";
 import { coverage, COVERAGE_CASES } from "../support/arbitrary.ts";
 import { type Oracle, oracleAvailability, requireOracle, startOracle } from "./oracle.ts";
 
@@ -74,7 +74,7 @@ test("the vectors come from a named flytekit commit and cover what they claim", 
     file.flyteidl,
     flyteidl.version,
     "@flyteorg/flyteidl changed: make the vectors again (scripts/flytekit_vectors.ts) and " +
-      "check flytekit's models against the new messages (src/flytekit_models.ts)",
+      "check flytekit's models against the new messages (src/keys/flytekit_models.ts)",
   );
   assert.match(file.flytekit.tag, /^v\d+\.\d+\.\d+/);
   assert.ok(file.vectors.length >= 3000, `only ${file.vectors.length} vectors`);

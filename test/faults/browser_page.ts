@@ -13,10 +13,10 @@
  *
  * @module
  */
-import { SEAL_BYTES } from "../../src/checksum.ts";
+import { SEAL_BYTES } from "../../src/internal/checksum.ts";
 import { IndexedDbAdapter } from "../../src/adapters/indexeddb.ts";
-import { calculateCacheKey } from "../../src/key.ts";
-import { TaskCache } from "../../src/task_cache.ts";
+import { calculateCacheKey } from "../../src/keys/key.ts";
+import { TaskCache } from "../../src/core/task_cache.ts";
 import { Random } from "../support/arbitrary.ts";
 import { DATABASE, runWriter, storm, type WriterReport } from "./browser_support.ts";
 import {

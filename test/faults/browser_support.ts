@@ -6,8 +6,8 @@
  * @module
  */
 import { IndexedDbAdapter } from "../../src/adapters/indexeddb.ts";
-import { calculateCacheKey } from "../../src/key.ts";
-import { TaskCache } from "../../src/task_cache.ts";
+import { calculateCacheKey } from "../../src/keys/key.ts";
+import { TaskCache } from "../../src/core/task_cache.ts";
 import { binary, literalMap } from "../support/literals.ts";
 import { type MixedReport, mixedWorkload } from "../support/stamped.ts";
 import {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { TaskCache } from "../../src/task_cache.ts";
+import type { TaskCache } from "../../src/core/task_cache.ts";
 import type { PartContext } from "./common.ts";
 import { inputsFor, outputsFor, outputsProblem, TASK, VERSION } from "./workload.ts";
 

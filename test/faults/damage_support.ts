@@ -5,8 +5,8 @@
  * @module
  */
 import type { EntryInfo } from "../../src/adapter.ts";
-import { toBinaryDeterministic } from "../../src/deterministic.ts";
-import type { TaskCache } from "../../src/task_cache.ts";
+import { toBinaryDeterministic } from "../../src/keys/deterministic.ts";
+import type { TaskCache } from "../../src/core/task_cache.ts";
 import { type LiteralMap, LiteralMapSchema } from "../../gen/flyteidl/core/literals_pb.ts";
 import type { Random } from "../support/arbitrary.ts";
 import { literalMap, string } from "../support/literals.ts";

@@ -19,9 +19,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FsAdapter } from "../../src/adapters/fs.ts";
 import { CacheError } from "../../src/errors.ts";
-import { cachedTask } from "../../src/task.ts";
-import { type CacheEvent, TaskCache } from "../../src/task_cache.ts";
-import { t } from "../../src/values.ts";
+import { cachedTask } from "../../src/core/task.ts";
+import { type CacheEvent, TaskCache } from "../../src/core/task_cache.ts";
+import { t } from "../../src/values/values.ts";
 import { describeError, type Part, type PartContext } from "./common.ts";
 import { inputsFor, MiB, outputsFor, outputsProblem, TASK, VERSION } from "./workload.ts";
 
@@ -223,7 +223,7 @@ async function run(ctx: PartContext, mount: string): Promise<void> {
       () => cache.set(TASK, VERSION, inputsFor(key), [], outputs(key, 100)),
     );
   }
-  const { calculateCacheKey } = await import("../../src/key.ts");
+  const { calculateCacheKey } = await import("../../src/keys/key.ts");
   ctx.count("op.delete");
   await refused(
     "read-only: a delete",

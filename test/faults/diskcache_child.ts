@@ -11,7 +11,7 @@
  */
 import process from "node:process";
 import { DiskcacheAdapter } from "../../src/adapters/diskcache.ts";
-import { TaskCache } from "../../src/task_cache.ts";
+import { TaskCache } from "../../src/core/task_cache.ts";
 import {
   churn,
   type Counters,

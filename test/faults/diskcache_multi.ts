@@ -21,7 +21,7 @@ import process from "node:process";
 import { toBinary } from "@bufbuild/protobuf";
 import { LiteralMapSchema } from "../../gen/flyteidl/core/literals_pb.ts";
 import { DiskcacheAdapter } from "../../src/adapters/diskcache.ts";
-import { TaskCache } from "../../src/task_cache.ts";
+import { TaskCache } from "../../src/core/task_cache.ts";
 import { FlytekitCache, flytekitCacheAvailability } from "../compat/flytekit_cache.ts";
 import { churn } from "./churn.ts";
 import { FAULTS, LineChild, type Part, ROOT } from "./common.ts";

@@ -11,7 +11,7 @@
  * for an operation that threw; `done <json counters>` after `stop` arrives on stdin.
  */
 import { FsAdapter } from "../../src/adapters/fs.ts";
-import { TaskCache } from "../../src/task_cache.ts";
+import { TaskCache } from "../../src/core/task_cache.ts";
 import { fsLength, xorshift } from "./workload.ts";
 import { churnUntilStopped } from "./node_child.ts";
 

@@ -14,10 +14,10 @@
  * @module
  */
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { toBinaryDeterministic } from "../../src/deterministic.ts";
+import { toBinaryDeterministic } from "../../src/keys/deterministic.ts";
 import { CacheError } from "../../src/errors.ts";
-import { calculateCacheKey, recursiveHashPlacement } from "../../src/key.ts";
-import { decodeMsgpack, encodeMsgpack } from "../../src/msgpack.ts";
+import { calculateCacheKey, recursiveHashPlacement } from "../../src/keys/key.ts";
+import { decodeMsgpack, encodeMsgpack } from "../../src/values/msgpack.ts";
 import {
   ConversionError,
   fromLiteralMap,
@@ -25,7 +25,7 @@ import {
   toLiteralMap,
   type ValueSchema,
   type ValueType,
-} from "../../src/values.ts";
+} from "../../src/values/values.ts";
 import {
   type Literal,
   LiteralCollectionSchema,

@@ -11,7 +11,7 @@
  */
 import { RedisAdapter } from "../../src/adapters/redis.ts";
 import { CacheError } from "../../src/errors.ts";
-import { TaskCache } from "../../src/task_cache.ts";
+import { TaskCache } from "../../src/core/task_cache.ts";
 import { kvLength, xorshift } from "./workload.ts";
 import { churnUntilStopped } from "./node_child.ts";
 

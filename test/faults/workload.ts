@@ -8,10 +8,10 @@
  * @module
  */
 import type { LiteralMap } from "../../gen/flyteidl/core/literals_pb.ts";
-import { calculateCacheKey } from "../../src/key.ts";
-import { cachedTask } from "../../src/task.ts";
-import type { TaskCache } from "../../src/task_cache.ts";
-import { t } from "../../src/values.ts";
+import { calculateCacheKey } from "../../src/keys/key.ts";
+import { cachedTask } from "../../src/core/task.ts";
+import type { TaskCache } from "../../src/core/task_cache.ts";
+import { t } from "../../src/values/values.ts";
 import { binary, integer, literalMap } from "../support/literals.ts";
 import { stampedValue, stampProblem } from "../support/stamped.ts";
 

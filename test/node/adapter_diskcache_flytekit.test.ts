@@ -13,10 +13,10 @@ import { after, test, type TestContext } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { LiteralMapSchema } from "../../gen/flyteidl/core/literals_pb.ts";
 import { DiskcacheAdapter } from "../../src/adapters/diskcache.ts";
-import { LocalTaskCache } from "../../src/local_task_cache.ts";
-import { main } from "../../src/cli.ts";
-import { cachedTask } from "../../src/task.ts";
-import { t as types, toLiteralMap } from "../../src/values.ts";
+import { LocalTaskCache } from "../../src/core/local_task_cache.ts";
+import { main } from "../../src/cli/main.ts";
+import { cachedTask } from "../../src/core/task.ts";
+import { t as types, toLiteralMap } from "../../src/values/values.ts";
 import { FlytekitCache, requirePython } from "../compat/flytekit_cache.ts";
 
 const homes: string[] = [];

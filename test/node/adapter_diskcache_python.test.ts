@@ -17,8 +17,8 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { type LiteralMap, LiteralMapSchema } from "../../gen/flyteidl/core/literals_pb.ts";
 import { DiskcacheAdapter } from "../../src/adapters/diskcache.ts";
 import { CacheError } from "../../src/errors.ts";
-import { calculateCacheKey } from "../../src/key.ts";
-import { TaskCache } from "../../src/task_cache.ts";
+import { calculateCacheKey } from "../../src/keys/key.ts";
+import { TaskCache } from "../../src/core/task_cache.ts";
 import { patternBytes } from "../conformance/adapter_suite.ts";
 import {
   type CheckReport,

@@ -28,7 +28,7 @@ import { fileURLToPath } from "node:url";
 import { defaultCacheDirectory, FsAdapter } from "../../src/adapters/fs.ts";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
-import { utf16le } from "../../src/checksum.ts";
+import { utf16le } from "../../src/internal/checksum.ts";
 import { CacheError } from "../../src/errors.ts";
 import { adapterConformance, patternBytes } from "../conformance/adapter_suite.ts";
 import { fsHooks } from "../conformance/hooks.ts";

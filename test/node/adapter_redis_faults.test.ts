@@ -10,9 +10,9 @@ import { test } from "node:test";
 import { createClient } from "redis";
 import { RedisAdapter, type RedisClientLike } from "../../src/adapters/redis.ts";
 import { CacheError } from "../../src/errors.ts";
-import { cachedTask } from "../../src/task.ts";
-import { type CacheEvent, TaskCache } from "../../src/task_cache.ts";
-import { t } from "../../src/values.ts";
+import { cachedTask } from "../../src/core/task.ts";
+import { type CacheEvent, TaskCache } from "../../src/core/task_cache.ts";
+import { t } from "../../src/values/values.ts";
 import { listEntries, patternBytes } from "../conformance/adapter_suite.ts";
 import { startRedis } from "../support/redis_server.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
-import { ByteWriter } from "../../src/byte_writer.ts";
+import { ByteWriter } from "../../src/keys/byte_writer.ts";
 import { patternBytes } from "../conformance/adapter_suite.ts";
 
 /** The same writes to both writers, chosen by a seeded generator. */

@@ -9,8 +9,8 @@ import {
   sealInSlices,
   unseal,
   unsealInSlices,
-} from "../../src/checksum.ts";
-import { SLICE_BYTES } from "../../src/slices.ts";
+} from "../../src/internal/checksum.ts";
+import { SLICE_BYTES } from "../../src/internal/slices.ts";
 import { patternBytes } from "../conformance/adapter_suite.ts";
 
 test("every single flipped bit, at every position and length, changes the checksum", () => {

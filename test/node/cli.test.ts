@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { EntryInfo } from "../../src/adapter.ts";
 import { FsAdapter } from "../../src/adapters/fs.ts";
-import { type CliIo, main } from "../../src/cli.ts";
+import { type CliIo, main } from "../../src/cli/main.ts";
 import {
   formatAge,
   formatBytes,
@@ -22,13 +22,13 @@ import {
   parseDuration,
   parseSize,
   shortKey,
-} from "../../src/cli_format.ts";
-import { calculateCacheKey } from "../../src/key.ts";
-import { TaskCache } from "../../src/task_cache.ts";
+} from "../../src/cli/format.ts";
+import { calculateCacheKey } from "../../src/keys/key.ts";
+import { TaskCache } from "../../src/core/task_cache.ts";
 import { integer, literalMap, string } from "../support/literals.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const CLI = join(ROOT, "src", "cli.ts");
+const CLI = join(ROOT, "src", "cli", "main.ts");
 const DENO = join(ROOT, "node_modules", "deno", "deno");
 const run = promisify(execFile);
 
@@ -499,7 +499,7 @@ test("Deno runs the same tool: stats --json equals Node's", async (t) => {
       "--allow-read",
       "--allow-write",
       "--allow-env",
-      "src/cli.ts",
+      "src/cli/main.ts",
       "--dir",
       directory,
       "stats",
@@ -510,7 +510,7 @@ test("Deno runs the same tool: stats --json equals Node's", async (t) => {
   assert.equal(deno.status, 0, deno.stderr);
   assert.equal(deno.stdout, node.stdout);
   assert.equal(JSON.parse(deno.stdout).entries, 3);
-  const bad = spawnSync(DENO, ["run", "--allow-read", "--allow-env", "src/cli.ts", "frob"], {
+  const bad = spawnSync(DENO, ["run", "--allow-read", "--allow-env", "src/cli/main.ts", "frob"], {
     cwd: ROOT,
     encoding: "utf8",
   });

@@ -14,8 +14,8 @@ import {
   isCacheError,
 } from "../../src/errors.ts";
 import * as api from "../../src/mod.ts";
-import { ConversionError as FromMsgpack } from "../../src/msgpack.ts";
-import { ConversionError as FromValues } from "../../src/values.ts";
+import { ConversionError as FromMsgpack } from "../../src/values/msgpack.ts";
+import { ConversionError as FromValues } from "../../src/values/values.ts";
 
 const CODES: CacheErrorCode[] = [
   "PERMISSION_DENIED",

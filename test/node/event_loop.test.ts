@@ -22,7 +22,7 @@ import type { CacheAdapter } from "../../src/adapter.ts";
 import { DenoKvAdapter, type KvLike } from "../../src/adapters/deno_kv.ts";
 import { FsAdapter } from "../../src/adapters/fs.ts";
 import { MemoryAdapter } from "../../src/adapters/memory.ts";
-import { TaskCache } from "../../src/task_cache.ts";
+import { TaskCache } from "../../src/core/task_cache.ts";
 import { patternBytes } from "../conformance/adapter_suite.ts";
 import { binary, collection, integer, literalMap } from "../support/literals.ts";
 

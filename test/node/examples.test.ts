@@ -28,9 +28,9 @@ test("examples/node/pipeline.ts: misses, then hits; a new process hits; the CLI 
     const again = tsx("examples/node/pipeline.ts", directory).split("\n");
     assert.doesNotMatch(again.join("\n"), /: miss/, "a new process gets everything from disk");
     assert.equal(again[1], first[1]);
-    const listed = JSON.parse(tsx("src/cli.ts", "--dir", directory, "list", "--json"));
+    const listed = JSON.parse(tsx("src/cli/main.ts", "--dir", directory, "list", "--json"));
     assert.deepEqual(listed.map((e: { taskName: string }) => e.taskName).sort(), [...TASKS].sort());
-    assert.match(tsx("src/cli.ts", "--dir", directory, "stats"), /3/);
+    assert.match(tsx("src/cli/main.ts", "--dir", directory, "stats"), /3/);
   } finally {
     await rm(directory, { recursive: true, force: true });
   }

@@ -28,7 +28,7 @@ import { fileURLToPath } from "node:url";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { FsAdapter } from "../../src/adapters/fs.ts";
-import { utf16le } from "../../src/checksum.ts";
+import { utf16le } from "../../src/internal/checksum.ts";
 import { CacheError } from "../../src/errors.ts";
 
 /** Two users that own nothing on this machine. */

@@ -7,8 +7,8 @@ import {
   LiteralMapSchema,
   LiteralSchema,
 } from "../../gen/flyteidl/core/literals_pb.ts";
-import { toBinaryDeterministic } from "../../src/deterministic.ts";
-import { calculateCacheKey, recursiveHashPlacement } from "../../src/key.ts";
+import { toBinaryDeterministic } from "../../src/keys/deterministic.ts";
+import { calculateCacheKey, recursiveHashPlacement } from "../../src/keys/key.ts";
 import { binary, blob, collection, integer, literalMap, map, string } from "../support/literals.ts";
 
 const hex = (bytes: Uint8Array) =>

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { equals } from "@bufbuild/protobuf";
 import { LiteralMapSchema } from "../../gen/flyteidl/core/literals_pb.ts";
 import { MemoryAdapter } from "../../src/adapters/memory.ts";
-import { LocalTaskCache } from "../../src/local_task_cache.ts";
+import { LocalTaskCache } from "../../src/core/local_task_cache.ts";
 import { integer, literalMap, string } from "../support/literals.ts";
 
 const worker = fileURLToPath(new URL("./workers/local_task_cache_worker.ts", import.meta.url));

@@ -8,10 +8,10 @@ import {
   joblibHashInPlace,
   PICKLE_HEADROOM,
   portableMd5Hex,
-} from "../../src/joblib.ts";
+} from "../../src/keys/joblib.ts";
 import { nativeMd5Hex } from "../../src/runtime/node.ts";
 import { nativeMd5Hex as browserMd5Hex } from "../../src/runtime/browser.ts";
-import { md5Hex } from "../../src/md5.ts";
+import { md5Hex } from "../../src/keys/md5.ts";
 import { patternBytes } from "../conformance/adapter_suite.ts";
 import { checkRfc1321, md5Cases } from "../support/md5_cases.ts";
 

@@ -16,11 +16,11 @@ import { FsAdapter } from "../../src/adapters/fs.ts";
 import { MemoryAdapter } from "../../src/adapters/memory.ts";
 import { RedisAdapter } from "../../src/adapters/redis.ts";
 import { CacheError } from "../../src/errors.ts";
-import { calculateCacheKey } from "../../src/key.ts";
-import { SEAL_LENGTH, Signer } from "../../src/signing.ts";
-import { cachedTask } from "../../src/task.ts";
-import { type CacheEvent, TaskCache } from "../../src/task_cache.ts";
-import { t } from "../../src/values.ts";
+import { calculateCacheKey } from "../../src/keys/key.ts";
+import { SEAL_LENGTH, Signer } from "../../src/core/signing.ts";
+import { cachedTask } from "../../src/core/task.ts";
+import { type CacheEvent, TaskCache } from "../../src/core/task_cache.ts";
+import { t } from "../../src/values/values.ts";
 import { integer, literalMap, string } from "../support/literals.ts";
 import { startRedis } from "../support/redis_server.ts";
 

@@ -17,7 +17,7 @@ import { after, test } from "node:test";
 import { type CacheAdapter, READ_TIME_RESOLUTION_MS } from "../../src/adapter.ts";
 import { FsAdapter } from "../../src/adapters/fs.ts";
 import { MemoryAdapter } from "../../src/adapters/memory.ts";
-import { TaskCache } from "../../src/task_cache.ts";
+import { TaskCache } from "../../src/core/task_cache.ts";
 import { binary, integer, literalMap } from "../support/literals.ts";
 
 const WORKER = fileURLToPath(new URL("./workers/size_limit_worker.ts", import.meta.url));

@@ -4,8 +4,8 @@ import { create, equals, toBinary } from "@bufbuild/protobuf";
 import { LiteralMapSchema } from "../../gen/flyteidl/core/literals_pb.ts";
 import type { CacheAdapter } from "../../src/adapter.ts";
 import { MemoryAdapter } from "../../src/adapters/memory.ts";
-import { calculateCacheKey } from "../../src/key.ts";
-import { TaskCache } from "../../src/task_cache.ts";
+import { calculateCacheKey } from "../../src/keys/key.ts";
+import { TaskCache } from "../../src/core/task_cache.ts";
 import { binary, integer, literalMap, map, string } from "../support/literals.ts";
 
 const inputs = literalMap({ a: integer(1n), run_id: string("r-1") });

@@ -1,5 +1,5 @@
 /**
- * JS values to literals and back (src/values.ts) and MessagePack (src/msgpack.ts): round trips
+ * JS values to literals and back (src/values/values.ts) and MessagePack (src/values/msgpack.ts): round trips
  * for every type, the exact literal shapes flytekit makes, the key vector of FLYTEKIT_KEYS.md,
  * hashes, and every refusal with the path and the reason. Runs in Node and in Deno.
  */
@@ -13,8 +13,8 @@ import {
   LiteralMapSchema,
   LiteralSchema,
 } from "../../gen/flyteidl/core/literals_pb.ts";
-import { calculateCacheKey } from "../../src/key.ts";
-import { decodeMsgpack, encodeMsgpack, MSGPACK_MAX_DEPTH } from "../../src/msgpack.ts";
+import { calculateCacheKey } from "../../src/keys/key.ts";
+import { decodeMsgpack, encodeMsgpack, MSGPACK_MAX_DEPTH } from "../../src/values/msgpack.ts";
 import {
   ConversionError,
   fromLiteralMap,
@@ -24,7 +24,7 @@ import {
   type ValueOf,
   type ValuesOf,
   type ValueType,
-} from "../../src/values.ts";
+} from "../../src/values/values.ts";
 
 const hex = (bytes: Uint8Array) =>
   Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");

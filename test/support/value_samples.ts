@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { calculateCacheKey } from "../../src/key.ts";
-import { t, toLiteralMap, type ValueSchema } from "../../src/values.ts";
+import { calculateCacheKey } from "../../src/keys/key.ts";
+import { t, toLiteralMap, type ValueSchema } from "../../src/values/values.ts";
 
 /** The samples: a schema and values for it, the same every time. */
 export function valueSamples(): [ValueSchema, Record<string, unknown>][] {

@@ -3,7 +3,7 @@
  * `LocalTaskCache` with the runtime's default storage, for test/deno/local_task_cache.test.ts:
  * `set` stores an output for a fixed input, `get` prints whether it hits.
  */
-import { LocalTaskCache } from "../../../src/local_task_cache.ts";
+import { LocalTaskCache } from "../../../src/core/local_task_cache.ts";
 import { integer, literalMap, string } from "../../support/literals.ts";
 
 const inputs = literalMap({ n: integer(7n) });

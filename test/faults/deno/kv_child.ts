@@ -17,7 +17,7 @@
  * a clear (made to, through a KV that runs it there) leaves its entry whole or gone.
  */
 import { DenoKvAdapter } from "../../../src/adapters/deno_kv.ts";
-import { TaskCache } from "../../../src/task_cache.ts";
+import { TaskCache } from "../../../src/core/task_cache.ts";
 import {
   bump,
   churn,

@@ -12,7 +12,7 @@
  * Prints one JSON line: `{ counters, violations }`.
  */
 import { DenoKvAdapter } from "../../../src/adapters/deno_kv.ts";
-import { TaskCache } from "../../../src/task_cache.ts";
+import { TaskCache } from "../../../src/core/task_cache.ts";
 import { Random } from "../../support/arbitrary.ts";
 import {
   DAMAGE_SIZES,

@@ -1,5 +1,5 @@
 // A second process for local_task_cache.test.ts: `get` reads the parent's entry, `set` writes one.
-import { LocalTaskCache } from "../../../src/local_task_cache.ts";
+import { LocalTaskCache } from "../../../src/core/local_task_cache.ts";
 import { integer, literalMap, string } from "../../support/literals.ts";
 
 if (process.argv[2] === "get") {

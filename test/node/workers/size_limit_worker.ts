@@ -11,8 +11,8 @@
  */
 import { createInterface } from "node:readline";
 import { FsAdapter } from "../../../src/adapters/fs.ts";
-import { calculateCacheKey } from "../../../src/key.ts";
-import { TaskCache } from "../../../src/task_cache.ts";
+import { calculateCacheKey } from "../../../src/keys/key.ts";
+import { TaskCache } from "../../../src/core/task_cache.ts";
 import { binary, integer, literalMap } from "../../support/literals.ts";
 
 const [directory, writer, countText, maxSizeText, mode] = process.argv.slice(2);

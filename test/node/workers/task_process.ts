@@ -12,9 +12,9 @@ import process from "node:process";
 import { DenoKvAdapter } from "../../../src/adapters/deno_kv.ts";
 import { FsAdapter } from "../../../src/adapters/fs.ts";
 import { RedisAdapter } from "../../../src/adapters/redis.ts";
-import { cachedTask } from "../../../src/task.ts";
-import { TaskCache } from "../../../src/task_cache.ts";
-import { t } from "../../../src/values.ts";
+import { cachedTask } from "../../../src/core/task.ts";
+import { TaskCache } from "../../../src/core/task_cache.ts";
+import { t } from "../../../src/values/values.ts";
 
 const [store, log, runMs, mode, waitTimeoutMs] = process.argv.slice(2);
 const [prefix, url] = store!.slice("redis:".length).split("|");

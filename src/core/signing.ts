@@ -6,9 +6,9 @@
  */
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
-import type { EntryMetadata } from "./adapter.ts";
-import { utf16le } from "./checksum.ts";
-import { inSlices, joinInSlices } from "./slices.ts";
+import type { EntryMetadata } from "../adapter.ts";
+import { utf16le } from "../internal/checksum.ts";
+import { inSlices, joinInSlices } from "../internal/slices.ts";
 
 /** The seal's length in bytes (an HMAC-SHA256), appended to the stored value. */
 export const SEAL_LENGTH = 32;

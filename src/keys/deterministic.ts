@@ -18,7 +18,7 @@
  * `TypeError` or `RangeError` naming the path of the offending value: strings holding an
  * unpaired surrogate, integers out of the range of their field, values of the wrong type.
  *
- * Keys pass rules (src/flytekit_models.ts) that write messages as flytekit's model classes give
+ * Keys pass rules (src/keys/flytekit_models.ts) that write messages as flytekit's model classes give
  * them back; the rules are compiled into the writers, so messages they do not touch cost
  * nothing more.
  *
@@ -36,8 +36,8 @@ import {
 import { FLOAT32_MAX, INT32_MAX, INT32_MIN, UINT32_MAX, WireType } from "@bufbuild/protobuf/wire";
 import { ByteWriter } from "./byte_writer.ts";
 import type { ModelRules } from "./flytekit_models.ts";
-import { showValue } from "./internal/describe.ts";
-import { isWellFormed, loneSurrogateIndex } from "./internal/unicode.ts";
+import { showValue } from "../internal/describe.ts";
+import { isWellFormed, loneSurrogateIndex } from "../internal/unicode.ts";
 import { literalShortcut, SHORTCUT_TYPES, writeIntegerEntry } from "./literal_shortcut.ts";
 
 /** No rules: messages as they are, as Python protobuf serializes them. */
@@ -62,7 +62,7 @@ const BARE: ModelRules = {
  * @example
  * ```ts
  * import { create } from "@bufbuild/protobuf";
- * import { LiteralMapSchema } from "../gen/flyteidl/core/literals_pb.ts";
+ * import { LiteralMapSchema } from "../../gen/flyteidl/core/literals_pb.ts";
  * import { toBinaryDeterministic } from "./deterministic.ts";
  *
  * const bytes = toBinaryDeterministic(LiteralMapSchema, create(LiteralMapSchema));
@@ -86,7 +86,7 @@ export function toBinaryDeterministic<Desc extends DescMessage>(
  * @example
  * ```ts
  * import { create } from "@bufbuild/protobuf";
- * import { BinarySchema } from "../gen/flyteidl/core/literals_pb.ts";
+ * import { BinarySchema } from "../../gen/flyteidl/core/literals_pb.ts";
  * import { toBinaryDeterministicChunks } from "./deterministic.ts";
  *
  * const value = new Uint8Array(100_000);
@@ -120,7 +120,7 @@ let scratch: Uint8Array | undefined = new Uint8Array(64 * 1024);
  * starts `headroom` bytes into that buffer; `use` may write into the buffer around them.
  *
  * With `rules`, messages are written as those rules change them (flytekit's models: see
- * src/flytekit_models.ts) instead of as they are.
+ * src/keys/flytekit_models.ts) instead of as they are.
  */
 export function withDeterministicBytes<T>(
   schema: DescMessage,

@@ -11,11 +11,11 @@ import {
   type LiteralMap,
   LiteralMapSchema,
   LiteralSchema,
-} from "../gen/flyteidl/core/literals_pb.ts";
+} from "../../gen/flyteidl/core/literals_pb.ts";
 import { checkTimes, withDeterministicBytes, withDeterministicEntries } from "./deterministic.ts";
 import { FLYTEKIT_MODELS } from "./flytekit_models.ts";
-import { describeValue, isPlainObject } from "./internal/describe.ts";
-import { isLiteral, setEntry } from "./internal/entries.ts";
+import { describeValue, isPlainObject } from "../internal/describe.ts";
+import { isLiteral, setEntry } from "../internal/entries.ts";
 import { joblibHashInPlace, PICKLE_HEADROOM } from "./joblib.ts";
 
 /**
@@ -100,7 +100,7 @@ function placeHashes(literal: Literal, cut?: (literal: Literal) => void): Litera
  * Inputs named in `cacheIgnoreInputVars` are left out (names that are not inputs are ignored);
  * the others go through {@link recursiveHashPlacement}, are written as flytekit's model classes
  * give them back (times in whole microseconds, sub-messages the models always build, Structs
- * the models hold as dicts, no unknown fields: see src/flytekit_models.ts), serialized
+ * the models hold as dicts, no unknown fields: see src/keys/flytekit_models.ts), serialized
  * deterministically (as Python protobuf's `SerializeToString(deterministic=True)`) and hashed
  * as `joblib.hash` hashes a `bytes` object. The result equals flytekit's
  * `_calculate_cache_key(taskName, cacheVersion, LiteralMap.from_flyte_idl(map), ignore)`.

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { READ_TIME_RESOLUTION_MS } from "./adapter.ts";
+import { READ_TIME_RESOLUTION_MS } from "../adapter.ts";
 
 /** How many keys are remembered; past this the memory starts afresh. */
 const LIMIT = 10_000;

@@ -22,10 +22,10 @@
  * @module
  */
 
-import { ConversionError } from "./errors.ts";
-import { describeValue, isPlainObject, keyPath } from "./internal/describe.ts";
-import { setEntry } from "./internal/entries.ts";
-import { isWellFormed } from "./internal/unicode.ts";
+import { ConversionError } from "../errors.ts";
+import { describeValue, isPlainObject, keyPath } from "../internal/describe.ts";
+import { setEntry } from "../internal/entries.ts";
+import { isWellFormed } from "../internal/unicode.ts";
 
 export { ConversionError };
 

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { CacheAdapter, Lease } from "./adapter.ts";
-import { CacheError } from "./errors.ts";
+import type { CacheAdapter, Lease } from "../adapter.ts";
+import { CacheError } from "../errors.ts";
 
 /** Calls in flight, by scope (a cache) and key. */
 const flights = new WeakMap<object, Map<string, Promise<unknown>>>();
@@ -89,7 +89,7 @@ const LEASE_ATTEMPTS = 8;
  * @example
  * ```ts
  * import { runExclusively } from "./single_flight.ts";
- * import { FsAdapter } from "./adapters/fs.ts";
+ * import { FsAdapter } from "../adapters/fs.ts";
  *
  * const value = await runExclusively(new FsAdapter({ directory: "/tmp/c" }), "k", {
  *   leaseMs: 10_000,

@@ -3,9 +3,9 @@
  *
  * @module
  */
-import type { LiteralMap } from "../gen/flyteidl/core/literals_pb.ts";
-import type { CacheAdapter } from "./adapter.ts";
-import { checkKeyArguments, describeArgument } from "./key.ts";
+import type { LiteralMap } from "../../gen/flyteidl/core/literals_pb.ts";
+import type { CacheAdapter } from "../adapter.ts";
+import { checkKeyArguments, describeArgument } from "../keys/key.ts";
 import { checkOutputs, checkTaskCacheOptions, TaskCache } from "./task_cache.ts";
 import { openDefaultAdapter } from "#runtime";
 

@@ -28,7 +28,7 @@ const SHORT_ESCAPES: Record<string, string> = {
  *
  * @example
  * ```ts
- * import { escapeControl } from "./cli_format.ts";
+ * import { escapeControl } from "./format.ts";
  *
  * console.log(escapeControl("evil\x1b[2Jtask\n")); // evil\x1b[2Jtask\n
  * ```
@@ -61,7 +61,7 @@ const DURATION_UNITS: Record<string, number> = {
  *
  * @example
  * ```ts
- * import { parseDuration } from "./cli_format.ts";
+ * import { parseDuration } from "./format.ts";
  *
  * console.log(parseDuration("7d")); // 604800000
  * console.log(parseDuration("1h30m")); // 5400000
@@ -104,7 +104,7 @@ const SIZE_UNITS: Record<string, number> = {
  *
  * @example
  * ```ts
- * import { parseSize } from "./cli_format.ts";
+ * import { parseSize } from "./format.ts";
  *
  * console.log(parseSize("500MB")); // 500000000
  * console.log(parseSize("1GiB")); // 1073741824
@@ -128,7 +128,7 @@ const BYTE_UNITS = ["KiB", "MiB", "GiB", "TiB", "PiB"];
  *
  * @example
  * ```ts
- * import { formatBytes } from "./cli_format.ts";
+ * import { formatBytes } from "./format.ts";
  *
  * console.log(formatBytes(1536)); // "1.5 KiB"
  * ```
@@ -152,7 +152,7 @@ export function formatBytes(bytes: number): string {
  *
  * @example
  * ```ts
- * import { formatAge } from "./cli_format.ts";
+ * import { formatAge } from "./format.ts";
  *
  * console.log(formatAge(Date.now() - 180_000, Date.now())); // "3m ago"
  * ```
@@ -177,7 +177,7 @@ export function formatAge(time: number, now: number): string {
  *
  * @example
  * ```ts
- * import { shortKey } from "./cli_format.ts";
+ * import { shortKey } from "./format.ts";
  *
  * console.log(shortKey("t-v1-7b8aa689be1c6dfb6c7059b9483342ec", "t", "v1")); // "7b8aa689be1c"
  * ```
@@ -204,7 +204,7 @@ export interface Column {
  *
  * @example
  * ```ts
- * import { formatTable } from "./cli_format.ts";
+ * import { formatTable } from "./format.ts";
  *
  * console.log(formatTable([{ title: "TASK" }, { title: "SIZE", right: true }], [["t", "1 B"]]));
  * ```
@@ -238,7 +238,7 @@ const REDRAW_MS = 50;
  * @example
  * ```ts
  * import process from "node:process";
- * import { ProgressBar } from "./cli_format.ts";
+ * import { ProgressBar } from "./format.ts";
  *
  * const bar = new ProgressBar((text) => process.stderr.write(text), "pruning");
  * bar.update(1, 2);

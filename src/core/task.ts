@@ -7,8 +7,8 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import { create } from "@bufbuild/protobuf";
-import { type LiteralMap, LiteralMapSchema } from "../gen/flyteidl/core/literals_pb.ts";
-import { calculateCacheKey, describeArgument } from "./key.ts";
+import { type LiteralMap, LiteralMapSchema } from "../../gen/flyteidl/core/literals_pb.ts";
+import { calculateCacheKey, describeArgument } from "../keys/key.ts";
 import { LocalTaskCache } from "./local_task_cache.ts";
 import { runExclusively, shareFlight } from "./single_flight.ts";
 import type { TaskCache } from "./task_cache.ts";
@@ -18,7 +18,7 @@ import {
   type ValueSchema,
   type ValuesOf,
   type ValueType,
-} from "./values.ts";
+} from "../values/values.ts";
 import { readEnvironment } from "#runtime";
 
 /** What a task's outputs are declared as: named outputs, one output, or none. */

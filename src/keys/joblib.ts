@@ -6,18 +6,18 @@
  * little-endian (BINBYTES) above, then the bytes, then `2e` (STOP).
  *
  * MD5 comes from the runtime where it has a native one (`node:crypto` in Node, Deno and Bun,
- * through the `#runtime` import) and from src/md5.ts (plain JavaScript) elsewhere; both give the same digest.
+ * through the `#runtime` import) and from src/keys/md5.ts (plain JavaScript) elsewhere; both give the same digest.
  *
  * @module
  */
 import { nativeMd5Hex } from "#runtime";
 import { md5Hex as portableMd5 } from "./md5.ts";
-import type { Md5Hex } from "./runtime/types.ts";
+import type { Md5Hex } from "../runtime/types.ts";
 
 const STOP = Uint8Array.of(0x2e);
 const MAX_BINBYTES = 0xffffffff;
 
-/** MD5 in plain JavaScript (src/md5.ts), the same in every runtime. */
+/** MD5 in plain JavaScript (src/keys/md5.ts), the same in every runtime. */
 export const portableMd5Hex: Md5Hex = portableMd5;
 
 const md5Hex: Md5Hex = nativeMd5Hex ?? portableMd5Hex;

@@ -4,13 +4,13 @@
  * @module
  */
 import { clone, fromBinary, isMessage } from "@bufbuild/protobuf";
-import { type LiteralMap, LiteralMapSchema } from "../gen/flyteidl/core/literals_pb.ts";
-import type { CacheAdapter, EntryInfo, EntryMetadata } from "./adapter.ts";
-import { toBinaryDeterministicChunks } from "./deterministic.ts";
-import { calculateCacheKey, describeArgument } from "./key.ts";
-import { CacheError } from "./errors.ts";
+import { type LiteralMap, LiteralMapSchema } from "../../gen/flyteidl/core/literals_pb.ts";
+import type { CacheAdapter, EntryInfo, EntryMetadata } from "../adapter.ts";
+import { toBinaryDeterministicChunks } from "../keys/deterministic.ts";
+import { calculateCacheKey, describeArgument } from "../keys/key.ts";
+import { CacheError } from "../errors.ts";
 import { Signer } from "./signing.ts";
-import { joinInSlices, totalLength } from "./slices.ts";
+import { joinInSlices, totalLength } from "../internal/slices.ts";
 
 /** Which entries a listing or a deletion concerns: all of them, or those of a task/version. */
 export interface EntryFilter {

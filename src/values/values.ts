@@ -40,11 +40,11 @@ import {
   type Scalar,
   ScalarSchema,
   VoidSchema,
-} from "../gen/flyteidl/core/literals_pb.ts";
-import { ConversionError } from "./errors.ts";
-import { describeValue, isPlainObject, keyPath } from "./internal/describe.ts";
-import { isLiteral, setEntry } from "./internal/entries.ts";
-import { isWellFormed } from "./internal/unicode.ts";
+} from "../../gen/flyteidl/core/literals_pb.ts";
+import { ConversionError } from "../errors.ts";
+import { describeValue, isPlainObject, keyPath } from "../internal/describe.ts";
+import { isLiteral, setEntry } from "../internal/entries.ts";
+import { isWellFormed } from "../internal/unicode.ts";
 import { decodeMsgpack, encodeMsgpack } from "./msgpack.ts";
 
 export { ConversionError };

@@ -111,7 +111,7 @@ export class Checksum {
 }
 
 /**
- * The {@link checksum} of the pieces `chunks` joined, summed `SLICE_BYTES` (src/slices.ts) at a time with
+ * The {@link checksum} of the pieces `chunks` joined, summed `SLICE_BYTES` (src/internal/slices.ts) at a time with
  * a turn of the event loop between slices, so that a value of any size never holds the loop
  * up for long.
  *

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * `local-task-cache`: the command line tool to look into a cache directory and trim it
- * (`list`, `stats`, `clear`, `prune`). Runs in Node >= 20 (`node dist/src/cli.js`, the npm
- * bin) and in Deno (`deno run --allow-read --allow-write --allow-env src/cli.ts`). Run
+ * (`list`, `stats`, `clear`, `prune`). Runs in Node >= 20 (`node dist/src/cli/main.js`, the npm
+ * bin) and in Deno (`deno run --allow-read --allow-write --allow-env src/cli/main.ts`). Run
  * `local-task-cache --help` for the usage.
  *
  * Exit status: 0 on success, 1 when the storage fails (a `CacheError`, its code in the
@@ -24,13 +24,13 @@ import { readFileSync, realpathSync, statSync } from "node:fs";
 import process from "node:process";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { pathToFileURL } from "node:url";
-import type { EntryInfo } from "./adapter.ts";
-import { defaultCacheDirectory, FsAdapter } from "./adapters/fs.ts";
+import type { EntryInfo } from "../adapter.ts";
+import { defaultCacheDirectory, FsAdapter } from "../adapters/fs.ts";
 import {
   DiskcacheAdapter,
   expandCachePath,
   FLYTEKIT_CACHE_LOCATION,
-} from "./adapters/diskcache.ts";
+} from "../adapters/diskcache.ts";
 import {
   escapeControl,
   formatAge,
@@ -40,9 +40,9 @@ import {
   parseSize,
   ProgressBar,
   shortKey,
-} from "./cli_format.ts";
-import { isCacheError } from "./errors.ts";
-import { TaskCache } from "./task_cache.ts";
+} from "./format.ts";
+import { isCacheError } from "../errors.ts";
+import { TaskCache } from "../core/task_cache.ts";
 
 /** Where {@link main} writes and what it reads from its environment. */
 export interface CliIo {
@@ -325,7 +325,7 @@ function byLastRead(a: EntryInfo, b: EntryInfo): number {
  *
  * @example
  * ```ts
- * import { main } from "./cli.ts";
+ * import { main } from "./main.ts";
  *
  * const code = await main(["--dir", "./.task-cache", "stats", "--json"]);
  * console.log(code); // 0

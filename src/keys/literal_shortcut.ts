@@ -1,5 +1,5 @@
 /**
- * A shortcut of the deterministic encoder (src/deterministic.ts) for the literals keys meet most:
+ * A shortcut of the deterministic encoder (src/keys/deterministic.ts) for the literals keys meet most:
  * a `flyteidl.core.Literal` holding a scalar primitive (integer, float, string, boolean) or a
  * binary, with no hash, no metadata and no unknown fields.
  *
@@ -9,7 +9,7 @@
  * bytes; any other literal, and any value the shortcut does not recognize exactly (a wrong type,
  * an integer out of range, a string that is not well formed), goes to the generic writer, which
  * writes it or refuses it with its path. The encoder uses it only where the rules leave these
- * messages as they are (src/flytekit_models.ts does).
+ * messages as they are (src/keys/flytekit_models.ts does).
  *
  * @module
  */
