@@ -32,7 +32,7 @@ The key algorithm is flytekit.core.local_cache._calculate_cache_key, as FLYTEKIT
 over the generated classes. Run it with /usr/bin/python3 (Debian's python3-protobuf with its C++
 backend, python3-joblib).
 
-As a module (test/bench/keys.py): L (the generated literals_pb2), joblib, cache_key (the bare
+As a module (bench/keys.py): L (the generated literals_pb2), joblib, cache_key (the bare
 algorithm, timed by the benchmark), model_cache_key and key_bytes (flytekit's key by our model).
 """
 import base64
@@ -249,7 +249,7 @@ def bare_key_bytes(inputs, ignore=frozenset()):
 
 def cache_key(task, version, inputs, ignore=frozenset()):
     """The algorithm on protobuf messages, without the models' normalization: the benchmark
-    times this one (test/bench/keys.py); it equals flytekit's key wherever the models change
+    times this one (bench/keys.py); it equals flytekit's key wherever the models change
     nothing (primitives at microsecond precision, binaries, collections and maps of them)."""
     return f"{task}-{version}-{joblib.hash(bare_key_bytes(inputs, ignore))}"
 

@@ -1,5 +1,5 @@
 /**
- * The README's benchmark summary is what bench/report.json renders to (test/bench/readme.ts):
+ * The README's benchmark summary is what bench/report.json renders to (bench/readme.ts):
  * the README and the report never disagree.
  *
  * @module
@@ -14,8 +14,8 @@ import {
   SUMMARY_START,
   summaryIn,
   withSummary,
-} from "../bench/readme.ts";
-import type { BenchReport } from "../bench/report.ts";
+} from "../../bench/readme.ts";
+import type { BenchReport } from "../../bench/report.ts";
 
 const root = new URL("../../", import.meta.url);
 const readme = readFileSync(new URL("README.md", root), "utf8");

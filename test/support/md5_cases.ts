@@ -1,6 +1,6 @@
 /**
  * Inputs for the tests of the portable MD5 (src/keys/md5.ts), shared by the Node and Deno test
- * (test/node/md5.test.ts, against `node:crypto`) and the browser suite (the page's digests
+ * (test/portable/keys/md5.test.ts, against `node:crypto`) and the browser suite (the page's digests
  * against `node:crypto`'s on the Node side, RFC 1321's vectors in the page and the worker).
  *
  * @module

@@ -1,6 +1,6 @@
 /**
  * Runs every FsAdapter operation once on a directory and prints one JSON line with the outcome
- * of each: "ok", "miss", or the CacheError code. For test/node/adapter_fs.test.ts, which starts
+ * of each: "ok", "miss", or the CacheError code. For test/portable/adapters/fs.test.ts, which starts
  * it as an unprivileged user to see permission failures even when the tests run as root.
  *
  * Usage: `fs_probe.ts <directory>`

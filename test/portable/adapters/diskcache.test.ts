@@ -1,0 +1,142 @@
+/**
+ * DiskcacheAdapter: the conformance suite on a real diskcache directory (where the runtime's
+ * SQLite can write it), the binding each runtime gets, path expansion as diskcache does it, and
+ * `get`'s `expect` on rows with and without task metadata, the error naming what to install
+ * where no SQLite binding loads (Node 20 without better-sqlite3). The tests against Python's diskcache
+ * are in adapter_diskcache_python.test.ts.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import {
+  DiskcacheAdapter,
+  expandCachePath,
+  flytekitCacheDirectory,
+} from "../../../src/adapters/diskcache.ts";
+import { CacheError } from "../../../src/errors.ts";
+import { adapterConformance, patternBytes } from "../../conformance/adapter_suite.ts";
+
+const directories: string[] = [];
+test.after(() => Promise.all(directories.map((d) => rm(d, { recursive: true, force: true }))));
+
+async function freshDirectory(): Promise<string> {
+  const directory = await mkdtemp(join(tmpdir(), "ltc-diskcache-"));
+  directories.push(directory);
+  return directory;
+}
+
+const freshAdapter = async () =>
+  new DiskcacheAdapter({ directory: join(await freshDirectory(), "cache") });
+
+const probe = await freshAdapter();
+const binding = await probe.binding();
+await probe.close();
+
+/** The binding each runtime must get, and whether it can write diskcache's database. */
+function expectedBinding(): { name: string; writable: boolean } {
+  const versions = process.versions as Record<string, string | undefined>;
+  if (versions.bun !== undefined) return { name: "bun:sqlite", writable: true };
+  if (versions.deno !== undefined) return { name: "node:sqlite", writable: true };
+  const [major, minor] = process.versions.node.split(".").map(Number) as [number, number];
+  return major > 22 || (major === 22 && minor >= 13)
+    ? { name: "node:sqlite", writable: true }
+    : { name: "better-sqlite3", writable: false };
+}
+
+test("each runtime gets its SQLite binding; only better-sqlite3 reads only", () => {
+  assert.deepEqual(binding, expectedBinding());
+});
+
+if (binding.writable) {
+  adapterConformance(test, { open: freshAdapter });
+
+  test("expect: a row of another task misses and stays; a row without metadata is accepted", async () => {
+    const adapter = await freshAdapter();
+    try {
+      await adapter.set("a-b-c", patternBytes(10), { taskName: "a-b", cacheVersion: "c" });
+      const other = { taskName: "a", cacheVersion: "b-c" };
+      assert.equal(await adapter.get("a-b-c", { expect: other } as never), undefined);
+      const same = { taskName: "a-b", cacheVersion: "c" };
+      assert.deepEqual(await adapter.get("a-b-c", { expect: same } as never), patternBytes(10));
+      await adapter.set("flytekit-row", patternBytes(11)); // as flytekit writes: no metadata
+      assert.deepEqual(
+        await adapter.get("flytekit-row", { expect: other } as never),
+        patternBytes(11),
+      );
+    } finally {
+      await adapter.close();
+    }
+  });
+} else {
+  test("read-only binding: an absent cache reads as empty, writes fail saying what to use", async () => {
+    const adapter = await freshAdapter();
+    try {
+      assert.equal(await adapter.get("k"), undefined);
+      const listed = [];
+      for await (const entry of adapter.entries()) listed.push(entry);
+      assert.deepEqual(listed, []);
+      await assert.rejects(adapter.set("k", patternBytes(3)), (error) => {
+        assert.ok(error instanceof CacheError);
+        assert.equal(error.code, "PERMISSION_DENIED");
+        assert.match(error.message, /better-sqlite3.*Node >= 22\.13, Deno or Bun/);
+        return true;
+      });
+    } finally {
+      await adapter.close();
+    }
+  });
+
+  test("without better-sqlite3 (and node:sqlite), the error names what to install", async () => {
+    // Node 20 with better-sqlite3 made unresolvable by a module hook, in a process of its own.
+    const hooks = 'export async function resolve(s, c, next) { if (s === "better-sqlite3") ' +
+      '{ const e = new Error("Cannot find package"); e.code = "ERR_MODULE_NOT_FOUND"; throw e; } ' +
+      "return next(s, c); }";
+    const register = 'import { register } from "node:module"; ' +
+      `register("data:text/javascript,${encodeURIComponent(hooks)}");`;
+    const adapterUrl = new URL("../../../src/adapters/diskcache.ts", import.meta.url).href;
+    const script = `import { DiskcacheAdapter } from ${JSON.stringify(adapterUrl)};
+      try { await new DiskcacheAdapter({ directory: process.argv[1] }).get("k"); console.log("no error"); }
+      catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`;
+    const run = spawnSync(process.execPath, [
+      "--import",
+      `data:text/javascript,${encodeURIComponent(register)}`,
+      "--import",
+      "tsx",
+      "--input-type=module",
+      "-e",
+      script,
+      join(await freshDirectory(), "cache"),
+    ], { encoding: "utf8", cwd: fileURLToPath(new URL("../../..", import.meta.url)) });
+    const { code, message } = JSON.parse(run.stdout.trim().split("\n").pop()!);
+    assert.equal(code, "IO", run.stderr);
+    assert.match(message, /npm install better-sqlite3@12/);
+    assert.match(message, /Node >= 22\.13/);
+  });
+}
+
+test("paths are expanded as diskcache expands them (expanduser, expandvars)", () => {
+  const home = process.env.HOME ?? homedir();
+  assert.equal(expandCachePath("~/.flyte/local-cache"), `${home}/.flyte/local-cache`);
+  assert.equal(flytekitCacheDirectory(), `${home}/.flyte/local-cache`);
+  assert.equal(expandCachePath("~"), home);
+  assert.equal(expandCachePath("$HOME/x/${HOME}"), `${home}/x/${home}`);
+  assert.equal(
+    expandCachePath("/a/$LTC_SURELY_UNSET_VARIABLE/b"),
+    "/a/$LTC_SURELY_UNSET_VARIABLE/b",
+  );
+  assert.equal(expandCachePath("/a/~/b"), "/a/~/b");
+});
+
+test("after close, calls fail with CLOSED", async () => {
+  const adapter = await freshAdapter();
+  await adapter.close();
+  await assert.rejects(
+    adapter.get("k"),
+    (error) => error instanceof CacheError && error.code === "CLOSED",
+  );
+});

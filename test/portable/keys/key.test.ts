@@ -1,0 +1,484 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { clone, create, equals, fromBinary, toBinary } from "@bufbuild/protobuf";
+import {
+  type Literal,
+  type LiteralMap,
+  LiteralMapSchema,
+  LiteralSchema,
+} from "../../../gen/flyteidl/core/literals_pb.ts";
+import { toBinaryDeterministic } from "../../../src/keys/deterministic.ts";
+import { calculateCacheKey, recursiveHashPlacement } from "../../../src/keys/key.ts";
+import { binary, blob, collection, integer, literalMap, map, string } from "../../support/literals.ts";
+
+const hex = (bytes: Uint8Array) =>
+  Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+
+// The vectors of FLYTEKIT_KEYS.md, made with flytekit's reference stack.
+test("vector: empty inputs (pinned by flytekit's own tests)", () => {
+  assert.equal(
+    calculateCacheKey("t.produce_dc", "1", literalMap()),
+    "t.produce_dc-1-ea65cfadb0079394a8be1f4aa1e96e2b",
+  );
+});
+
+test("vector: an integer and a string", () => {
+  const inputs = literalMap({ a: integer(1n), b: string("hello") });
+  assert.equal(
+    hex(toBinaryDeterministic(LiteralMapSchema, inputs)),
+    "0a0b0a016112060a040a0208010a100a0162120b0a090a071a0568656c6c6f",
+  );
+  assert.equal(
+    calculateCacheKey("my_task", "v1", inputs),
+    "my_task-v1-7b8aa689be1c6dfb6c7059b9483342ec",
+  );
+});
+
+test("vector: an ignored input", () => {
+  const inputs = literalMap({ a: integer(1n), run_id: string("r-77") });
+  assert.equal(
+    calculateCacheKey("my_task", "v1", inputs, ["run_id"]),
+    "my_task-v1-5ee87946abccc6a877914d0b918dc4ec",
+  );
+});
+
+test("vectors: hash placement gives two blobs with one hash one key", () => {
+  const expected = "etl.load-3-8a88cc99a69575dd67d5f534cc2fd590";
+  assert.equal(
+    calculateCacheKey("etl.load", "3", literalMap({ df: blob("s3://b/k", "abc123") })),
+    expected,
+  );
+  assert.equal(
+    calculateCacheKey("etl.load", "3", literalMap({ df: blob("s3://other/path", "abc123") })),
+    expected,
+  );
+});
+
+test("the key does not depend on map insertion order, at any depth", () => {
+  const names = ["b", "10", "a", "9", "\u{1F600}", "\uFFFD", "", "ä"];
+  // The same maps three levels deep, with Literal.metadata and a Struct at the bottom, their
+  // entries inserted in one order or in the reverse order at every level.
+  const build = (order: (list: string[]) => string[], depth: number): Literal => {
+    const entries: Record<string, Literal> = {};
+    for (const name of order(names)) {
+      entries[name] = depth === 0
+        ? create(LiteralSchema, {
+          metadata: Object.fromEntries(order(names).map((n) => [n, name])),
+          value: {
+            case: "scalar",
+            value: {
+              value: {
+                case: "generic",
+                value: Object.fromEntries(order(names).map((n) => [n, { [n]: 1, [name]: 2 }])),
+              },
+            },
+          },
+        })
+        : build(order, depth - 1);
+    }
+    return map(entries);
+  };
+  const forward = build((list) => list, 3);
+  const backward = build((list) => [...list].reverse(), 3);
+  // The orders differ below the top level too, where protobuf-es writes them as inserted.
+  const inner = (literal: Literal) => (literal.value.value as LiteralMap).literals["b"]!;
+  assert.notEqual(
+    hex(toBinary(LiteralSchema, inner(inner(forward)))),
+    hex(toBinary(LiteralSchema, inner(inner(backward)))),
+  );
+  assert.equal(
+    calculateCacheKey("t", "1", literalMap({ x: forward })),
+    calculateCacheKey("t", "1", literalMap({ x: backward })),
+  );
+  assert.equal(
+    hex(toBinaryDeterministic(LiteralSchema, inner(inner(forward)))),
+    hex(toBinaryDeterministic(LiteralSchema, inner(inner(backward)))),
+  );
+});
+
+test("map keys sort by UTF-8 bytes: above U+FFFF after U+E000..U+FFFF", () => {
+  const bytes = toBinaryDeterministic(
+    LiteralMapSchema,
+    literalMap({ "\u{1F600}": integer(1n), "\uFFFD": integer(2n) }),
+  );
+  // The entry for U+FFFD (ef bf bd) comes before U+1F600 (f0 9f 98 80).
+  assert.ok(hex(bytes).indexOf("efbfbd") < hex(bytes).indexOf("f09f9880"));
+  // Integer-like keys sort as strings: "10" < "9".
+  const numeric = toBinaryDeterministic(
+    LiteralMapSchema,
+    literalMap({ "9": integer(1n), "10": integer(2n) }),
+  );
+  assert.ok(hex(numeric).indexOf("0a023130") < hex(numeric).indexOf("0a0139"));
+});
+
+test("an ignored input does not change the key; a non-ignored one does", () => {
+  const base = literalMap({ a: integer(1n) });
+  const withRunId = literalMap({ a: integer(1n), run_id: string("r-1") });
+  const otherRunId = literalMap({ a: integer(1n), run_id: string("r-2") });
+  assert.equal(
+    calculateCacheKey("t", "1", withRunId, ["run_id"]),
+    calculateCacheKey("t", "1", base),
+  );
+  assert.equal(
+    calculateCacheKey("t", "1", withRunId, ["run_id"]),
+    calculateCacheKey("t", "1", otherRunId, ["run_id"]),
+  );
+  assert.notEqual(calculateCacheKey("t", "1", withRunId), calculateCacheKey("t", "1", otherRunId));
+  assert.notEqual(calculateCacheKey("t", "1", withRunId), calculateCacheKey("t", "1", base));
+  assert.notEqual(
+    calculateCacheKey("t", "1", literalMap({ a: integer(2n) })),
+    calculateCacheKey("t", "1", base),
+  );
+});
+
+test("ignore names that are not inputs are not an error", () => {
+  const inputs = literalMap({ a: integer(1n) });
+  assert.equal(
+    calculateCacheKey("t", "1", inputs, ["nope", "also-not"]),
+    calculateCacheKey("t", "1", inputs),
+  );
+});
+
+test("task name and version are concatenated as they are", () => {
+  const key = calculateCacheKey("a-b/c d", "v-1 ü", literalMap());
+  assert.equal(key, "a-b/c d-v-1 ü-ea65cfadb0079394a8be1f4aa1e96e2b");
+});
+
+test("recursiveHashPlacement follows flytekit's rules and never changes its argument", () => {
+  const withMetadata = create(LiteralSchema, { ...string("x"), metadata: { m: "1" } });
+  const hashedCollection = create(LiteralSchema, {
+    ...collection(blob("s3://a", "h1")),
+    hash: "outer",
+  });
+  const tree = create(LiteralSchema, {
+    metadata: { dropped: "yes" },
+    value: {
+      case: "collection",
+      value: {
+        literals: [
+          blob("s3://x", "h2"),
+          map({ k: blob("s3://y", "h3"), m: withMetadata }),
+          hashedCollection,
+        ],
+      },
+    },
+  });
+  const before = clone(LiteralSchema, tree);
+  const placed = recursiveHashPlacement(tree);
+  assert.ok(equals(LiteralSchema, tree, before), "the argument is unchanged");
+  const expected = collection(
+    create(LiteralSchema, { hash: "h2" }),
+    map({ k: create(LiteralSchema, { hash: "h3" }), m: withMetadata }),
+    create(LiteralSchema, { hash: "outer" }),
+  );
+  assert.ok(equals(LiteralSchema, placed, expected), "placements as flytekit makes them");
+  // The base case returns a copy, not the argument.
+  const scalar = string("y");
+  const copy = recursiveHashPlacement(scalar);
+  assert.notEqual(copy, scalar);
+  assert.ok(equals(LiteralSchema, copy, scalar));
+});
+
+test("the key of an input with a hash depends only on its hash", () => {
+  const a = literalMap({
+    x: create(LiteralSchema, { ...binary(new Uint8Array(1000).fill(1)), hash: "same" }),
+  });
+  const b = literalMap({
+    x: create(LiteralSchema, { ...binary(new Uint8Array(10).fill(2)), hash: "same" }),
+  });
+  assert.equal(calculateCacheKey("t", "1", a), calculateCacheKey("t", "1", b));
+});
+
+test("deterministic bytes parse back to the same message", () => {
+  const inputs = literalMap({
+    b: map({ "10": integer(-1n), "9": string("ü"), x: collection(integer(9223372036854775807n)) }),
+    a: binary(new Uint8Array([0, 255, 1])),
+  });
+  const bytes = toBinaryDeterministic(LiteralMapSchema, inputs);
+  const parsed = fromBinary(LiteralMapSchema, bytes);
+  assert.ok(equals(LiteralMapSchema, parsed, inputs), "the bytes parse back to the same message");
+  // Bytes for bytes, too: a message written again gives the same bytes.
+  assert.equal(hex(toBinaryDeterministic(LiteralMapSchema, parsed)), hex(bytes));
+  assert.equal(bytes.length, toBinary(LiteralMapSchema, inputs).length);
+});
+
+test("bad arguments are refused with errors that say what and where", () => {
+  const inputs = literalMap();
+  assert.throws(() => calculateCacheKey(1 as unknown as string, "1", inputs), {
+    name: "TypeError",
+    message: /taskName must be a string, got number 1/,
+  });
+  assert.throws(
+    () => calculateCacheKey("t", undefined as unknown as string, inputs),
+    /cacheVersion must be a string/,
+  );
+  assert.throws(
+    () => calculateCacheKey("t", "1", { literals: {} } as unknown as typeof inputs),
+    {
+      name: "TypeError",
+      message: /inputLiteralMap must be a flyteidl.core.LiteralMap message.*plain object/,
+    },
+  );
+  assert.throws(
+    () => calculateCacheKey("t", "1", create(LiteralSchema) as unknown as typeof inputs),
+    /got a flyteidl.core.Literal message/,
+  );
+  assert.throws(() => calculateCacheKey("t", "1", inputs, "run_id" as unknown as string[]), {
+    name: "TypeError",
+    message: /cacheIgnoreInputVars must be an array/,
+  });
+  assert.throws(() => calculateCacheKey("t", "1", inputs, ["ok", 3 as unknown as string]), {
+    name: "TypeError",
+    message: /cacheIgnoreInputVars\[1\] must be a string/,
+  });
+});
+
+test("unpaired surrogates are refused wherever they are, never replaced", () => {
+  const cases: [string, ReturnType<typeof literalMap>, RegExp][] = [
+    [
+      "a map key",
+      literalMap({ "a\uD800": integer(1n) }),
+      /inputLiteralMap\.literals\["a\\ud800"\]: string/,
+    ],
+    [
+      "a string value",
+      literalMap({ a: string("x\uDC00") }),
+      /literals\["a"\]\.scalar\.primitive\.stringValue: string/,
+    ],
+    [
+      "metadata",
+      literalMap({ a: create(LiteralSchema, { ...integer(1n), metadata: { k: "\uD83D" } }) }),
+      /literals\["a"\]\.metadata\["k"\]: string/,
+    ],
+    [
+      "a nested map key",
+      literalMap({ a: map({ "\uDE00": integer(1n) }) }),
+      /literals\["a"\]\.map\.literals\["\\ude00"\]/,
+    ],
+  ];
+  for (const [what, inputs, where] of cases) {
+    assert.throws(() => calculateCacheKey("t", "1", inputs), (error: Error) => {
+      assert.equal(error.name, "TypeError", what);
+      assert.match(error.message, where, what);
+      assert.match(error.message, /unpaired surrogate/, what);
+      return true;
+    });
+  }
+  // A well-formed pair is fine.
+  assert.doesNotThrow(() => calculateCacheKey("t", "1", literalMap({ a: string("\uD83D\uDE00") })));
+});
+
+test("integers out of range are refused with a RangeError naming the field", () => {
+  for (const value of [2n ** 63n, -(2n ** 63n) - 1n]) {
+    assert.throws(() => calculateCacheKey("t", "1", literalMap({ n: integer(value) })), {
+      name: "RangeError",
+      message: /literals\["n"\]\.scalar\.primitive\.integer: -?\d+n is out of range for int64/,
+    });
+  }
+  for (const value of [2n ** 63n - 1n, -(2n ** 63n)]) {
+    assert.doesNotThrow(() => calculateCacheKey("t", "1", literalMap({ n: integer(value) })));
+  }
+  const offloaded = create(LiteralSchema, {
+    value: { case: "offloadedMetadata", value: { uri: "s3://x", sizeBytes: -1n } },
+  });
+  assert.throws(() => calculateCacheKey("t", "1", literalMap({ o: offloaded })), {
+    name: "RangeError",
+    message: /offloadedMetadata\.sizeBytes: -1n is out of range for uint64/,
+  });
+});
+
+test("values of the wrong type inside the inputs are refused", () => {
+  const wrongElement = literalMap({ a: integer(1n) });
+  (wrongElement.literals as Record<string, unknown>).b = { value: { case: "scalar" } };
+  assert.throws(() => calculateCacheKey("t", "1", wrongElement), {
+    name: "TypeError",
+    message: /literals\["b"\]: expected a flyteidl.core.Literal message, got a plain object/,
+  });
+  const notJson = literalMap({
+    g: create(LiteralSchema, {
+      value: {
+        case: "scalar",
+        value: { value: { case: "generic", value: { x: [1, 2n as unknown as number] } } },
+      },
+    }),
+  });
+  assert.throws(() => calculateCacheKey("t", "1", notJson), {
+    name: "TypeError",
+    message: /scalar\.generic\["x"\]\[1\]: expected a JSON value/,
+  });
+});
+
+test("a hash or a oneof of the wrong type is refused, not keyed as an empty literal", () => {
+  const cases: [string, (literal: Record<string, unknown>) => void, RegExp][] = [
+    ["hash null", (l) => (l.hash = null), /literals\["x"\]\.hash: expected a string, got null/],
+    ["hash undefined", (l) => (l.hash = undefined), /\.hash: expected a string, got undefined/],
+    ["value true", (l) => (l.value = true), /literals\["x"\]\.value: expected \{ case, value \}/],
+    ["unknown case", (l) => (l.value = { case: "nope", value: 1 }), /case among scalar, /],
+    ["no metadata map", (l) => (l.metadata = undefined), /\.metadata: expected an object/],
+  ];
+  for (const [what, damage, message] of cases) {
+    const inputs = literalMap({ x: integer(1n) });
+    damage(inputs.literals.x as unknown as Record<string, unknown>);
+    assert.throws(() => calculateCacheKey("t", "1", inputs), { name: "TypeError", message }, what);
+  }
+});
+
+test("a non-message inside a collection or map is refused, not hashed as empty", () => {
+  const inputs = literalMap({ c: collection(integer(1n)), m: map({ k: integer(1n) }) });
+  const c = inputs.literals.c!.value;
+  const m = inputs.literals.m!.value;
+  assert.ok(c.case === "collection" && m.case === "map");
+  (c.value.literals as unknown[]).push({ hash: "h" });
+  assert.throws(() => calculateCacheKey("t", "1", inputs), {
+    name: "TypeError",
+    message: /literals\["c"\]\.collection\.literals\[1\]: expected a flyteidl.core.Literal message/,
+  });
+  c.value.literals.pop();
+  (m.value.literals as Record<string, unknown>).bad = "text";
+  assert.throws(() => calculateCacheKey("t", "1", inputs), {
+    name: "TypeError",
+    message:
+      /literals\["m"\]\.map\.literals\["bad"\]: expected a flyteidl.core.Literal message, got "text"/,
+  });
+});
+
+test("an input or map entry named __proto__ is an entry like any other", () => {
+  // protobuf-es parses such a name as an ordinary entry; Python keys on it.
+  const parsed = (hex: string) =>
+    fromBinary(LiteralMapSchema, Uint8Array.from(hex.match(/../g)!, (b) => parseInt(b, 16)));
+  // {"__proto__": collection[integer 1]}: Python gives t-1-2247390c73a6360c85436b2d1e665d92.
+  const top = create(LiteralMapSchema);
+  Object.defineProperty(top.literals, "__proto__", {
+    value: collection(integer(1n)),
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+  assert.equal(calculateCacheKey("t", "1", top), "t-1-2247390c73a6360c85436b2d1e665d92");
+  // A nested map {"x": {"__proto__": integer 5}}, as bytes: Python's key.
+  const nested = parsed("0a1c0a017812171a150a130a095f5f70726f746f5f5f12060a040a020805");
+  assert.equal(calculateCacheKey("t", "1", nested), "t-1-d95aa8408456e97479dcb2f67e45cad1");
+  const placed = recursiveHashPlacement(nested.literals.x!);
+  assert.equal(placed.value.case === "map" && Object.keys(placed.value.value.literals).length, 1);
+});
+
+test("inputs nested past the stack's depth are refused naming the input and its depth", () => {
+  // Deep enough to exhaust the stack of Node and Deno alike.
+  let deep = integer(1n);
+  for (let i = 0; i < 100_000; i++) deep = collection(deep);
+  const inputs = literalMap({ a: integer(1n), deep, z: string("z") });
+  assert.throws(
+    () => calculateCacheKey("t", "1", inputs),
+    (error: unknown) => {
+      assert.ok(error instanceof RangeError, String(error));
+      assert.match(
+        error.message,
+        /^calculateCacheKey: inputLiteralMap\.literals\["deep"\] is nested 200003 messages deep, deeper than this runtime's stack lets the key be computed/,
+      );
+      return true;
+    },
+  );
+  // A cycle is named as one.
+  const cyclic = collection();
+  (cyclic.value.value as { literals: Literal[] }).literals.push(cyclic);
+  assert.throws(
+    () => calculateCacheKey("t", "1", literalMap({ cyclic })),
+    /^RangeError: calculateCacheKey: inputLiteralMap\.literals\["cyclic"\] holds a cycle/,
+  );
+});
+
+test("an input with a hash or ignored keys without its value, except for times flytekit cannot hold", () => {
+  const error = create(LiteralSchema, {
+    value: {
+      case: "scalar",
+      value: { value: { case: "error", value: { message: "failed" } } },
+    },
+  });
+  // flytekit refuses a Scalar.error where it is keyed, not where its value is left out.
+  assert.throws(() => calculateCacheKey("t", "1", literalMap({ e: error })), TypeError);
+  const hashed = create(LiteralSchema, { ...error, hash: "h" });
+  assert.equal(
+    calculateCacheKey("t", "1", literalMap({ e: hashed })),
+    calculateCacheKey("t", "1", literalMap({ e: create(LiteralSchema, { hash: "h" }) })),
+  );
+  assert.equal(
+    calculateCacheKey("t", "1", literalMap({ a: integer(1n), e: error }), ["e"]),
+    calculateCacheKey("t", "1", literalMap({ a: integer(1n) })),
+  );
+  // A datetime past year 9999 fails flytekit's conversion of every input, ignored or not.
+  const late = create(LiteralSchema, {
+    value: {
+      case: "scalar",
+      value: {
+        value: {
+          case: "primitive",
+          value: { value: { case: "datetime", value: { seconds: 253402300800n } } },
+        },
+      },
+    },
+  });
+  assert.throws(
+    () => calculateCacheKey("t", "1", literalMap({ a: integer(1n), late }), ["late"]),
+    /^RangeError: calculateCacheKey: inputLiteralMap\.literals\["late"\] \(ignored\)\.scalar\.primitive\.datetime: 253402300800 s 0 ns is outside the years 1 to 9999/,
+  );
+});
+
+test("scalar literals (the encoder's shortcut) are written as protobuf writes them", () => {
+  const scalar = (value: object) =>
+    create(LiteralSchema, { value: { case: "scalar", value: { value } as never } });
+  const primitive = (value: object) => scalar({ case: "primitive", value: { value } });
+  const literals: Literal[] = [
+    ...[0n, 1n, 127n, 128n, 2n ** 31n - 1n, 2n ** 31n, 2n ** 53n + 1n, 2n ** 63n - 1n, -1n]
+      .concat([-(2n ** 63n), -(2n ** 31n)])
+      .map((value) => primitive({ case: "integer", value })),
+    ...[0, -0, 1.5, NaN, Infinity, -Infinity, 5e-324, Number.MAX_VALUE]
+      .map((value) => primitive({ case: "floatValue", value })),
+    ...["", "a", "ü", "😀", "x".repeat(200)]
+      .map((value) => primitive({ case: "stringValue", value })),
+    primitive({ case: "boolean", value: false }),
+    primitive({ case: "boolean", value: true }),
+    ...[new Uint8Array(0), Uint8Array.of(0), new Uint8Array(300).fill(7)].flatMap((value) =>
+      ["", "msgpack", "ü".repeat(100)].map((tag) =>
+        scalar({ case: "binary", value: { value, tag } })
+      )
+    ),
+  ];
+  for (const literal of literals) {
+    const bytes = toBinaryDeterministic(LiteralSchema, literal);
+    assert.deepEqual(bytes, toBinary(LiteralSchema, literal), hex(bytes));
+    // In a map: an entry like any other, and the key of what parses back is the same.
+    const inputs = literalMap({ a: literal, b: integer(3n) });
+    const again = fromBinary(LiteralMapSchema, toBinaryDeterministic(LiteralMapSchema, inputs));
+    assert.equal(calculateCacheKey("t", "1", again), calculateCacheKey("t", "1", inputs));
+  }
+});
+
+test("map entries of plain integers (written in one go) are written as protobuf writes them", () => {
+  const names = ["", "a", "x".repeat(100), "x".repeat(101), "ü", "a\u{1F600}", "__proto__"];
+  const values = [0n, 1n, 127n, 128n, 2n ** 28n - 1n, 2n ** 28n, 2n ** 40n, -1n];
+  for (const name of names) {
+    for (const value of values) {
+      const inputs = create(LiteralMapSchema);
+      Object.defineProperty(inputs.literals, name, {
+        value: integer(value),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+      assert.deepEqual(
+        toBinaryDeterministic(LiteralMapSchema, inputs),
+        toBinary(LiteralMapSchema, inputs),
+        `${JSON.stringify(name)}: ${value}`,
+      );
+    }
+  }
+  // With a hash, metadata or among other entries: the same key as written the general way.
+  const plain = literalMap({ b: integer(2n), a: integer(1n), c: string("s") });
+  const hashed = literalMap({ b: integer(2n), a: { ...integer(1n), hash: "h" }, c: string("s") });
+  assert.notEqual(calculateCacheKey("t", "1", plain), calculateCacheKey("t", "1", hashed));
+  const withMetadata = literalMap({ b: integer(2n), a: integer(1n), c: string("s") });
+  withMetadata.literals["a"]!.metadata = { k: "v" };
+  const again = fromBinary(LiteralMapSchema, toBinaryDeterministic(LiteralMapSchema, withMetadata));
+  assert.equal(again.literals["a"]!.metadata["k"], "v");
+  assert.notEqual(calculateCacheKey("t", "1", plain), calculateCacheKey("t", "1", withMetadata));
+});
