@@ -14,9 +14,9 @@ import {
   LiteralSchema,
 } from "../../../gen/flyteidl/core/literals_pb.ts";
 import { calculateCacheKey } from "../../../src/keys/key.ts";
+import { millisecondsToMicroseconds } from "../../../src/values/time_types.ts";
 import {
   fromLiteralMap,
-  millisecondsToMicroseconds,
   t,
   toLiteralMap,
   type ValueOf,
