@@ -166,9 +166,12 @@ function describeFailure(error: unknown): string {
   return `${error instanceof Error ? error.name : "error"}: ${message}`;
 }
 
-/** This package's version, from its package.json (or deno.json) next to the sources. */
+/**
+ * This package's version, from its package.json (or deno.json): two folders up from the sources
+ * (src/cli/), three from the built code (dist/src/cli/).
+ */
 function packageVersion(): string {
-  for (const path of ["../package.json", "../../package.json", "../deno.json"]) {
+  for (const path of ["../../package.json", "../../../package.json", "../../deno.json"]) {
     try {
       const url = new URL(path, import.meta.url);
       if (url.protocol !== "file:") continue;
