@@ -24,9 +24,9 @@ import {
   formatTable,
   isoDate,
   plural,
-  type ProgressBar,
   shortKey,
 } from "./format.ts";
+import type { ProgressBar } from "./progress.ts";
 
 /** What a command works on, and where it writes. */
 export interface CommandRun {

@@ -46,7 +46,8 @@ import { pathToFileURL } from "node:url";
 import { isCacheError } from "../errors.ts";
 import { NAME, parseArguments, type ParsedArgs, usage, UsageError } from "./args.ts";
 import { cacheDirectory, COMMANDS, openCache } from "./commands.ts";
-import { escapeControl, ProgressBar } from "./format.ts";
+import { escapeControl } from "./format.ts";
+import { ProgressBar } from "./progress.ts";
 
 /** Where {@link main} writes and what it reads from its environment. */
 export interface CliIo {

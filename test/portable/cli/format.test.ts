@@ -15,7 +15,6 @@ import {
   parseDuration,
   parseSize,
   plural,
-  ProgressBar,
   shortKey,
 } from "../../../src/cli/format.ts";
 
@@ -80,22 +79,4 @@ test("counts, dates, filters and escapes", () => {
     escapeControl("a\\b\r\t\x07\x9b\u202e\u2028ok"),
     "a\\\\b\\r\\t\\x07\\x9b\\u202e\\u2028ok",
   );
-});
-
-test("the progress bar draws the first and last step and erases itself", () => {
-  let shown = "";
-  const bar = new ProgressBar((text) => (shown += text), "clearing");
-  bar.done();
-  bar.update(0, 0);
-  assert.equal(shown, "", "nothing for 0 steps, nothing to erase");
-  bar.update(1, 4);
-  bar.update(4, 4);
-  assert.equal(
-    shown,
-    `\rclearing [${"#".repeat(7)}${".".repeat(23)}] 1/4` +
-      `\rclearing [${"#".repeat(30)}] 4/4`,
-  );
-  shown = "";
-  bar.done();
-  assert.equal(shown, `\r${" ".repeat(45)}\r`);
 });
