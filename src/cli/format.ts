@@ -1,6 +1,7 @@
 /**
  * Parsing and formatting helpers of the `local-task-cache` command line tool: durations, sizes,
- * ages, tables and a progress bar. No I/O of their own, so they run anywhere.
+ * ages, dates, counts, filters and tables. No I/O of their own, so they run anywhere. Private to
+ * the CLI.
  *
  * @module
  */
@@ -28,9 +29,10 @@ const SHORT_ESCAPES: Record<string, string> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { escapeControl } from "./format.ts";
  *
- * console.log(escapeControl("evil\x1b[2Jtask\n")); // evil\x1b[2Jtask\n
+ * assert.equal(escapeControl("evil\x1b[2Jtask\n"), "evil\\x1b[2Jtask\\n");
  * ```
  */
 export function escapeControl(text: string): string {
@@ -61,12 +63,13 @@ const DURATION_UNITS: Record<string, number> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseDuration } from "./format.ts";
  *
- * console.log(parseDuration("7d")); // 604800000
- * console.log(parseDuration("1h30m")); // 5400000
- * console.log(parseDuration("1500")); // 1500
- * console.log(parseDuration("soon")); // undefined
+ * assert.equal(parseDuration("7d"), 604_800_000);
+ * assert.equal(parseDuration("1h30m"), 5_400_000);
+ * assert.equal(parseDuration("1500"), 1500);
+ * assert.equal(parseDuration("soon"), undefined);
  * ```
  */
 export function parseDuration(text: string): number | undefined {
@@ -104,12 +107,13 @@ const SIZE_UNITS: Record<string, number> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseSize } from "./format.ts";
  *
- * console.log(parseSize("500MB")); // 500000000
- * console.log(parseSize("1GiB")); // 1073741824
- * console.log(parseSize("1.5k")); // 1536
- * console.log(parseSize("lots")); // undefined
+ * assert.equal(parseSize("500MB"), 500_000_000);
+ * assert.equal(parseSize("1GiB"), 1_073_741_824);
+ * assert.equal(parseSize("1.5k"), 1536);
+ * assert.equal(parseSize("lots"), undefined);
  * ```
  */
 export function parseSize(text: string): number | undefined {
@@ -128,9 +132,10 @@ const BYTE_UNITS = ["KiB", "MiB", "GiB", "TiB", "PiB"];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatBytes } from "./format.ts";
  *
- * console.log(formatBytes(1536)); // "1.5 KiB"
+ * assert.equal(formatBytes(1536), "1.5 KiB");
  * ```
  */
 export function formatBytes(bytes: number): string {
@@ -152,9 +157,11 @@ export function formatBytes(bytes: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatAge } from "./format.ts";
  *
- * console.log(formatAge(Date.now() - 180_000, Date.now())); // "3m ago"
+ * const now = Date.now();
+ * assert.equal(formatAge(now - 180_000, now), "3m ago");
  * ```
  */
 export function formatAge(time: number, now: number): string {
@@ -177,9 +184,10 @@ export function formatAge(time: number, now: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { shortKey } from "./format.ts";
  *
- * console.log(shortKey("t-v1-7b8aa689be1c6dfb6c7059b9483342ec", "t", "v1")); // "7b8aa689be1c"
+ * assert.equal(shortKey("t-v1-7b8aa689be1c6dfb6c7059b9483342ec", "t", "v1"), "7b8aa689be1c");
  * ```
  */
 export function shortKey(key: string, taskName: string, cacheVersion: string): string {
@@ -188,6 +196,47 @@ export function shortKey(key: string, taskName: string, cacheVersion: string): s
     return key.slice(prefix.length, prefix.length + 12);
   }
   return key.length <= 24 ? key : `${key.slice(0, 21)}...`;
+}
+
+/**
+ * `count` and the noun that fits it: `1 entry`, `2 entries`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { plural } from "./format.ts";
+ *
+ * assert.equal(plural(1, "entry", "entries"), "1 entry");
+ * ```
+ */
+export function plural(count: number, one: string, many: string): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+/** `time` (milliseconds since the epoch) in ISO 8601, or `null` when it is not finite. */
+export function isoDate(time: number): string | null {
+  return Number.isFinite(time) ? new Date(time).toISOString() : null;
+}
+
+/**
+ * The words for a filter of entries, to follow a count: ` of task "t" at cache version "v1"`,
+ * or nothing when it filters nothing.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { describeFilter } from "./format.ts";
+ *
+ * assert.equal(describeFilter({ taskName: "t" }), ' of task "t"');
+ * ```
+ */
+export function describeFilter(filter: { taskName?: string; cacheVersion?: string }): string {
+  const parts: string[] = [];
+  if (filter.taskName !== undefined) parts.push(`task "${escapeControl(filter.taskName)}"`);
+  if (filter.cacheVersion !== undefined) {
+    parts.push(`cache version "${escapeControl(filter.cacheVersion)}"`);
+  }
+  return parts.length === 0 ? "" : ` of ${parts.join(" at ")}`;
 }
 
 /** A column of {@link formatTable}. */
@@ -204,9 +253,11 @@ export interface Column {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatTable } from "./format.ts";
  *
- * console.log(formatTable([{ title: "TASK" }, { title: "SIZE", right: true }], [["t", "1 B"]]));
+ * const table = formatTable([{ title: "TASK" }, { title: "SIZE", right: true }], [["t", "1 B"]]);
+ * assert.equal(table, "TASK  SIZE\nt      1 B\n");
  * ```
  */
 export function formatTable(columns: readonly Column[], rows: readonly string[][]): string {
@@ -223,64 +274,4 @@ export function formatTable(columns: readonly Column[], rows: readonly string[][
       .join("  ")
       .trimEnd() + "\n";
   return line(columns.map((column) => column.title)) + rows.map(line).join("");
-}
-
-/** The width of the bar of {@link ProgressBar}, in characters. */
-const BAR_WIDTH = 30;
-/** The shortest time between two redraws, in milliseconds. */
-const REDRAW_MS = 50;
-
-/**
- * A progress bar on a terminal, redrawn in place with `\r`: `label [#####.....] 512/1024`.
- * Redraws at most every 50 ms (always the first and the last step; nothing for 0 steps);
- * `done()` erases it. Make one only when the stream is a terminal.
- *
- * @example
- * ```ts
- * import process from "node:process";
- * import { ProgressBar } from "./format.ts";
- *
- * const bar = new ProgressBar((text) => process.stderr.write(text), "pruning");
- * bar.update(1, 2);
- * bar.update(2, 2);
- * bar.done();
- * ```
- */
-export class ProgressBar {
-  readonly #write: (text: string) => void;
-  readonly #label: string;
-  #lastDraw = -Infinity;
-  #lastLength = 0;
-
-  /**
-   * A bar writing with `write`, its lines starting with `label`.
-   *
-   * @param write Writes text to the terminal (stderr).
-   * @param label What is in progress, e.g. `pruning`.
-   */
-  constructor(write: (text: string) => void, label: string) {
-    this.#write = write;
-    this.#label = label;
-  }
-
-  /** Shows that `done` of `total` steps are done. */
-  update(done: number, total: number): void {
-    if (total <= 0) return; // nothing to do: no bar
-    const now = Date.now();
-    if (done < total && done > 0 && now - this.#lastDraw < REDRAW_MS) return;
-    this.#lastDraw = now;
-    const filled = Math.min(BAR_WIDTH, Math.floor((done / total) * BAR_WIDTH));
-    const text = `${this.#label} [${"#".repeat(filled)}${
-      ".".repeat(BAR_WIDTH - filled)
-    }] ${done}/${total}`;
-    this.#write(`\r${text.padEnd(this.#lastLength)}`);
-    this.#lastLength = text.length;
-  }
-
-  /** Erases the bar, if it was drawn, leaving the cursor at the start of the line. */
-  done(): void {
-    if (this.#lastLength === 0) return;
-    this.#write(`\r${" ".repeat(this.#lastLength)}\r`);
-    this.#lastLength = 0;
-  }
 }

@@ -1,12 +1,32 @@
 #!/usr/bin/env node
 /**
- * `local-task-cache`: the command line tool to look into a cache directory and trim it
- * (`list`, `stats`, `clear`, `prune`). Runs in Node >= 20 (`node dist/src/cli/main.js`, the npm
- * bin) and in Deno (`deno run --allow-read --allow-write --allow-env src/cli/main.ts`). Run
- * `local-task-cache --help` for the usage.
+ * `local-task-cache`: the command line tool to look into a cache directory and trim it. Runs in
+ * Node >= 20 (`node dist/src/cli/main.js`, the npm bin `local-task-cache`), in Deno (`deno run
+ * --allow-read --allow-write --allow-env src/cli/main.ts`, or this package's `./cli` export) and
+ * in Bun; a program can call {@link main} too.
+ *
+ * ```sh
+ * local-task-cache [options] <command> [command options]
+ *
+ * local-task-cache list --task my_task               # a table, most recently read first
+ * local-task-cache stats --json                      # entries and bytes, in all and by task
+ * local-task-cache clear --task my_task --cache-version v1
+ * local-task-cache prune --older-than 7d --max-size 1GiB
+ * local-task-cache --flytekit prune --max-size 500MB # flytekit's own diskcache directory
+ * ```
+ *
+ * Commands: `list` (`--task`, `--cache-version`), `stats`, `clear` (`--task`,
+ * `--cache-version`; without them every entry), `prune` (`--older-than DURATION`, then
+ * `--max-size SIZE`: the least recently read entries go first). Options anywhere on the line:
+ * `--dir PATH` (default: `$LOCAL_TASK_CACHE_DIR`, else the per-user cache directory),
+ * `--shared` (a directory shared on purpose), `--flytekit` (flytekit's `LocalTaskCache`
+ * directory, `~/.flyte/local-cache`), `--json`, `-h`/`--help`, `--version`. A directory that
+ * does not exist is an empty cache (it is not created). Run `local-task-cache --help` for all
+ * of it.
  *
  * Exit status: 0 on success, 1 when the storage fails (a `CacheError`, its code in the
- * message), 2 for bad arguments.
+ * message), 2 for bad arguments. Output cut short by its reader (`local-task-cache list |
+ * head -1`) ends quietly with status 0.
  *
  * With `--json`, stdout holds one JSON document:
  *
@@ -20,29 +40,14 @@
  *
  * @module
  */
-import { readFileSync, realpathSync, statSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import process from "node:process";
-import { parseArgs, type ParseArgsConfig } from "node:util";
 import { pathToFileURL } from "node:url";
-import type { EntryInfo } from "../adapter.ts";
-import { defaultCacheDirectory, FsAdapter } from "../adapters/fs.ts";
-import {
-  DiskcacheAdapter,
-  expandCachePath,
-  FLYTEKIT_CACHE_LOCATION,
-} from "../adapters/diskcache.ts";
-import {
-  escapeControl,
-  formatAge,
-  formatBytes,
-  formatTable,
-  parseDuration,
-  parseSize,
-  ProgressBar,
-  shortKey,
-} from "./format.ts";
 import { isCacheError } from "../errors.ts";
-import { TaskCache } from "../core/task_cache.ts";
+import { NAME, parseArguments, type ParsedArgs, usage, UsageError } from "./args.ts";
+import { cacheDirectory, COMMANDS, openCache } from "./commands.ts";
+import { escapeControl } from "./format.ts";
+import { ProgressBar } from "./progress.ts";
 
 /** Where {@link main} writes and what it reads from its environment. */
 export interface CliIo {
@@ -56,262 +61,6 @@ export interface CliIo {
   isTTY: boolean;
 }
 
-const NAME = "local-task-cache";
-
-type Command = "list" | "stats" | "clear" | "prune";
-
-/** Every option, as `parseArgs` takes them: those of type `string` take a value. */
-const OPTIONS = {
-  dir: { type: "string" },
-  task: { type: "string" },
-  "cache-version": { type: "string" },
-  "older-than": { type: "string" },
-  "max-size": { type: "string" },
-  json: { type: "boolean" },
-  shared: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
-  version: { type: "boolean" },
-  flytekit: { type: "boolean" },
-} as const satisfies ParseArgsConfig["options"];
-/** The options of each command, besides the global ones. */
-const COMMAND_OPTIONS: Record<Command, readonly string[]> = {
-  list: ["task", "cache-version"],
-  stats: [],
-  clear: ["task", "cache-version"],
-  prune: ["older-than", "max-size"],
-};
-
-/** Bad command line arguments: exit status 2. */
-class UsageError extends Error {
-  override readonly name = "UsageError";
-}
-
-interface ParsedArgs {
-  command: Command;
-  /** The options given, by name (without dashes); flags are `true`. */
-  options: Map<string, string | true>;
-  /** `--task` and `--cache-version`, for `list` and `clear`. */
-  filter: { taskName?: string; cacheVersion?: string };
-  /** `--older-than` and `--max-size`, for `prune`. */
-  limits: { olderThan?: number; maxSize?: number };
-}
-
-function usage(env: CliIo["env"]): string {
-  let directory: string;
-  try {
-    directory = defaultCacheDirectory(env);
-  } catch {
-    directory = "the per-user cache directory";
-  }
-  return `${NAME}: look into a local-task-cache directory (task outputs cached under flytekit's
-keys) and trim it.
-
-Usage:
-  ${NAME} [options] <command> [command options]
-
-Commands:
-  list     List the entries, most recently read first: task name, cache version, size,
-           when created and last read (as ages), and the start of the key.
-             --task NAME            only the entries of this task
-             --cache-version V      only the entries of this cache version
-  stats    Count the entries and their bytes, in all and by task name.
-  clear    Remove every entry; with --task and/or --cache-version, only the matching ones.
-             --task NAME            only the entries of this task
-             --cache-version V      only the entries of this cache version
-  prune    Remove old entries, then the least recently read ones while the cache is too
-           big. Give at least one of:
-             --older-than DURATION  remove the entries created longer than DURATION ago
-             --max-size SIZE        then remove the least recently read entries until the
-                                    rest take at most SIZE bytes
-
-Options (anywhere on the line):
-  --dir PATH    the cache directory; default: $LOCAL_TASK_CACHE_DIR if set, else the
-                per-user cache directory (here: ${escapeControl(directory)})
-  --shared      accept a directory shared on purpose: owned by another user or writable by
-                group or others (refused otherwise), its entries trusted whoever wrote them
-  --flytekit    use flytekit's own cache instead: the diskcache directory of its
-                LocalTaskCache, ${FLYTEKIT_CACHE_LOCATION} (or --dir); clear removes every
-                entry there, as pyflyte local-cache clear does
-  --json        print JSON on stdout instead of text (and draw no progress bar): list, an
-                array of {key, taskName, cacheVersion, size, createdAt, lastReadAt,
-                createdAtIso, lastReadAtIso} (times in whole ms since the epoch and ISO 8601);
-                stats, {directory, entries, bytes, tasks: [{taskName, entries, bytes}]};
-                clear, {removed, removedBytes}; prune, {removed, removedBytes, remaining,
-                remainingBytes}
-  -h, --help    print this help
-  --version     print the version
-
-DURATION  a number and a unit: ms, s, m (minutes), h, d or w (weeks), e.g. 30s, 15m, 12h,
-          7d, 2w, or several (1h30m); a plain number is milliseconds.
-SIZE      a number and an optional unit, in any case: B (bytes); KB, MB, GB, TB = 1000,
-          1000^2, 1000^3, 1000^4 bytes; KiB, MiB, GiB, TiB and the shorthands k, m, g, t =
-          1024, 1024^2, 1024^3, 1024^4 bytes; e.g. 500MB, 1GiB, 1.5GB, 100k; a plain number
-          is bytes.
-
-A directory that does not exist is an empty cache (it is not created). When stderr is a
-terminal, prune and a filtered clear show a progress bar there. Text output shows control
-characters in task names and versions as escapes (\\n, \\x1b, ...), a backslash as \\\\.
-Exit status: 0 on success, 1 when the cache's storage fails, 2 for bad arguments.
-
-Examples:
-  ${NAME} list --task my_task
-  ${NAME} prune --older-than 7d --max-size 1GiB
-  ${NAME} --dir ./.task-cache stats --json
-  ${NAME} clear --task my_task --cache-version v1
-  ${NAME} --flytekit prune --max-size 500MB
-`;
-}
-
-/**
- * The argument list as a command and its options, split by `node:util`'s `parseArgs`. Options
- * may come before or after the command; `--name value` and `--name=value` both work; `--` ends
- * the options. Throws a {@link UsageError} naming the first problem.
- */
-function parseArguments(argv: readonly string[]): ParsedArgs {
-  const { tokens } = parseArgs({
-    args: [...argv],
-    options: OPTIONS,
-    strict: false, // The problems are found below, to name them in the tool's words.
-    allowPositionals: true,
-    tokens: true,
-  });
-  const options = new Map<string, string | true>();
-  const positionals: string[] = [];
-  for (const token of tokens) {
-    if (token.kind === "positional") positionals.push(token.value);
-    if (token.kind !== "option") continue;
-    const { name, value } = token;
-    if (!Object.hasOwn(OPTIONS, name)) throw new UsageError(`unknown option ${token.rawName}`);
-    if (OPTIONS[name as keyof typeof OPTIONS].type === "boolean") {
-      if (value !== undefined) throw new UsageError(`option --${name} takes no value`);
-      options.set(name, true);
-      continue;
-    }
-    // `parseArgs` takes the next argument as the value even when it looks like an option.
-    if (value === undefined || (!token.inlineValue && value.startsWith("-") && value !== "-")) {
-      throw new UsageError(`option --${name} needs a value`);
-    }
-    if (options.has(name)) throw new UsageError(`option --${name} is given more than once`);
-    options.set(name, value);
-  }
-  if (options.has("help") || options.has("version")) {
-    return { command: "stats", options, filter: {}, limits: {} };
-  }
-  const [command, extra] = positionals;
-  if (command === undefined) throw new UsageError("no command given (list, stats, clear, prune)");
-  if (!Object.hasOwn(COMMAND_OPTIONS, command)) {
-    throw new UsageError(`unknown command "${command}" (list, stats, clear, prune)`);
-  }
-  if (extra !== undefined) {
-    throw new UsageError(`unexpected argument "${extra}" after ${command}`);
-  }
-  const allowed = COMMAND_OPTIONS[command as Command];
-  for (const name of options.keys()) {
-    if (
-      OPTIONS[name as keyof typeof OPTIONS].type === "string" && name !== "dir" &&
-      !allowed.includes(name)
-    ) {
-      throw new UsageError(`option --${name} does not apply to ${command}`);
-    }
-  }
-  if (options.get("dir") === "") throw new UsageError("option --dir needs a non-empty path");
-  const value = (name: string) => options.get(name) as string | undefined;
-  const filter: ParsedArgs["filter"] = {};
-  if (value("task") !== undefined) filter.taskName = value("task");
-  if (value("cache-version") !== undefined) filter.cacheVersion = value("cache-version");
-  return {
-    command: command as Command,
-    options,
-    filter,
-    limits: command === "prune" ? pruneLimits(value("older-than"), value("max-size")) : {},
-  };
-}
-
-/** The limits of `prune`, from the texts of `--older-than` and `--max-size`. */
-function pruneLimits(duration: string | undefined, size: string | undefined): ParsedArgs["limits"] {
-  if (duration === undefined && size === undefined) {
-    throw new UsageError("prune needs --older-than or --max-size");
-  }
-  const limits: ParsedArgs["limits"] = {};
-  if (duration !== undefined) {
-    limits.olderThan = parseDuration(duration);
-    if (limits.olderThan === undefined) {
-      throw new UsageError(
-        `bad duration for --older-than: ${JSON.stringify(duration)} (e.g. 30s, 15m, 12h, 7d, 2w)`,
-      );
-    }
-  }
-  if (size !== undefined) {
-    limits.maxSize = parseSize(size);
-    if (limits.maxSize === undefined) {
-      throw new UsageError(
-        `bad size for --max-size: ${JSON.stringify(size)} (e.g. 500MB, 1GiB, 100k)`,
-      );
-    }
-  }
-  return limits;
-}
-
-/** This package's version, from its package.json (or deno.json) next to the sources. */
-function packageVersion(): string {
-  for (const path of ["../package.json", "../../package.json", "../deno.json"]) {
-    try {
-      const url = new URL(path, import.meta.url);
-      if (url.protocol !== "file:") continue;
-      const manifest = JSON.parse(readFileSync(url, "utf8")) as {
-        name?: unknown;
-        version?: unknown;
-      };
-      if (
-        (manifest.name === NAME || manifest.name === "@local-task-cache/local-task-cache") &&
-        typeof manifest.version === "string"
-      ) {
-        return manifest.version;
-      }
-    } catch {
-      // Not there, or not readable: try the next place.
-    }
-  }
-  return "unknown";
-}
-
-/** Whether `directory` does not exist (so that reading it needs not create it). */
-function isMissing(directory: string): boolean {
-  try {
-    statSync(directory);
-    return false;
-  } catch (error) {
-    return (error as { code?: unknown } | null)?.code === "ENOENT";
-  }
-}
-
-function plural(count: number, one: string, many: string): string {
-  return `${count} ${count === 1 ? one : many}`;
-}
-
-function totalSize(entries: readonly EntryInfo[]): number {
-  return entries.reduce((sum, entry) => sum + entry.size, 0);
-}
-
-function isoDate(time: number): string | null {
-  return Number.isFinite(time) ? new Date(time).toISOString() : null;
-}
-
-function describeFilter(filter: { taskName?: string; cacheVersion?: string }): string {
-  const parts: string[] = [];
-  if (filter.taskName !== undefined) parts.push(`task "${escapeControl(filter.taskName)}"`);
-  if (filter.cacheVersion !== undefined) {
-    parts.push(`cache version "${escapeControl(filter.cacheVersion)}"`);
-  }
-  return parts.length === 0 ? "" : ` of ${parts.join(" at ")}`;
-}
-
-/** Most recently read first, then most recently stored, then by key (a stable order). */
-function byLastRead(a: EntryInfo, b: EntryInfo): number {
-  return b.lastReadAt - a.lastReadAt || b.createdAt - a.createdAt ||
-    (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
-}
-
 /**
  * Runs the `local-task-cache` command line tool on `argv` (the arguments after the program
  * name) and resolves to its exit status: 0 on success, 1 when the storage fails (a
@@ -323,12 +72,36 @@ function byLastRead(a: EntryInfo, b: EntryInfo): number {
  *   defaults to the process's.
  * @returns The exit status.
  *
- * @example
+ * @example Statistics of a cache as JSON, and bad arguments
  * ```ts
- * import { main } from "./main.ts";
+ * import assert from "node:assert/strict";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { main } from "@local-task-cache/local-task-cache/cli";
  *
- * const code = await main(["--dir", "./.task-cache", "stats", "--json"]);
- * console.log(code); // 0
+ * let stdout = "";
+ * let stderr = "";
+ * const io = {
+ *   stdout: { write: (text: string) => (stdout += text) },
+ *   stderr: { write: (text: string) => (stderr += text) },
+ * };
+ * // A directory that does not exist is an empty cache (and is not created).
+ * const directory = join(tmpdir(), `no-cache-${crypto.randomUUID()}`);
+ * assert.equal(await main(["--dir", directory, "stats", "--json"], io), 0);
+ * assert.deepEqual(JSON.parse(stdout), { directory, entries: 0, bytes: 0, tasks: [] });
+ *
+ * assert.equal(await main(["frob"], io), 2);
+ * assert.match(stderr, /unknown command "frob"/);
+ * ```
+ *
+ * @example The usage
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { main } from "@local-task-cache/local-task-cache/cli";
+ *
+ * let help = "";
+ * assert.equal(await main(["--help"], { stdout: { write: (text: string) => (help += text) } }), 0);
+ * assert.match(help, /prune +Remove old entries/);
  * ```
  */
 export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
@@ -354,233 +127,76 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
     return 0;
   }
   const json = options.has("json");
+  const flytekit = options.has("flytekit");
   let directory: string;
   try {
-    directory = (options.get("dir") as string | undefined) ??
-      (options.has("flytekit")
-        ? expandCachePath(FLYTEKIT_CACHE_LOCATION, env)
-        : defaultCacheDirectory(env));
+    directory = cacheDirectory(options.get("dir") as string | undefined, flytekit, env);
   } catch (error) {
     stderr.write(
       `${NAME}: cannot find the default cache directory: ${escapeControl(String(error))}\n`,
     );
     return 1;
   }
-
-  // A missing directory is an empty cache: answer without creating it.
-  const cache = isMissing(directory) ? undefined : new TaskCache(
-    options.has("flytekit")
-      ? new DiskcacheAdapter({ directory })
-      : new FsAdapter({ directory, shared: options.has("shared") }),
-  );
-  const run: CommandRun = {
-    cache,
-    directory,
-    shown: escapeControl(directory),
-    json,
-    filter,
-    limits,
-    stdout,
-    write: (data) => stdout.write(`${JSON.stringify(data, null, 2)}\n`),
-    progress: (label) =>
-      isTTY && !json ? new ProgressBar((text) => stderr.write(text), label) : undefined,
-  };
+  const cache = openCache(directory, { flytekit, shared: options.has("shared") });
   try {
-    await COMMANDS[command](run);
+    await COMMANDS[command]({
+      cache,
+      directory,
+      shown: escapeControl(directory),
+      json,
+      filter,
+      limits,
+      stdout,
+      write: (data) => stdout.write(`${JSON.stringify(data, null, 2)}\n`),
+      progress: (label) =>
+        isTTY && !json ? new ProgressBar((text) => stderr.write(text), label) : undefined,
+    });
     return 0;
   } catch (error) {
-    const code = isCacheError(error) ? error.code : undefined;
-    const message = escapeControl(error instanceof Error ? error.message : String(error));
-    stderr.write(
-      code !== undefined
-        ? `${NAME}: ${code}: ${message}\n`
-        : `${NAME}: ${error instanceof Error ? error.name : "error"}: ${message}\n`,
-    );
+    stderr.write(`${NAME}: ${describeFailure(error)}\n`);
     return 1;
   } finally {
     await cache?.close().catch(() => {});
   }
 }
 
-/** What a command works on, and where it writes. */
-interface CommandRun {
-  /** The cache, or `undefined` when its directory does not exist (an empty cache). */
-  cache: TaskCache | undefined;
-  directory: string;
-  /** The directory as text output shows it. */
-  shown: string;
-  /** Whether to print JSON instead of text. */
-  json: boolean;
-  filter: ParsedArgs["filter"];
-  limits: ParsedArgs["limits"];
-  stdout: CliIo["stdout"];
-  /** Writes `data` as JSON on stdout. */
-  write(data: unknown): void;
-  /** A progress bar on stderr when it is a terminal (and not `--json`). */
-  progress(label: string): ProgressBar | undefined;
+/** A failed command's error for its line on stderr: `CODE: message` for a `CacheError`. */
+function describeFailure(error: unknown): string {
+  const message = escapeControl(error instanceof Error ? error.message : String(error));
+  if (isCacheError(error)) return `${error.code}: ${message}`;
+  return `${error instanceof Error ? error.name : "error"}: ${message}`;
 }
 
-const COMMANDS: Record<Command, (run: CommandRun) => Promise<void>> = {
-  list: listCommand,
-  stats: statsCommand,
-  clear: clearCommand,
-  prune: pruneCommand,
-};
-
-/** `list`: the entries, most recently read first. */
-async function listCommand({ cache, filter, json, stdout, write, shown }: CommandRun) {
-  const entries = cache ? await cache.entries(filter) : [];
-  entries.sort(byLastRead);
-  if (json) {
-    write(entries.map((entry) => ({
-      key: entry.key,
-      taskName: entry.taskName,
-      cacheVersion: entry.cacheVersion,
-      size: entry.size,
-      createdAt: Math.floor(entry.createdAt),
-      lastReadAt: Math.floor(entry.lastReadAt),
-      createdAtIso: isoDate(entry.createdAt),
-      lastReadAtIso: isoDate(entry.lastReadAt),
-    })));
-  } else if (entries.length === 0) {
-    stdout.write(`No entries${describeFilter(filter)} in ${shown}\n`);
-  } else {
-    const now = Date.now();
-    stdout.write(formatTable(
-      [
-        { title: "TASK" },
-        { title: "VERSION" },
-        { title: "SIZE", right: true },
-        { title: "CREATED" },
-        { title: "LAST READ" },
-        { title: "KEY" },
-      ],
-      entries.map((entry) => [
-        escapeControl(entry.taskName) || "-",
-        escapeControl(entry.cacheVersion) || "-",
-        formatBytes(entry.size),
-        formatAge(entry.createdAt, now),
-        formatAge(entry.lastReadAt, now),
-        escapeControl(shortKey(entry.key, entry.taskName, entry.cacheVersion)),
-      ]),
-    ));
-    stdout.write(
-      `${plural(entries.length, "entry", "entries")}${describeFilter(filter)}, ` +
-        `${formatBytes(totalSize(entries))} in ${shown}\n`,
-    );
-  }
-}
-
-/** `stats`: the entries and their bytes, in all and by task name. */
-async function statsCommand({ cache, directory, json, stdout, write, shown }: CommandRun) {
-  const entries = cache ? await cache.entries() : [];
-  const tasks = new Map<string, { entries: number; bytes: number }>();
-  for (const entry of entries) {
-    const task = tasks.get(entry.taskName) ?? { entries: 0, bytes: 0 };
-    task.entries++;
-    task.bytes += entry.size;
-    tasks.set(entry.taskName, task);
-  }
-  const byTask = [...tasks].map(([taskName, task]) => ({ taskName, ...task }))
-    .sort((a, b) =>
-      b.bytes - a.bytes || (a.taskName < b.taskName ? -1 : a.taskName > b.taskName ? 1 : 0)
-    );
-  const bytes = totalSize(entries);
-  if (json) {
-    write({ directory, entries: entries.length, bytes, tasks: byTask });
-  } else {
-    stdout.write(
-      `Directory:   ${shown}\n` +
-        `Entries:     ${entries.length}\n` +
-        `Total size:  ${formatBytes(bytes)} (${bytes} bytes)\n`,
-    );
-    if (byTask.length > 0) {
-      stdout.write(
-        "\n" + formatTable(
-          [{ title: "TASK" }, { title: "ENTRIES", right: true }, {
-            title: "SIZE",
-            right: true,
-          }],
-          byTask.map((task) => [
-            escapeControl(task.taskName) || "-",
-            String(task.entries),
-            formatBytes(task.bytes),
-          ]),
-        ),
-      );
-    }
-  }
-}
-
-/** `clear`: every entry, or those of a task and/or cache version. */
-async function clearCommand({ cache, filter, json, stdout, write, shown, progress }: CommandRun) {
-  const filtered = filter.taskName !== undefined || filter.cacheVersion !== undefined;
-  let removed = 0;
-  let removedBytes = 0;
-  if (cache && !filtered) {
-    const entries = await cache.entries();
-    await cache.clear();
-    removed = entries.length;
-    removedBytes = totalSize(entries);
-  } else if (cache) {
-    const entries = await cache.entries(filter);
-    removedBytes = totalSize(entries);
-    const bar = progress("clearing");
+/**
+ * This package's version, from its package.json (or deno.json): two folders up from the sources
+ * (src/cli/), three from the built code (dist/src/cli/).
+ */
+function packageVersion(): string {
+  for (const path of ["../../package.json", "../../../package.json", "../../deno.json"]) {
     try {
-      removed = await cache.deleteEntries(
-        filter,
-        bar && ((done, total) => bar.update(done, total)),
-      );
-    } finally {
-      bar?.done();
-    }
-  }
-  if (json) {
-    write({ removed, removedBytes });
-  } else {
-    stdout.write(
-      `Removed ${plural(removed, "entry", "entries")}${describeFilter(filter)} ` +
-        `(${formatBytes(removedBytes)}) from ${shown}\n`,
-    );
-  }
-}
-
-/** `prune`: the old entries, then the least recently read ones while the cache is too big. */
-async function pruneCommand({ cache, limits, json, stdout, write, shown, progress }: CommandRun) {
-  let result = { removed: 0, removedBytes: 0, remaining: 0, remainingBytes: 0 };
-  if (cache) {
-    const bar = progress("pruning");
-    try {
-      const pruned = await cache.prune({
-        ...limits,
-        ...(bar ? { onProgress: (done: number, total: number) => bar.update(done, total) } : {}),
-      });
-      result = {
-        removed: pruned.removed,
-        removedBytes: pruned.removedBytes,
-        remaining: pruned.remaining,
-        remainingBytes: pruned.remainingBytes,
+      const url = new URL(path, import.meta.url);
+      if (url.protocol !== "file:") continue;
+      const manifest = JSON.parse(readFileSync(url, "utf8")) as {
+        name?: unknown;
+        version?: unknown;
       };
-    } finally {
-      bar?.done();
+      if (
+        (manifest.name === NAME || manifest.name === "@local-task-cache/local-task-cache") &&
+        typeof manifest.version === "string"
+      ) {
+        return manifest.version;
+      }
+    } catch {
+      // Not there, or not readable: try the next place.
     }
   }
-  if (json) {
-    write(result);
-  } else {
-    stdout.write(
-      `Removed ${plural(result.removed, "entry", "entries")} ` +
-        `(${formatBytes(result.removedBytes)}); ` +
-        `${plural(result.remaining, "entry remains", "entries remain")} ` +
-        `(${formatBytes(result.remainingBytes)}) in ${shown}\n`,
-    );
-  }
+  return "unknown";
 }
 
 /** Whether this module is the program being run (not imported). */
 function isEntryPoint(): boolean {
   const meta = (import.meta as { main?: unknown }).main;
-  if (typeof meta === "boolean") return meta; // Deno (and newer Node)
+  if (typeof meta === "boolean") return meta; // Deno, Bun (and newer Node)
   const script = process.argv[1];
   if (script === undefined) return false;
   try {

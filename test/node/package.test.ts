@@ -174,6 +174,11 @@ test("arethetypeswrong reports nothing (ESM-only package)", () => {
 test("the installed bin: local-task-cache --help, and stats of a directory", () => {
   const help = run("npx", ["--no-install", "local-task-cache", "--help"], project);
   assert.match(help, /Usage:\s+local-task-cache \[options\] <command>/);
+  const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+  assert.equal(
+    run("npx", ["--no-install", "local-task-cache", "--version"], project),
+    `local-task-cache ${version}\n`,
+  );
   const directory = mkdtempSync(join(tmpdir(), "ltc-bin-"));
   try {
     const stats = JSON.parse(
