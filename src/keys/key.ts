@@ -12,7 +12,8 @@ import {
   LiteralMapSchema,
   LiteralSchema,
 } from "../../gen/flyteidl/core/literals_pb.ts";
-import { checkTimes, withDeterministicBytes, withDeterministicEntries } from "./deterministic.ts";
+import { checkTimes } from "./apply_model_rules.ts";
+import { withDeterministicBytes, withDeterministicEntries } from "./deterministic.ts";
 import { FLYTEKIT_MODELS } from "./flytekit_models.ts";
 import { describeValue, isPlainObject } from "../internal/describe.ts";
 import { isLiteral, setEntry } from "../internal/entries.ts";
