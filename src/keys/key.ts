@@ -15,9 +15,10 @@ import {
 import { checkTimes } from "./apply_model_rules.ts";
 import { withDeterministicBytes, withDeterministicEntries } from "./deterministic.ts";
 import { FLYTEKIT_MODELS } from "./flytekit_models.ts";
-import { describeValue, isPlainObject } from "../internal/describe.ts";
+import { describeArgument } from "../internal/describe.ts";
 import { isLiteral, setEntry } from "../internal/entries.ts";
 import { joblibHashInPlace, PICKLE_HEADROOM } from "./joblib.ts";
+import { isStackOverflow, tooDeep } from "./too_deep.ts";
 
 /**
  * The literal flytekit puts in a cache key in place of `literal`, as flytekit's
@@ -256,69 +257,6 @@ const hashedValue = () => `${input()} (a value with a hash)`;
 const checkHashed = (hashed: Literal) => checkTimes(hashed.value, FLYTEKIT_MODELS, hashedValue);
 
 /**
- * A stack overflow on the inputs as a `RangeError` naming the deepest of `names` and its
- * depth; any other error as it is. Measured only on that path, without recursion.
- */
-function tooDeep(error: unknown, literals: Record<string, Literal>, names: string[]): unknown {
-  if (!isStackOverflow(error)) return error;
-  let deepest = names[0]!;
-  let depth = -1;
-  for (const name of names) {
-    const d = nestingDepth(literals[name]);
-    if (d > depth) [deepest, depth] = [name, d];
-  }
-  const where = `calculateCacheKey: inputLiteralMap.literals[${JSON.stringify(deepest)}]`;
-  if (depth === Infinity) {
-    return new RangeError(
-      `${where} holds a cycle (a message inside itself), which has no key (${String(error)})`,
-      { cause: error },
-    );
-  }
-  return new RangeError(
-    `${where} is nested ${depth} messages deep, deeper than this runtime's stack lets the key ` +
-      `be computed (${String(error)}): flatten the input, or give it a hash (Literal.hash) ` +
-      "to key it by",
-    { cause: error },
-  );
-}
-
-/** Whether `error` is the engine's "stack exhausted" error (V8 and JavaScriptCore, SpiderMonkey). */
-export function isStackOverflow(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  return (error instanceof RangeError && /call stack/i.test(error.message)) ||
-    (error.name === "InternalError" && /recursion/i.test(error.message));
-}
-
-/**
- * How many protobuf messages deep `value` nests (a literal in a collection in a literal: 3),
- * counted without recursion; `Infinity` when it holds a cycle.
- */
-export function nestingDepth(value: unknown): number {
-  let deepest = 0;
-  const onPath = new Set<object>();
-  const seen = new Set<object>();
-  // An object is entered, its children visited, then it is left (`leave`).
-  const stack: { item: unknown; depth: number; leave?: boolean }[] = [{ item: value, depth: 0 }];
-  while (stack.length !== 0) {
-    const { item, depth: outer, leave } = stack.pop()!;
-    if (typeof item !== "object" || item === null || ArrayBuffer.isView(item)) continue;
-    if (leave) {
-      onPath.delete(item);
-      continue;
-    }
-    if (onPath.has(item)) return Infinity;
-    if (seen.has(item)) continue;
-    seen.add(item);
-    onPath.add(item);
-    const depth = "$typeName" in item ? outer + 1 : outer;
-    if (depth > deepest) deepest = depth;
-    stack.push({ item, depth, leave: true });
-    for (const child of Object.values(item)) stack.push({ item: child, depth });
-  }
-  return deepest;
-}
-
-/**
  * Checks the types of `calculateCacheKey`'s arguments (not the inputs' contents), throwing the
  * same `TypeError`s; returns the ignore list as a set. For callers that check before any I/O.
  */
@@ -368,16 +306,4 @@ function ignoreSet(names: unknown): Set<string> {
   });
   // Shared when empty (most calls): never changed by its users.
   return names.length === 0 ? NO_NAMES : new Set(names as string[]);
-}
-
-/** A short description of a wrong argument, for error messages. */
-export function describeArgument(value: unknown): string {
-  if (value === null) return "null";
-  if (value === undefined) return "undefined";
-  if (typeof value === "object") {
-    const message = typeof (value as { $typeName?: unknown }).$typeName === "string";
-    if (isPlainObject(value) && !message) return "a plain object (not a protobuf message)";
-    return describeValue(value);
-  }
-  return `${typeof value} ${typeof value === "string" ? JSON.stringify(value) : String(value)}`;
 }
