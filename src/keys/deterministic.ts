@@ -52,17 +52,35 @@ const BARE: ModelRules = {
  * @param schema The message's schema, e.g. `LiteralMapSchema`.
  * @param message A message of that schema.
  * @param name How error messages name the message (default: `"message"`).
+ * @returns The message's bytes, a new array.
  * @throws {TypeError} for a value of the wrong type, or a string with an unpaired surrogate.
  * @throws {RangeError} for an integer out of the range of its field.
  *
  * @example
  * ```ts
- * import { create } from "@bufbuild/protobuf";
- * import { LiteralMapSchema } from "../../gen/flyteidl/core/literals_pb.ts";
- * import { toBinaryDeterministic } from "./deterministic.ts";
+ * import assert from "node:assert/strict";
+ * import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+ * import { toBinaryDeterministic } from "local-task-cache";
+ * import { LiteralMapSchema, LiteralSchema } from "local-task-cache/flyteidl";
  *
- * const bytes = toBinaryDeterministic(LiteralMapSchema, create(LiteralMapSchema));
- * console.log(bytes.length); // 0
+ * const integer = create(LiteralSchema, {
+ *   value: { case: "scalar", value: { value: { case: "primitive", value: { value: { case: "integer", value: 1n } } } } },
+ * });
+ * // One map, its entries inserted in two orders: "9" is an integer-like key, which
+ * // JavaScript lists first, while Python writes "10" before "9" (by their UTF-8 bytes).
+ * const a = create(LiteralMapSchema, { literals: { "10": integer, "9": integer } });
+ * const b = create(LiteralMapSchema, { literals: { "9": integer, "10": integer } });
+ * const bytes = toBinaryDeterministic(LiteralMapSchema, a);
+ * assert.deepEqual(toBinaryDeterministic(LiteralMapSchema, b), bytes);
+ * assert.notDeepEqual(toBinary(LiteralMapSchema, a), bytes);
+ * assert.deepEqual(Object.keys(fromBinary(LiteralMapSchema, bytes).literals), ["9", "10"]);
+ *
+ * // A string Python cannot write is refused, with its path.
+ * const bad = create(LiteralMapSchema, { literals: { "\uD800": integer } });
+ * assert.throws(() => toBinaryDeterministic(LiteralMapSchema, bad, "inputs"), {
+ *   name: "TypeError",
+ *   message: /^inputs\.literals\["\\ud800"\]: string .* unpaired surrogate/,
+ * });
  * ```
  */
 export function toBinaryDeterministic<Desc extends DescMessage>(
@@ -81,13 +99,16 @@ export function toBinaryDeterministic<Desc extends DescMessage>(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { create } from "@bufbuild/protobuf";
  * import { BinarySchema } from "../../gen/flyteidl/core/literals_pb.ts";
  * import { toBinaryDeterministicChunks } from "./deterministic.ts";
  *
  * const value = new Uint8Array(100_000);
  * const chunks = toBinaryDeterministicChunks(BinarySchema, create(BinarySchema, { value }));
- * console.log(chunks.length, chunks[1] === value); // 2 true
+ * // The field's tag and length, then the bytes themselves, not copied.
+ * assert.equal(chunks.length, 2);
+ * assert.equal(chunks[1], value);
  * ```
  */
 export function toBinaryDeterministicChunks(

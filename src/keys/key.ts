@@ -30,12 +30,16 @@ import { isStackOverflow, tooDeep } from "./too_deep.ts";
  *   placements, both without the outer literal's `metadata`;
  * - any other literal stays as it is.
  *
- * Returns new literals; the argument is never changed.
+ * @param literal A `flyteidl.core.Literal` message.
+ * @returns New literals; the argument is never changed.
+ * @throws {TypeError} when `literal` is not a `Literal` message.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { create } from "@bufbuild/protobuf";
- * import { LiteralSchema, recursiveHashPlacement } from "local-task-cache";
+ * import { recursiveHashPlacement } from "local-task-cache";
+ * import { LiteralSchema } from "local-task-cache/flyteidl";
  *
  * const blob = create(LiteralSchema, {
  *   hash: "abc123",
@@ -44,7 +48,19 @@ import { isStackOverflow, tooDeep } from "./too_deep.ts";
  *     value: { value: { case: "blob", value: { uri: "s3://bucket/key" } } },
  *   },
  * });
- * console.log(recursiveHashPlacement(blob).value.case); // undefined: only the hash is left
+ * // Only the hash is left: two blobs with one hash have one key.
+ * const placed = recursiveHashPlacement(blob);
+ * assert.equal(placed.hash, "abc123");
+ * assert.equal(placed.value.case, undefined);
+ * assert.equal(blob.value.case, "scalar");
+ *
+ * // In a collection, each element is placed; the collection itself has no hash.
+ * const list = create(LiteralSchema, {
+ *   value: { case: "collection", value: { literals: [blob] } },
+ * });
+ * const placedList = recursiveHashPlacement(list);
+ * assert.ok(placedList.value.case === "collection");
+ * assert.equal(placedList.value.value.literals[0]!.value.case, undefined);
  * ```
  */
 export function recursiveHashPlacement(literal: Literal): Literal {
@@ -115,10 +131,24 @@ function placeHashes(literal: Literal, cut?: (literal: Literal) => void): Litera
  *   `timedelta` (flytekit cannot convert it), or an input is nested deeper than the stack allows
  *   (or holds a cycle): the message names the input and the path.
  *
+ * @param taskName The task's name, e.g. `"my_module.my_task"`.
+ * @param cacheVersion The task's cache version.
+ * @param inputLiteralMap The task's inputs.
+ * @param cacheIgnoreInputVars Names of inputs the key leaves out.
+ * @returns `${taskName}-${cacheVersion}-${md5 hex}`, flytekit's key.
+ *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { create } from "@bufbuild/protobuf";
- * import { calculateCacheKey, LiteralMapSchema } from "local-task-cache";
+ * import { calculateCacheKey } from "local-task-cache";
+ * import { LiteralMapSchema } from "local-task-cache/flyteidl";
+ *
+ * // flytekit's stable example (its own tests pin it): a task without inputs.
+ * assert.equal(
+ *   calculateCacheKey("t.produce_dc", "1", create(LiteralMapSchema)),
+ *   "t.produce_dc-1-ea65cfadb0079394a8be1f4aa1e96e2b",
+ * );
  *
  * const inputs = create(LiteralMapSchema, {
  *   literals: {
@@ -126,8 +156,11 @@ function placeHashes(literal: Literal, cut?: (literal: Literal) => void): Litera
  *     b: { value: { case: "scalar", value: { value: { case: "primitive", value: { value: { case: "stringValue", value: "hello" } } } } } },
  *   },
  * });
- * console.log(calculateCacheKey("my_task", "v1", inputs));
- * // my_task-v1-7b8aa689be1c6dfb6c7059b9483342ec
+ * // flytekit's key of the same inputs.
+ * assert.equal(calculateCacheKey("my_task", "v1", inputs), "my_task-v1-7b8aa689be1c6dfb6c7059b9483342ec");
+ * // An ignored input is left out of the key.
+ * const withoutB = create(LiteralMapSchema, { literals: { a: inputs.literals.a } });
+ * assert.equal(calculateCacheKey("my_task", "v1", inputs, ["b"]), calculateCacheKey("my_task", "v1", withoutB));
  * ```
  */
 export function calculateCacheKey(
