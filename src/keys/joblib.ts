@@ -6,7 +6,8 @@
  * little-endian (BINBYTES) above, then the bytes, then `2e` (STOP).
  *
  * MD5 comes from the runtime where it has a native one (`node:crypto` in Node, Deno and Bun,
- * through the `#runtime` import) and from src/keys/md5.ts (plain JavaScript) elsewhere; both give the same digest.
+ * through the `#runtime` import) and from src/keys/md5.ts (plain JavaScript) elsewhere; both
+ * give the same digest.
  *
  * @module
  */

@@ -157,10 +157,15 @@ function placeHashes(literal: Literal, cut?: (literal: Literal) => void): Litera
  *   },
  * });
  * // flytekit's key of the same inputs.
- * assert.equal(calculateCacheKey("my_task", "v1", inputs), "my_task-v1-7b8aa689be1c6dfb6c7059b9483342ec");
+ * const key = calculateCacheKey("my_task", "v1", inputs);
+ * assert.equal(key, "my_task-v1-7b8aa689be1c6dfb6c7059b9483342ec");
+ *
  * // An ignored input is left out of the key.
- * const withoutB = create(LiteralMapSchema, { literals: { a: inputs.literals.a } });
- * assert.equal(calculateCacheKey("my_task", "v1", inputs, ["b"]), calculateCacheKey("my_task", "v1", withoutB));
+ * const onlyA = create(LiteralMapSchema, { literals: { a: inputs.literals.a } });
+ * assert.equal(
+ *   calculateCacheKey("my_task", "v1", inputs, ["b"]),
+ *   calculateCacheKey("my_task", "v1", onlyA),
+ * );
  * ```
  */
 export function calculateCacheKey(

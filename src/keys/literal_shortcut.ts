@@ -1,7 +1,7 @@
 /**
- * A shortcut of the deterministic encoder (src/keys/deterministic.ts) for the literals keys meet most:
- * a `flyteidl.core.Literal` holding a scalar primitive (integer, float, string, boolean) or a
- * binary, with no hash, no metadata and no unknown fields.
+ * A shortcut of the deterministic encoder (src/keys/deterministic.ts) for the literals keys
+ * meet most: a `flyteidl.core.Literal` holding a scalar primitive (integer, float, string,
+ * boolean) or a binary, with no hash, no metadata and no unknown fields.
  *
  * The generic encoder reads every field through a compiled closure and a property name held in
  * a variable, which the engines cannot specialize across the many message types (about 200 ns

@@ -8,8 +8,9 @@
  */
 
 /**
- * An error on the way down, collecting the path to the offending value on the way up.
- * Only the encoder's entry points (src/keys/deterministic.ts) turn it, with {@link located}, into the `TypeError` or `RangeError` users see.
+ * An error on the way down, collecting the path to the offending value on the way up. Only
+ * the encoder's entry points (src/keys/deterministic.ts, and `checkTimes`) turn it, with
+ * {@link located}, into the `TypeError` or `RangeError` users see.
  */
 export class PathedError extends Error {
   readonly path: string[] = [];

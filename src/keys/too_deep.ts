@@ -38,7 +38,7 @@ export function tooDeep(
   );
 }
 
-/** Whether `error` is the engine's "stack exhausted" error (V8 and JavaScriptCore, SpiderMonkey). */
+/** Whether `error` is the engine's "stack exhausted" error (V8, JavaScriptCore, SpiderMonkey). */
 export function isStackOverflow(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   return (error instanceof RangeError && /call stack/i.test(error.message)) ||
