@@ -5,7 +5,8 @@
  */
 import type { LiteralMap } from "../../gen/flyteidl/core/literals_pb.ts";
 import type { CacheAdapter } from "../adapter.ts";
-import { checkKeyArguments, describeArgument } from "../keys/key.ts";
+import { describeArgument } from "../internal/describe.ts";
+import { checkKeyArguments } from "../keys/key.ts";
 import { checkOutputs, checkTaskCacheOptions, TaskCache } from "./task_cache.ts";
 import { openDefaultAdapter } from "#runtime";
 

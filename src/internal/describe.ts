@@ -2,7 +2,8 @@
  * How values read in error messages, for every module: {@link describeValue} ("the number 1.5",
  * "an array", "a flyteidl.core.Literal message"), {@link showValue} (a value as code writes it:
  * `1.5`, `-1n`, `"abc"`), {@link keyPath} (the path to an object's entry) and
- * {@link isPlainObject}. Private to the package.
+ * {@link isPlainObject}, and {@link describeArgument} for a function's wrong argument. Private to
+ * the package.
  *
  * @module
  */
@@ -102,4 +103,29 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   if (typeof value !== "object" || value === null) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === null || proto === Object.prototype;
+}
+
+/**
+ * A short description of a wrong argument, for error messages: as {@link describeValue} says
+ * it, but a plain object is named as not a protobuf message, and a primitive by its type and
+ * value.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { describeArgument } from "./describe.ts";
+ *
+ * assert.equal(describeArgument({}), "a plain object (not a protobuf message)");
+ * assert.equal(describeArgument("x"), 'string "x"');
+ * ```
+ */
+export function describeArgument(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "undefined";
+  if (typeof value === "object") {
+    const message = typeof (value as { $typeName?: unknown }).$typeName === "string";
+    if (isPlainObject(value) && !message) return "a plain object (not a protobuf message)";
+    return describeValue(value);
+  }
+  return `${typeof value} ${typeof value === "string" ? JSON.stringify(value) : String(value)}`;
 }

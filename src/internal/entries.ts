@@ -1,6 +1,6 @@
 /**
  * Helpers for the records and literals every module builds: {@link setEntry} (an own entry,
- * also `__proto__`) and {@link isLiteral}. Private to the package.
+ * also `__proto__`), {@link isEmptyRecord} and {@link isLiteral}. Private to the package.
  *
  * @module
  */
@@ -27,6 +27,24 @@ export function setEntry<T>(record: Record<string, T>, key: string, value: T): v
     writable: true,
     configurable: true,
   });
+}
+
+/**
+ * Whether `record` has no enumerable entry (a `for...in` that stops at the first one: no list
+ * of its keys is made).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isEmptyRecord } from "./entries.ts";
+ *
+ * assert.equal(isEmptyRecord({}), true);
+ * assert.equal(isEmptyRecord({ a: 1 }), false);
+ * ```
+ */
+export function isEmptyRecord(record: object): boolean {
+  for (const _ in record) return false;
+  return true;
 }
 
 const LITERAL_TYPE_NAME = LiteralSchema.typeName;

@@ -6,8 +6,9 @@
  * `LiteralMap.from_flyte_idl(map)`, and the bytes hashed are those of
  * `LiteralMap(...).to_flyte_idl()`. Each model class keeps some fields and rebuilds others, so
  * the round trip changes some messages. These rules say how, as data over the messages' type
- * names; the deterministic encoder applies them while it writes (src/keys/deterministic.ts), so that
- * messages the models leave alone cost nothing extra.
+ * names; the deterministic encoder applies them while it writes (src/keys/apply_model_rules.ts,
+ * compiled into the writers of src/keys/message_writer.ts), so that messages the models leave
+ * alone cost nothing extra.
  *
  * Found by reading flytekit v1.16.24 (commit e96c7203089a1edc5709c92a606a2d4abb481c0e) and
  * checked against it by the vectors in test/compat/vectors/.

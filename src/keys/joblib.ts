@@ -6,7 +6,8 @@
  * little-endian (BINBYTES) above, then the bytes, then `2e` (STOP).
  *
  * MD5 comes from the runtime where it has a native one (`node:crypto` in Node, Deno and Bun,
- * through the `#runtime` import) and from src/keys/md5.ts (plain JavaScript) elsewhere; both give the same digest.
+ * through the `#runtime` import) and from src/keys/md5.ts (plain JavaScript) elsewhere; both
+ * give the same digest.
  *
  * @module
  */
@@ -27,8 +28,11 @@ const md5Hex: Md5Hex = nativeMd5Hex ?? portableMd5Hex;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pickleBytesHeader } from "./joblib.ts";
- * console.log(pickleBytesHeader(3)); // Uint8Array(4) [128, 3, 67, 3]
+ *
+ * // PROTO 3, then SHORT_BINBYTES 3.
+ * assert.deepEqual(pickleBytesHeader(3), Uint8Array.of(0x80, 0x03, 0x43, 3));
  * ```
  */
 export function pickleBytesHeader(length: number): Uint8Array {
@@ -44,18 +48,37 @@ export function pickleBytesHeader(length: number): Uint8Array {
 }
 
 /**
- * `joblib.hash(data)` for a Python `bytes` object `data`: 32 lowercase hex digits.
+ * `joblib.hash(data)` for a Python `bytes` object `data`: 32 lowercase hex digits. A cache
+ * key's hash is this digest of the deterministic bytes of its inputs
+ * (`toBinaryDeterministic`).
  *
- * @param md5 The MD5 to use; by default the runtime's native one where there is one.
+ * @param data The bytes, as Python's `bytes` object holds them.
+ * @param md5 The MD5 to use, given the parts to digest and answering 32 lowercase hex digits;
+ *   by default the runtime's native one where there is one.
+ * @returns The MD5 of joblib's pickle of `data`, in lowercase hex.
+ * @throws {RangeError} for 4 GiB of data or more, which pickle protocol 3 cannot hold.
  *
  * @example
  * ```ts
- * import { joblibHashBytes } from "./joblib.ts";
+ * import assert from "node:assert/strict";
+ * import { create } from "@bufbuild/protobuf";
+ * import { calculateCacheKey, joblibHashBytes, toBinaryDeterministic } from "local-task-cache";
+ * import { LiteralMapSchema } from "local-task-cache/flyteidl";
+ *
  * // Python: joblib.hash(b"") == "ea65cfadb0079394a8be1f4aa1e96e2b"
- * console.log(joblibHashBytes(new Uint8Array(0)));
+ * assert.equal(joblibHashBytes(new Uint8Array(0)), "ea65cfadb0079394a8be1f4aa1e96e2b");
+ *
+ * // A key ends in the digest of its inputs' deterministic bytes.
+ * const inputs = create(LiteralMapSchema);
+ * const digest = joblibHashBytes(toBinaryDeterministic(LiteralMapSchema, inputs));
+ * assert.equal(calculateCacheKey("t.produce_dc", "1", inputs), `t.produce_dc-1-${digest}`);
  * ```
  */
-export function joblibHashBytes(data: Uint8Array, md5: Md5Hex = md5Hex): string {
+export function joblibHashBytes(
+  data: Uint8Array,
+  // The type spelled out (it is Md5Hex), so that the public signature names no private type.
+  md5: (parts: readonly Uint8Array[]) => string = md5Hex,
+): string {
   return md5([pickleBytesHeader(data.length), data, STOP]);
 }
 

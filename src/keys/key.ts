@@ -12,11 +12,13 @@ import {
   LiteralMapSchema,
   LiteralSchema,
 } from "../../gen/flyteidl/core/literals_pb.ts";
-import { checkTimes, withDeterministicBytes, withDeterministicEntries } from "./deterministic.ts";
+import { checkTimes } from "./apply_model_rules.ts";
+import { withDeterministicBytes, withDeterministicEntries } from "./deterministic.ts";
 import { FLYTEKIT_MODELS } from "./flytekit_models.ts";
-import { describeValue, isPlainObject } from "../internal/describe.ts";
+import { describeArgument } from "../internal/describe.ts";
 import { isLiteral, setEntry } from "../internal/entries.ts";
 import { joblibHashInPlace, PICKLE_HEADROOM } from "./joblib.ts";
+import { isStackOverflow, tooDeep } from "./too_deep.ts";
 
 /**
  * The literal flytekit puts in a cache key in place of `literal`, as flytekit's
@@ -28,12 +30,16 @@ import { joblibHashInPlace, PICKLE_HEADROOM } from "./joblib.ts";
  *   placements, both without the outer literal's `metadata`;
  * - any other literal stays as it is.
  *
- * Returns new literals; the argument is never changed.
+ * @param literal A `flyteidl.core.Literal` message.
+ * @returns New literals; the argument is never changed.
+ * @throws {TypeError} when `literal` is not a `Literal` message.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { create } from "@bufbuild/protobuf";
- * import { LiteralSchema, recursiveHashPlacement } from "local-task-cache";
+ * import { recursiveHashPlacement } from "local-task-cache";
+ * import { LiteralSchema } from "local-task-cache/flyteidl";
  *
  * const blob = create(LiteralSchema, {
  *   hash: "abc123",
@@ -42,7 +48,19 @@ import { joblibHashInPlace, PICKLE_HEADROOM } from "./joblib.ts";
  *     value: { value: { case: "blob", value: { uri: "s3://bucket/key" } } },
  *   },
  * });
- * console.log(recursiveHashPlacement(blob).value.case); // undefined: only the hash is left
+ * // Only the hash is left: two blobs with one hash have one key.
+ * const placed = recursiveHashPlacement(blob);
+ * assert.equal(placed.hash, "abc123");
+ * assert.equal(placed.value.case, undefined);
+ * assert.equal(blob.value.case, "scalar");
+ *
+ * // In a collection, each element is placed; the collection itself has no hash.
+ * const list = create(LiteralSchema, {
+ *   value: { case: "collection", value: { literals: [blob] } },
+ * });
+ * const placedList = recursiveHashPlacement(list);
+ * assert.ok(placedList.value.case === "collection");
+ * assert.equal(placedList.value.value.literals[0]!.value.case, undefined);
  * ```
  */
 export function recursiveHashPlacement(literal: Literal): Literal {
@@ -113,10 +131,24 @@ function placeHashes(literal: Literal, cut?: (literal: Literal) => void): Litera
  *   `timedelta` (flytekit cannot convert it), or an input is nested deeper than the stack allows
  *   (or holds a cycle): the message names the input and the path.
  *
+ * @param taskName The task's name, e.g. `"my_module.my_task"`.
+ * @param cacheVersion The task's cache version.
+ * @param inputLiteralMap The task's inputs.
+ * @param cacheIgnoreInputVars Names of inputs the key leaves out.
+ * @returns `${taskName}-${cacheVersion}-${md5 hex}`, flytekit's key.
+ *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { create } from "@bufbuild/protobuf";
- * import { calculateCacheKey, LiteralMapSchema } from "local-task-cache";
+ * import { calculateCacheKey } from "local-task-cache";
+ * import { LiteralMapSchema } from "local-task-cache/flyteidl";
+ *
+ * // flytekit's stable example (its own tests pin it): a task without inputs.
+ * assert.equal(
+ *   calculateCacheKey("t.produce_dc", "1", create(LiteralMapSchema)),
+ *   "t.produce_dc-1-ea65cfadb0079394a8be1f4aa1e96e2b",
+ * );
  *
  * const inputs = create(LiteralMapSchema, {
  *   literals: {
@@ -124,8 +156,16 @@ function placeHashes(literal: Literal, cut?: (literal: Literal) => void): Litera
  *     b: { value: { case: "scalar", value: { value: { case: "primitive", value: { value: { case: "stringValue", value: "hello" } } } } } },
  *   },
  * });
- * console.log(calculateCacheKey("my_task", "v1", inputs));
- * // my_task-v1-7b8aa689be1c6dfb6c7059b9483342ec
+ * // flytekit's key of the same inputs.
+ * const key = calculateCacheKey("my_task", "v1", inputs);
+ * assert.equal(key, "my_task-v1-7b8aa689be1c6dfb6c7059b9483342ec");
+ *
+ * // An ignored input is left out of the key.
+ * const onlyA = create(LiteralMapSchema, { literals: { a: inputs.literals.a } });
+ * assert.equal(
+ *   calculateCacheKey("my_task", "v1", inputs, ["b"]),
+ *   calculateCacheKey("my_task", "v1", onlyA),
+ * );
  * ```
  */
 export function calculateCacheKey(
@@ -255,69 +295,6 @@ const hashedValue = () => `${input()} (a value with a hash)`;
 const checkHashed = (hashed: Literal) => checkTimes(hashed.value, FLYTEKIT_MODELS, hashedValue);
 
 /**
- * A stack overflow on the inputs as a `RangeError` naming the deepest of `names` and its
- * depth; any other error as it is. Measured only on that path, without recursion.
- */
-function tooDeep(error: unknown, literals: Record<string, Literal>, names: string[]): unknown {
-  if (!isStackOverflow(error)) return error;
-  let deepest = names[0]!;
-  let depth = -1;
-  for (const name of names) {
-    const d = nestingDepth(literals[name]);
-    if (d > depth) [deepest, depth] = [name, d];
-  }
-  const where = `calculateCacheKey: inputLiteralMap.literals[${JSON.stringify(deepest)}]`;
-  if (depth === Infinity) {
-    return new RangeError(
-      `${where} holds a cycle (a message inside itself), which has no key (${String(error)})`,
-      { cause: error },
-    );
-  }
-  return new RangeError(
-    `${where} is nested ${depth} messages deep, deeper than this runtime's stack lets the key ` +
-      `be computed (${String(error)}): flatten the input, or give it a hash (Literal.hash) ` +
-      "to key it by",
-    { cause: error },
-  );
-}
-
-/** Whether `error` is the engine's "stack exhausted" error (V8 and JavaScriptCore, SpiderMonkey). */
-export function isStackOverflow(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  return (error instanceof RangeError && /call stack/i.test(error.message)) ||
-    (error.name === "InternalError" && /recursion/i.test(error.message));
-}
-
-/**
- * How many protobuf messages deep `value` nests (a literal in a collection in a literal: 3),
- * counted without recursion; `Infinity` when it holds a cycle.
- */
-export function nestingDepth(value: unknown): number {
-  let deepest = 0;
-  const onPath = new Set<object>();
-  const seen = new Set<object>();
-  // An object is entered, its children visited, then it is left (`leave`).
-  const stack: { item: unknown; depth: number; leave?: boolean }[] = [{ item: value, depth: 0 }];
-  while (stack.length !== 0) {
-    const { item, depth: outer, leave } = stack.pop()!;
-    if (typeof item !== "object" || item === null || ArrayBuffer.isView(item)) continue;
-    if (leave) {
-      onPath.delete(item);
-      continue;
-    }
-    if (onPath.has(item)) return Infinity;
-    if (seen.has(item)) continue;
-    seen.add(item);
-    onPath.add(item);
-    const depth = "$typeName" in item ? outer + 1 : outer;
-    if (depth > deepest) deepest = depth;
-    stack.push({ item, depth, leave: true });
-    for (const child of Object.values(item)) stack.push({ item: child, depth });
-  }
-  return deepest;
-}
-
-/**
  * Checks the types of `calculateCacheKey`'s arguments (not the inputs' contents), throwing the
  * same `TypeError`s; returns the ignore list as a set. For callers that check before any I/O.
  */
@@ -367,16 +344,4 @@ function ignoreSet(names: unknown): Set<string> {
   });
   // Shared when empty (most calls): never changed by its users.
   return names.length === 0 ? NO_NAMES : new Set(names as string[]);
-}
-
-/** A short description of a wrong argument, for error messages. */
-export function describeArgument(value: unknown): string {
-  if (value === null) return "null";
-  if (value === undefined) return "undefined";
-  if (typeof value === "object") {
-    const message = typeof (value as { $typeName?: unknown }).$typeName === "string";
-    if (isPlainObject(value) && !message) return "a plain object (not a protobuf message)";
-    return describeValue(value);
-  }
-  return `${typeof value} ${typeof value === "string" ? JSON.stringify(value) : String(value)}`;
 }

@@ -1,7 +1,7 @@
 /**
- * A shortcut of the deterministic encoder (src/keys/deterministic.ts) for the literals keys meet most:
- * a `flyteidl.core.Literal` holding a scalar primitive (integer, float, string, boolean) or a
- * binary, with no hash, no metadata and no unknown fields.
+ * A shortcut of the deterministic encoder (src/keys/deterministic.ts) for the literals keys
+ * meet most: a `flyteidl.core.Literal` holding a scalar primitive (integer, float, string,
+ * boolean) or a binary, with no hash, no metadata and no unknown fields.
  *
  * The generic encoder reads every field through a compiled closure and a property name held in
  * a variable, which the engines cannot specialize across the many message types (about 200 ns
@@ -15,6 +15,8 @@
  */
 import { WireType } from "@bufbuild/protobuf/wire";
 import type { ByteWriter } from "./byte_writer.ts";
+import { isEmptyRecord } from "../internal/entries.ts";
+import { INT64_MAX, INT64_MIN } from "../internal/int64.ts";
 
 /** The type names the shortcut writes itself: rules touching any of them turn it off. */
 export const SHORTCUT_TYPES: readonly string[] = [
@@ -24,9 +26,6 @@ export const SHORTCUT_TYPES: readonly string[] = [
   "flyteidl.core.Binary",
 ];
 const [LITERAL, SCALAR, PRIMITIVE, BINARY] = SHORTCUT_TYPES;
-
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
 
 /** What the shortcut reads of a message: protobuf-es's fields, unchecked until it checks them. */
 interface Fields {
@@ -246,7 +245,6 @@ function isObject(value: unknown): value is Fields {
 }
 
 function isEmptyObject(value: unknown): boolean {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  for (const _ in value) return false;
-  return true;
+  return typeof value === "object" && value !== null && !Array.isArray(value) &&
+    isEmptyRecord(value);
 }

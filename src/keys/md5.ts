@@ -30,8 +30,13 @@ const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padSt
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { md5Hex } from "./md5.ts";
- * console.log(md5Hex([new TextEncoder().encode("abc")])); // 900150983cd24fb0d6963f7d28e17f72
+ *
+ * const abc = new TextEncoder().encode("abc");
+ * assert.equal(md5Hex([abc]), "900150983cd24fb0d6963f7d28e17f72");
+ * // The digest of the parts joined: "abc" in two parts.
+ * assert.equal(md5Hex([abc.subarray(0, 1), abc.subarray(1)]), md5Hex([abc]));
  * ```
  */
 export function md5Hex(parts: readonly Uint8Array[]): string {

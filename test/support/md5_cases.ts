@@ -1,11 +1,36 @@
 /**
- * Inputs for the tests of the portable MD5 (src/keys/md5.ts), shared by the Node and Deno test
- * (test/portable/keys/md5.test.ts, against `node:crypto`) and the browser suite (the page's digests
- * against `node:crypto`'s on the Node side, RFC 1321's vectors in the page and the worker).
+ * Inputs for the tests of the portable MD5 (src/keys/md5.ts), shared by the tests of every
+ * runtime (test/portable/keys/md5.test.ts, against `node:crypto`; joblib.test.ts beside it) and
+ * the browser suite (the page's digests against `node:crypto`'s on the Node side, RFC 1321's
+ * vectors in the page and the worker).
  *
  * @module
  */
 import { Random } from "./arbitrary.ts";
+
+/**
+ * Lengths around MD5's 64-byte blocks and its 56-byte padding boundary, and pickle's switch
+ * from SHORT_BINBYTES to BINBYTES at 256 bytes.
+ */
+export const BOUNDARY_LENGTHS: readonly number[] = [
+  0,
+  1,
+  55,
+  56,
+  57,
+  63,
+  64,
+  65,
+  119,
+  120,
+  127,
+  128,
+  255,
+  256,
+  257,
+  4096,
+  1 << 20,
+];
 
 /** The test suite of RFC 1321 (appendix A.5): input text, digest. */
 export const RFC_1321_VECTORS: readonly (readonly [string, string])[] = [

@@ -1,0 +1,133 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { create, equals, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { bytesToHex as hex } from "@noble/hashes/utils.js";
+import {
+  BinarySchema,
+  type Literal,
+  LiteralMapSchema,
+  LiteralSchema,
+} from "../../../gen/flyteidl/core/literals_pb.ts";
+import {
+  toBinaryDeterministic,
+  toBinaryDeterministicChunks,
+} from "../../../src/keys/deterministic.ts";
+import { calculateCacheKey } from "../../../src/keys/key.ts";
+import { binary, collection, integer, literalMap, map, string } from "../../support/literals.ts";
+
+test("map keys sort by UTF-8 bytes: above U+FFFF after U+E000..U+FFFF", () => {
+  const bytes = toBinaryDeterministic(
+    LiteralMapSchema,
+    literalMap({ "\u{1F600}": integer(1n), "\uFFFD": integer(2n) }),
+  );
+  // The entry for U+FFFD (ef bf bd) comes before U+1F600 (f0 9f 98 80).
+  assert.ok(hex(bytes).indexOf("efbfbd") < hex(bytes).indexOf("f09f9880"));
+  // Integer-like keys sort as strings: "10" < "9".
+  const numeric = toBinaryDeterministic(
+    LiteralMapSchema,
+    literalMap({ "9": integer(1n), "10": integer(2n) }),
+  );
+  assert.ok(hex(numeric).indexOf("0a023130") < hex(numeric).indexOf("0a0139"));
+});
+
+test("deterministic bytes parse back to the same message", () => {
+  const inputs = literalMap({
+    b: map({ "10": integer(-1n), "9": string("ü"), x: collection(integer(9223372036854775807n)) }),
+    a: binary(new Uint8Array([0, 255, 1])),
+  });
+  const bytes = toBinaryDeterministic(LiteralMapSchema, inputs);
+  const parsed = fromBinary(LiteralMapSchema, bytes);
+  assert.ok(equals(LiteralMapSchema, parsed, inputs), "the bytes parse back to the same message");
+  // Bytes for bytes, too: a message written again gives the same bytes.
+  assert.equal(hex(toBinaryDeterministic(LiteralMapSchema, parsed)), hex(bytes));
+  assert.equal(bytes.length, toBinary(LiteralMapSchema, inputs).length);
+});
+
+test("scalar literals (the encoder's shortcut) are written as protobuf writes them", () => {
+  const scalar = (value: object) =>
+    create(LiteralSchema, { value: { case: "scalar", value: { value } as never } });
+  const primitive = (value: object) => scalar({ case: "primitive", value: { value } });
+  const literals: Literal[] = [
+    ...[0n, 1n, 127n, 128n, 2n ** 31n - 1n, 2n ** 31n, 2n ** 53n + 1n, 2n ** 63n - 1n, -1n]
+      .concat([-(2n ** 63n), -(2n ** 31n)])
+      .map((value) => primitive({ case: "integer", value })),
+    ...[0, -0, 1.5, NaN, Infinity, -Infinity, 5e-324, Number.MAX_VALUE]
+      .map((value) => primitive({ case: "floatValue", value })),
+    ...["", "a", "ü", "😀", "x".repeat(200)]
+      .map((value) => primitive({ case: "stringValue", value })),
+    primitive({ case: "boolean", value: false }),
+    primitive({ case: "boolean", value: true }),
+    ...[new Uint8Array(0), Uint8Array.of(0), new Uint8Array(300).fill(7)].flatMap((value) =>
+      ["", "msgpack", "ü".repeat(100)].map((tag) =>
+        scalar({ case: "binary", value: { value, tag } })
+      )
+    ),
+  ];
+  for (const literal of literals) {
+    const bytes = toBinaryDeterministic(LiteralSchema, literal);
+    assert.deepEqual(bytes, toBinary(LiteralSchema, literal), hex(bytes));
+    // In a map: an entry like any other, and the key of what parses back is the same.
+    const inputs = literalMap({ a: literal, b: integer(3n) });
+    const again = fromBinary(LiteralMapSchema, toBinaryDeterministic(LiteralMapSchema, inputs));
+    assert.equal(calculateCacheKey("t", "1", again), calculateCacheKey("t", "1", inputs));
+  }
+});
+
+test("map entries of plain integers (written in one go) are written as protobuf writes them", () => {
+  const names = ["", "a", "x".repeat(100), "x".repeat(101), "ü", "a\u{1F600}", "__proto__"];
+  const values = [0n, 1n, 127n, 128n, 2n ** 28n - 1n, 2n ** 28n, 2n ** 40n, -1n];
+  for (const name of names) {
+    for (const value of values) {
+      const inputs = create(LiteralMapSchema);
+      Object.defineProperty(inputs.literals, name, {
+        value: integer(value),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+      assert.deepEqual(
+        toBinaryDeterministic(LiteralMapSchema, inputs),
+        toBinary(LiteralMapSchema, inputs),
+        `${JSON.stringify(name)}: ${value}`,
+      );
+    }
+  }
+  // With a hash, metadata or among other entries: the same key as written the general way.
+  const plain = literalMap({ b: integer(2n), a: integer(1n), c: string("s") });
+  const hashed = literalMap({ b: integer(2n), a: { ...integer(1n), hash: "h" }, c: string("s") });
+  assert.notEqual(calculateCacheKey("t", "1", plain), calculateCacheKey("t", "1", hashed));
+  const withMetadata = literalMap({ b: integer(2n), a: integer(1n), c: string("s") });
+  withMetadata.literals["a"]!.metadata = { k: "v" };
+  const again = fromBinary(LiteralMapSchema, toBinaryDeterministic(LiteralMapSchema, withMetadata));
+  assert.equal(again.literals["a"]!.metadata["k"], "v");
+  assert.notEqual(calculateCacheKey("t", "1", plain), calculateCacheKey("t", "1", withMetadata));
+});
+
+test("errors name the message as the caller names it, and the path to the value", () => {
+  assert.throws(
+    () => toBinaryDeterministic(LiteralMapSchema, literalMap({ a: string("x\uDC00") }), "inputs"),
+    {
+      name: "TypeError",
+      message: /^inputs\.literals\["a"\]\.scalar\.primitive\.stringValue: string .* unpaired/,
+    },
+  );
+  assert.throws(
+    () => toBinaryDeterministic(LiteralMapSchema, literalMap({ n: integer(2n ** 63n) })),
+    {
+      name: "RangeError",
+      message: /^message\.literals\["n"\]\.scalar\.primitive\.integer: \d+n is out of range/,
+    },
+  );
+});
+
+test("chunks hand large byte fields out by reference and join to the same bytes", () => {
+  const value = new Uint8Array(100_000).fill(9);
+  const message = create(BinarySchema, { value, tag: "t" });
+  const chunks = toBinaryDeterministicChunks(BinarySchema, message);
+  assert.equal(chunks.length, 3);
+  assert.equal(chunks[1], value);
+  const joined = new Uint8Array(chunks.reduce((n, chunk) => n + chunk.length, 0));
+  let at = 0;
+  for (const chunk of chunks) joined.set(chunk, (at += chunk.length) - chunk.length);
+  assert.deepEqual(joined, toBinaryDeterministic(BinarySchema, message));
+});
