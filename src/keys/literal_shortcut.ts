@@ -16,7 +16,7 @@
 import { WireType } from "@bufbuild/protobuf/wire";
 import type { ByteWriter } from "./byte_writer.ts";
 import { isEmptyRecord } from "../internal/entries.ts";
-import { INT64_MAX, INT64_MIN } from "../internal/int64.ts";
+import { INT64_MAX, INT64_MIN } from "../internal/integers.ts";
 
 /** The type names the shortcut writes itself: rules touching any of them turn it off. */
 export const SHORTCUT_TYPES: readonly string[] = [

@@ -10,7 +10,7 @@ import { FLOAT32_MAX, INT32_MAX, INT32_MIN, UINT32_MAX, WireType } from "@bufbui
 import type { ByteWriter } from "./byte_writer.ts";
 import { rangeError, typeError } from "./pathed_error.ts";
 import { showValue } from "../internal/describe.ts";
-import { INT64_MAX, INT64_MIN, UINT64_MAX } from "../internal/int64.ts";
+import { INT64_MAX, INT64_MIN, UINT64_MAX } from "../internal/integers.ts";
 import { isWellFormed, loneSurrogateIndex } from "../internal/unicode.ts";
 
 /** A check that an integer is in the range of a field of `type`. */
