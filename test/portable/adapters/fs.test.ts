@@ -283,7 +283,11 @@ test("a directory path that is a file: NOT_A_DIRECTORY from every operation", as
     const adapter = new FsAdapter({ directory });
     const error = await rejectsWith(adapter.set("k", Uint8Array.of(1)), "NOT_A_DIRECTORY");
     assert.ok(error.message.includes(directory), "the message names the path");
-    assert.match(error.message, /choose another directory/);
+    // FsAdapter: cannot <action>: <advice> (<what node:fs said>)
+    assert.match(
+      error.message,
+      /^FsAdapter: cannot .+: .*choose another directory \(.+\)$/s,
+    );
     assert.ok(error.cause instanceof Error, "the cause is the original error");
     await rejectsWith(adapter.set("k", new Uint8Array(2 << 20)), "NOT_A_DIRECTORY");
     await rejectsWith(adapter.get("k"), "NOT_A_DIRECTORY");
@@ -298,7 +302,8 @@ test("after close, every method rejects with CLOSED; close twice is harmless", a
   await adapter.set("k", Uint8Array.of(1));
   await adapter.close();
   await adapter.close();
-  await rejectsWith(adapter.get("k"), "CLOSED");
+  const closed = await rejectsWith(adapter.get("k"), "CLOSED");
+  assert.match(closed.message, /^FsAdapter: cannot .+: the adapter is closed; open a new one$/);
   await rejectsWith(adapter.set("k", Uint8Array.of(1)), "CLOSED");
   await rejectsWith(adapter.delete("k"), "CLOSED");
   await rejectsWith(adapter.clear(), "CLOSED");
@@ -449,7 +454,10 @@ test("a full disk: NO_SPACE, existing entries intact, no temporary file left", a
   await adapter.set("replaced", patternBytes(1000, 2));
   for (const size of [100_000, 1 << 20, 3 << 20]) { // synchronous and asynchronous writes
     const error = await rejectsWith(adapter.set("replaced", patternBytes(size, 3)), "NO_SPACE");
-    assert.match(error.message, /free some space/);
+    assert.match(
+      error.message,
+      /^FsAdapter: cannot store the cache entry .+: the disk is full; free some space .*\(.+\)$/s,
+    );
     assert.equal((error.cause as { code?: string }).code, "ENOSPC");
     await rejectsWith(adapter.set("new", patternBytes(size, 4)), "NO_SPACE");
     assert.deepEqual(await temporaryFiles(adapter.directory), [], "the temporary file is removed");
@@ -477,7 +485,7 @@ test("a read-only file system: PERMISSION_DENIED on writes, entries still readab
   for (const directory of [join(mount, "elsewhere"), join(mount, "else", "where")]) {
     const fresh = new FsAdapter({ directory });
     const error = await rejectsWith(fresh.set("k", Uint8Array.of(1)), "PERMISSION_DENIED");
-    assert.match(error.message, /read-only/);
+    assert.match(error.message, /^FsAdapter: cannot .+: the file system is read-only; .+ \(.+\)$/s);
     assert.equal((error.cause as { code?: string }).code, "EROFS");
   }
 });
@@ -678,6 +686,6 @@ test("a lease path holding a FIFO, socket, device, link, absurd or huge lease is
   await adapter.set("k", Uint8Array.of(1));
   await mkdir(join(adapter.directory, fileName("name", ".lease")));
   const error = await rejectsWith(adapter.acquireLease("name", 10_000), "IO");
-  assert.match(error.message, /directory sits where the lease file/);
+  assert.match(error.message, /^FsAdapter: cannot .+: a directory sits where the lease file goes/);
   await held.release();
 });
