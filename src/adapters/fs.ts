@@ -2,13 +2,13 @@
  * `FsAdapter`: cache entries as files in one directory, on `node:fs` (Node >= 20, Deno, Bun).
  *
  * Each entry is one file, `<sha256 of the key as hex>.ltc`, holding its key, task name, cache
- * version, creation time, value and checksums (the format: fs_format.ts), written under a
- * temporary name (`.tmp-<32 random hex digits>`) in the same directory and renamed into place:
- * readers in any process see the old value or the new one, and a crash leaves the old value or
- * none. The file's modification time is the entry's last read time: a hit sets it to the
- * present when it is more than `READ_TIME_RESOLUTION_MS` old. A file that is not a whole entry
- * for its key (truncated, damaged, foreign, another key's, an older format) reads as a miss and
- * is removed.
+ * version, creation time, value and checksums (the byte format, a table of offsets, is in
+ * src/adapters/fs_format.ts), written under a temporary name (`.tmp-<32 random hex digits>`)
+ * in the same directory and renamed into place: readers in any process see the old value or
+ * the new one, and a crash leaves the old value or none. The file's modification time is the
+ * entry's last read time: a hit sets it to the present when it is more than
+ * `READ_TIME_RESOLUTION_MS` old. A file that is not a whole entry for its key (truncated,
+ * damaged, foreign, another key's, an older format) reads as a miss and is removed.
  *
  * Beside the entries: leases for single flight across processes (`<sha256>.lease`,
  * fs_lease.ts), and `ltc-usage.log`, the running total of the values' sizes for the size limit,
@@ -82,7 +82,7 @@ export interface FsAdapterOptions {
 const CLEAR_BATCH = 64;
 
 /**
- * Stores entries as files in one directory (see the module documentation for the format).
+ * Stores entries as files in one directory (the byte format: src/adapters/fs_format.ts).
  *
  * - Any key works: files are named from a SHA-256 of the key, and hold the key itself, so no
  *   key escapes the directory or reads another key's entry.
