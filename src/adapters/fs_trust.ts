@@ -14,10 +14,10 @@
  */
 import { closeSync, fstatSync, lstatSync, openSync, realpathSync, unlinkSync } from "node:fs";
 import { platform } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import process from "node:process";
-import { bytesToHex, randomBytes } from "@noble/hashes/utils.js";
 import { CacheError } from "../errors.ts";
+import { temporaryPath } from "./fs_io.ts";
 
 const GROUP_OR_OTHER_WRITE = 0o022;
 const STICKY = 0o1000;
@@ -38,7 +38,7 @@ export function effectiveUser(directory: string): number | undefined {
     // Deno without --allow-sys=uid: find it from a file of our own below.
   }
   if (probedUser !== undefined) return probedUser;
-  const probe = join(directory, `.tmp-${bytesToHex(randomBytes(16))}`);
+  const probe = temporaryPath(directory);
   let fd: number;
   try {
     fd = openSync(probe, "wx", 0o600);

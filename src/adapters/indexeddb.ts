@@ -14,7 +14,7 @@ import {
 import { seal, SEAL_BYTES, sealInSlices, unsealInSlices } from "../internal/checksum.ts";
 import { RecentReads } from "../internal/read_times.ts";
 import { checkPieces, setAsOnePiece } from "../internal/slices.ts";
-import { CacheError } from "../errors.ts";
+import { adapterError, type Classification, storageError } from "../internal/storage_error.ts";
 
 /** Options of {@link IndexedDbAdapter}. */
 export interface IndexedDbAdapterOptions {
@@ -58,8 +58,25 @@ interface Meta {
  *   (`QuotaExceededError`) with `NO_SPACE`; after `close()` every call fails with `CLOSED`.
  *   A failed `set` aborts its transaction: existing entries stay as they were.
  *
- * @example
- * ```ts
+ * Failures are `CacheError`s reading `IndexedDbAdapter: cannot <action>: <advice> (<what
+ * IndexedDB said>)`; a caller's mistake (a key that is not a string) is a `TypeError`.
+ *
+ * @example In a browser page or worker (IndexedDB is not there in Deno or Node)
+ * ```ts ignore
+ * import assert from "node:assert/strict";
+ * import { IndexedDbAdapter } from "local-task-cache/adapters/indexeddb";
+ *
+ * const adapter = new IndexedDbAdapter({ databaseName: "my-notebook" });
+ * await adapter.set("key", new Uint8Array([1, 2, 3]), { taskName: "t", cacheVersion: "1" });
+ * assert.deepEqual(await adapter.get("key"), new Uint8Array([1, 2, 3]));
+ * const [entry] = await Array.fromAsync(adapter.entries());
+ * assert.equal(entry?.taskName, "t");
+ * await adapter.clear();
+ * await adapter.close();
+ * ```
+ *
+ * @example As a `TaskCache`'s storage
+ * ```ts ignore
  * import { TaskCache } from "local-task-cache";
  * import { IndexedDbAdapter } from "local-task-cache/adapters/indexeddb";
  *
@@ -75,6 +92,12 @@ export class IndexedDbAdapter implements CacheAdapter {
   /** Read times this adapter wrote (or stored with a `set`). */
   #touched = new RecentReads();
 
+  /**
+   * An adapter on the database `options.databaseName`; nothing is opened until it is used.
+   *
+   * @param options The database's name, and how long an open may wait for other tabs.
+   * @throws {TypeError} When an option has the wrong type or range.
+   */
   constructor(options: IndexedDbAdapterOptions = {}) {
     const { databaseName = "local-task-cache", blockedTimeoutMs = 5000 } = options ?? {};
     if (typeof databaseName !== "string" || databaseName === "") {
@@ -90,11 +113,15 @@ export class IndexedDbAdapter implements CacheAdapter {
   /**
    * The stored value for `key` (a new `Uint8Array`), or `undefined`; an entry stored before
    * `options.notBefore` is removed, another task's (`options.expect`) is kept.
+   *
+   * @param key The entry's key.
+   * @param options When an entry expires, and whose entry is expected.
+   * @returns The value, or `undefined` for a miss.
    */
   async get(key: string, options: GetOptions = {}): Promise<Uint8Array | undefined> {
     checkKey(key);
     const { notBefore, expect } = options;
-    const stored = await this.#run("read", async (db) => {
+    const stored = await this.#run("read from", async (db) => {
       if (notBefore === undefined && expect === undefined) return await db.get(STORE, key);
       const transaction = db.transaction([STORE, META], "readonly");
       const [value, meta] = await Promise.all([
@@ -123,7 +150,7 @@ export class IndexedDbAdapter implements CacheAdapter {
     const now = Date.now();
     if (!this.#touched.due(key, now)) return;
     try {
-      await this.#run("write", async (db) => {
+      await this.#run("write to", async (db) => {
         const transaction = db.transaction(META, "readwrite");
         const store = transaction.objectStore(META);
         const meta = (await store.get(key)) as Meta | undefined;
@@ -137,7 +164,13 @@ export class IndexedDbAdapter implements CacheAdapter {
     }
   }
 
-  /** Stores `value` under `key` (a copy) with its metadata, replacing any previous entry. */
+  /**
+   * Stores `value` under `key` (a copy) with its metadata, replacing any previous entry.
+   *
+   * @param key The entry's key.
+   * @param value The bytes to store.
+   * @param metadata The task name and cache version stored with it.
+   */
   set(key: string, value: Uint8Array, metadata?: EntryMetadata): Promise<void> {
     return setAsOnePiece(this, "IndexedDbAdapter", key, value, metadata);
   }
@@ -145,6 +178,10 @@ export class IndexedDbAdapter implements CacheAdapter {
   /**
    * `set` of the pieces `chunks` joined: copied into the sealed record and summed a slice at a
    * time, with turns of the event loop between slices.
+   *
+   * @param key The entry's key.
+   * @param chunks The pieces of the value, in order.
+   * @param metadata The task name and cache version stored with it.
    */
   async setChunks(
     key: string,
@@ -163,7 +200,7 @@ export class IndexedDbAdapter implements CacheAdapter {
       c: now,
       r: now,
     };
-    await this.#run("write", async (db) => {
+    await this.#run("write to", async (db) => {
       const transaction = db.transaction([STORE, META], "readwrite");
       await Promise.all([
         transaction.objectStore(STORE).put(record, key),
@@ -174,10 +211,15 @@ export class IndexedDbAdapter implements CacheAdapter {
     this.#touched.remember(key, now);
   }
 
-  /** Removes the entry for `key`; resolves to whether there was one. */
+  /**
+   * Removes the entry for `key`.
+   *
+   * @param key The entry's key.
+   * @returns Whether there was one.
+   */
   async delete(key: string): Promise<boolean> {
     checkKey(key);
-    return await this.#run("write", async (db) => {
+    return await this.#run("write to", async (db) => {
       const transaction = db.transaction([STORE, META], "readwrite");
       const store = transaction.objectStore(STORE);
       const existed = (await store.count(key)) > 0;
@@ -191,7 +233,7 @@ export class IndexedDbAdapter implements CacheAdapter {
   /** Removes every entry of the adapter's object stores. */
   async clear(): Promise<void> {
     this.#touched.clear();
-    await this.#run("write", async (db) => {
+    await this.#run("write to", async (db) => {
       const transaction = db.transaction([STORE, META], "readwrite");
       await Promise.all([
         transaction.objectStore(STORE).clear(),
@@ -201,14 +243,9 @@ export class IndexedDbAdapter implements CacheAdapter {
     });
   }
 
-  /** The keys of every stored entry (for inspection, e.g. a list of cached results). */
-  async keys(): Promise<string[]> {
-    return (await this.#run("read", (db) => db.getAllKeys(STORE))) as string[];
-  }
-
   /** Every entry's metadata, read in one transaction. */
   async *entries(): AsyncIterable<EntryInfo> {
-    const [keys, metas] = await this.#run("read", async (db) => {
+    const [keys, metas] = await this.#run("read from", async (db) => {
       const transaction = db.transaction(META, "readonly");
       const store = transaction.objectStore(META);
       return await Promise.all([store.getAllKeys(), store.getAll() as Promise<Meta[]>]);
@@ -237,10 +274,14 @@ export class IndexedDbAdapter implements CacheAdapter {
   }
 
   /**
-   * Runs `work` on the open database. A connection closed under it (another tab upgraded the
-   * database) is opened again, once; failures become `CacheError`s.
+   * Runs `work` on the open database (`action`: "read from", "write to"). A connection closed
+   * under it (another tab upgraded the database) is opened again, once; failures become
+   * `CacheError`s.
    */
-  async #run<T>(action: string, work: (db: IDBPDatabase) => Promise<T>): Promise<T> {
+  async #run<T>(
+    action: "read from" | "write to",
+    work: (db: IDBPDatabase) => Promise<T>,
+  ): Promise<T> {
     for (let attempt = 0;; attempt++) {
       const opening = this.#open();
       try {
@@ -251,7 +292,7 @@ export class IndexedDbAdapter implements CacheAdapter {
           if (this.#db === opening) this.#db = undefined;
           continue;
         }
-        throw storageError(error, action);
+        throw idbError(`${action} the database "${this.databaseName}"`, error);
       }
     }
   }
@@ -259,9 +300,11 @@ export class IndexedDbAdapter implements CacheAdapter {
   #open(): Promise<IDBPDatabase> {
     if (this.#closed) {
       return Promise.reject(
-        new CacheError(
+        adapterError(
+          "IndexedDbAdapter",
           "CLOSED",
-          `IndexedDbAdapter(${this.databaseName}) is closed: open a new one`,
+          `open the database "${this.databaseName}"`,
+          "the adapter is closed; create a new one",
         ),
       );
     }
@@ -279,19 +322,20 @@ export class IndexedDbAdapter implements CacheAdapter {
       // A newer version of the library upgraded the database: use it at its own version, as
       // long as it still has the entries store (later versions only add to the schema).
       if ((error as { name?: unknown } | null)?.name !== "VersionError") {
-        throw storageError(error, "open");
+        throw idbError(`open the database "${this.databaseName}"`, error);
       }
     }
     const db = await this.#openAt(undefined).catch((error: unknown) => {
-      throw storageError(error, "open");
+      throw idbError(`open the database "${this.databaseName}"`, error);
     });
     if (!db.objectStoreNames.contains(STORE) || !db.objectStoreNames.contains(META)) {
       db.close();
-      throw new CacheError(
+      throw adapterError(
+        "IndexedDbAdapter",
         "IO",
-        `IndexedDbAdapter: the database "${this.databaseName}" (version ${db.version}) has no ` +
-          `"${STORE}" and "${META}" stores: it was made by something else; pick another ` +
-          "databaseName",
+        `open the database "${this.databaseName}"`,
+        `its version ${db.version} has no "${STORE}" and "${META}" stores: something else ` +
+          "made it; pick another databaseName",
       );
     }
     return db;
@@ -317,10 +361,12 @@ export class IndexedDbAdapter implements CacheAdapter {
         blocked: () => {
           timer = setTimeout(() => {
             reject(
-              new CacheError(
+              adapterError(
+                "IndexedDbAdapter",
                 "BLOCKED",
-                `IndexedDbAdapter: opening "${this.databaseName}" is blocked by a connection ` +
-                  "another tab keeps open: close or reload the other tabs of this site",
+                `open the database "${this.databaseName}"`,
+                "a connection another tab keeps open blocks it; close or reload the other " +
+                  "tabs of this site",
               ),
             );
           }, this.#blockedTimeoutMs);
@@ -383,19 +429,23 @@ function checkKey(key: string): string {
   return key;
 }
 
-function storageError(error: unknown, action: string): Error {
-  if (error instanceof CacheError || error instanceof TypeError) return error;
+/** The code and advice for an IndexedDB failure, by the `DOMException`'s name. */
+function classify(error: unknown, message: string): Classification | undefined {
   const name = (error as { name?: unknown } | null)?.name;
-  const message = error instanceof Error ? error.message : String(error);
-  const code = name === "QuotaExceededError"
-    ? "NO_SPACE"
-    : name === "InvalidStateError" || /clos/i.test(message)
-    ? "CLOSED"
-    : "IO";
-  const advice = code === "NO_SPACE"
-    ? ": the storage quota of this site is used up; clear the cache or free space"
-    : "";
-  return new CacheError(code, `IndexedDbAdapter: cannot ${action}: ${message}${advice}`, {
-    cause: error,
-  });
+  if (name === "QuotaExceededError") {
+    return ["NO_SPACE", "the storage quota of this site is used up; clear the cache or free space"];
+  }
+  if (name === "InvalidStateError" || /clos/i.test(message)) {
+    return ["CLOSED", "the connection to the database was closed; create a new adapter"];
+  }
+  return undefined;
+}
+
+/**
+ * An IndexedDB failure while doing `action` as a `CacheError` (see storage_error.ts); a
+ * caller's mistake stays a `TypeError` (IndexedDB's own failures are `DOMException`s).
+ */
+function idbError(action: string, error: unknown): Error {
+  if (error instanceof TypeError) return error;
+  return storageError("IndexedDbAdapter", action, error, classify);
 }

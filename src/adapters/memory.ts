@@ -10,8 +10,8 @@ import {
   type GetOptions,
   isOtherTask,
 } from "../adapter.ts";
-import { CacheError } from "../errors.ts";
 import { checkPieces, joinInSlices } from "../internal/slices.ts";
+import { adapterError } from "../internal/storage_error.ts";
 
 interface Entry {
   value: Uint8Array;
@@ -21,14 +21,38 @@ interface Entry {
 /**
  * Keeps entries in a `Map` in this process (or page, or worker). Nothing survives the process.
  * Values are copied in and out, so callers can change their arrays freely; a large value a
- * slice at a time, with turns of the event loop between slices. Read times are exact.
+ * slice at a time, with turns of the event loop between slices. Read times are exact. After
+ * `close()`, every call fails with `CacheError` `CLOSED`.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryAdapter } from "local-task-cache/adapters/memory";
+ *
+ * const adapter = new MemoryAdapter();
+ * await adapter.set("key", new Uint8Array([1, 2, 3]), { taskName: "t", cacheVersion: "1" });
+ * assert.deepEqual(await adapter.get("key"), new Uint8Array([1, 2, 3]));
+ * assert.equal(await adapter.storedBytes(), 3);
+ * const [entry] = await Array.fromAsync(adapter.entries());
+ * assert.equal(entry?.taskName, "t");
+ * assert.equal(await adapter.delete("key"), true);
+ * await adapter.close();
+ * await assert.rejects(adapter.get("key"), { code: "CLOSED" });
+ * ```
+ *
+ * @example As a `TaskCache`'s storage
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { create } from "@bufbuild/protobuf";
  * import { TaskCache } from "local-task-cache";
+ * import { LiteralMapSchema } from "local-task-cache/flyteidl";
  * import { MemoryAdapter } from "local-task-cache/adapters/memory";
  *
  * const cache = new TaskCache(new MemoryAdapter());
+ * const inputs = create(LiteralMapSchema);
+ * assert.equal(await cache.get("my.task", "1", inputs), undefined); // nothing stored yet
+ * await cache.set("my.task", "1", inputs, [], create(LiteralMapSchema));
+ * assert.ok(await cache.get("my.task", "1", inputs) !== undefined);
  * await cache.close();
  * ```
  */
@@ -39,7 +63,12 @@ export class MemoryAdapter implements CacheAdapter {
 
   #open(): Map<string, Entry> {
     if (this.#entries === undefined) {
-      throw new CacheError("CLOSED", "this MemoryAdapter is closed; create a new one");
+      throw adapterError(
+        "MemoryAdapter",
+        "CLOSED",
+        "use its entries",
+        "the adapter is closed; create a new one",
+      );
     }
     return this.#entries;
   }

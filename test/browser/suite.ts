@@ -119,7 +119,10 @@ register(
       await LocalTaskCache.get("b.task", "2", inputs, []) === undefined,
       "another version misses",
     );
-    const names = await new IndexedDbAdapter().keys();
+    const listing = new IndexedDbAdapter();
+    const names = [];
+    for await (const entry of listing.entries()) names.push(entry.key);
+    await listing.close();
     assert(
       names.some((name) => name.startsWith("b.task-1-")),
       "the entry is in IndexedDB 'local-task-cache'",
@@ -150,7 +153,9 @@ register("a version 1 database is upgraded in place: entries kept, with metadata
     assert(entry!.key === "old-task-1-0123" && entry!.size === 300, JSON.stringify(entry));
     assert(entry!.taskName === "" && entry!.cacheVersion === "", "no task name is known");
     await adapter.set("new", patternBytes(5), { taskName: "t", cacheVersion: "2" });
-    assert((await adapter.keys()).length === 2, "a set works on the upgraded database");
+    listed.length = 0;
+    for await (const entry of adapter.entries()) listed.push(entry);
+    assert(listed.length === 2, "a set works on the upgraded database");
   } finally {
     await adapter.close();
   }

@@ -1,0 +1,296 @@
+/**
+ * The entry files of `FsAdapter` (fs.ts): their names, their header, and reading one back.
+ *
+ * Each entry is one file, `<sha256 of the key as hex>.ltc`. An entry file, little-endian
+ * (strings as UTF-16LE code units, lone surrogates kept as such):
+ *
+ * | offset   | size | field                                                               |
+ * | -------- | ---- | ------------------------------------------------------------------- |
+ * | 0        | 4    | magic `"LTC2"`                                                      |
+ * | 4        | 4    | key length K in bytes                                               |
+ * | 8        | 8    | value length V in bytes                                             |
+ * | 16       | 8    | checksum of the value (`checksum` of src/internal/checksum.ts)      |
+ * | 24       | 8    | checksum of the bytes from offset 32 to the value (the metadata)    |
+ * | 32       | 8    | creation time, milliseconds since the Unix epoch (float64)          |
+ * | 40       | 4    | task name length T in bytes                                         |
+ * | 44       | 4    | cache version length C in bytes                                     |
+ * | 48       | K    | the key                                                             |
+ * | 48 + K   | T    | the task name                                                       |
+ * | ...      | C    | the cache version                                                   |
+ * | ...      | P    | zeros, so that the value starts at a multiple of 4                  |
+ * | S        | V    | the value                                                           |
+ *
+ * The file's modification time is the entry's last read time.
+ *
+ * A file is an entry for a key only if its magic, its size, its padding, its key and both
+ * checksums match; anything else (truncated, damaged, foreign, another key's, an older format)
+ * reads as a miss.
+ *
+ * @module
+ */
+import { fstatSync, type Stats } from "node:fs";
+import { join } from "node:path";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
+import type { EntryInfo, EntryMetadata } from "../adapter.ts";
+import { checksum, checksumInSlices, utf16le } from "../internal/checksum.ts";
+import { SLICE_BYTES } from "../internal/slices.ts";
+import { fsError } from "./fs_errors.ts";
+import { closeQuietly, openFile, readAll, readPrefix } from "./fs_io.ts";
+
+const MAGIC = [0x4c, 0x54, 0x43, 0x32]; // "LTC2"
+const HEADER_BYTES = 48;
+/** How much of a file is read first: the header of any entry with a short key. */
+const HEAD_READ = 4096;
+/** Strings up to this many bytes are decoded by the short way. */
+const SHORT_TEXT = 256;
+
+/** The names of entry files. */
+export const ENTRY = /^[0-9a-f]{64}\.ltc$/;
+
+/** The path of the entry file in `directory` for the key encoded as `keyBytes`. */
+export function entryPath(directory: string, keyBytes: Uint8Array): string {
+  return join(directory, `${bytesToHex(sha256(keyBytes))}.ltc`);
+}
+
+/** An entry read back: its value, creation time, task name and cache version. */
+export interface StoredEntry {
+  value: Uint8Array;
+  createdAt: number;
+  taskName: string;
+  cacheVersion: string;
+}
+
+/** The key's UTF-16 code units, little-endian: one-to-one, lone surrogates included. */
+export function encodeKey(key: string): Uint8Array {
+  return encodeText(key, "a key");
+}
+
+/** A string's UTF-16 code units, little-endian; a `TypeError` naming `what` for a non-string. */
+export function encodeText(text: string, what: string): Uint8Array {
+  if (typeof text !== "string") {
+    throw new TypeError(`FsAdapter: ${what} must be a string, got ${typeof text}`);
+  }
+  return utf16le(text);
+}
+
+/** The string whose UTF-16LE code units `bytes` holds. */
+function decodeText(bytes: Uint8Array): string {
+  if (bytes.length <= SHORT_TEXT) {
+    // A task name or version: code unit by code unit, without the arrays of the long way.
+    let text = "";
+    for (let i = 0; i + 1 < bytes.length; i += 2) {
+      text += String.fromCharCode(bytes[i]! | (bytes[i + 1]! << 8));
+    }
+    return text;
+  }
+  const units = new Uint16Array(bytes.length / 2);
+  for (let i = 0; i < units.length; i++) units[i] = bytes[2 * i]! | (bytes[2 * i + 1]! << 8);
+  let text = "";
+  for (let i = 0; i < units.length; i += 8192) {
+    text += String.fromCharCode(...units.subarray(i, i + 8192));
+  }
+  return text;
+}
+
+/**
+ * The bytes before a value of `size` bytes whose checksum is `low`, `high`: magic, lengths,
+ * checksums, metadata and padding.
+ */
+export function entryHeader(
+  keyBytes: Uint8Array,
+  size: number,
+  [low, high]: [number, number],
+  metadata: EntryMetadata | undefined,
+  createdAt: number,
+): Uint8Array {
+  const taskName = encodeText(metadata?.taskName ?? "", "the task name");
+  const version = encodeText(metadata?.cacheVersion ?? "", "the cache version");
+  const header = new Uint8Array(valueOffset(keyBytes.length + taskName.length + version.length));
+  const view = new DataView(header.buffer);
+  header.set(MAGIC, 0);
+  view.setUint32(4, keyBytes.length, true);
+  view.setBigUint64(8, BigInt(size), true);
+  view.setUint32(16, low, true);
+  view.setUint32(20, high, true);
+  view.setFloat64(32, createdAt, true);
+  view.setUint32(40, taskName.length, true);
+  view.setUint32(44, version.length, true);
+  header.set(keyBytes, HEADER_BYTES);
+  header.set(taskName, HEADER_BYTES + keyBytes.length);
+  header.set(version, HEADER_BYTES + keyBytes.length + taskName.length);
+  const [metaLow, metaHigh] = checksum(header.subarray(32));
+  view.setUint32(24, metaLow, true);
+  view.setUint32(28, metaHigh, true);
+  return header;
+}
+
+/** Where the value starts: after the header and its strings, at a multiple of 4. */
+function valueOffset(stringBytes: number): number {
+  // Not `& ~3`: lengths read from a damaged file can pass 2^31.
+  return Math.ceil((HEADER_BYTES + stringBytes) / 4) * 4;
+}
+
+interface Header {
+  /** Where the value starts. */
+  start: number;
+  keyLength: number;
+  taskNameLength: number;
+  versionLength: number;
+  createdAt: number;
+}
+
+/**
+ * The header at the start of `file` (of `fileSize` bytes), if its magic, lengths, padding and
+ * metadata checksum hold; `undefined` when `file` is too short to tell or they do not.
+ */
+function decodeHeader(file: Uint8Array, fileSize: number): Header | undefined {
+  if (file.length < HEADER_BYTES) return undefined;
+  for (let i = 0; i < MAGIC.length; i++) if (file[i] !== MAGIC[i]) return undefined;
+  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  const keyLength = view.getUint32(4, true);
+  const taskNameLength = view.getUint32(40, true);
+  const versionLength = view.getUint32(44, true);
+  const strings = keyLength + taskNameLength + versionLength;
+  // Each string is whole UTF-16 code units.
+  if ((keyLength | taskNameLength | versionLength) % 2 !== 0 || strings > fileSize) {
+    return undefined;
+  }
+  const start = valueOffset(strings);
+  if (start > file.length || view.getBigUint64(8, true) !== BigInt(fileSize - start)) {
+    return undefined;
+  }
+  for (let i = HEADER_BYTES + strings; i < start; i++) if (file[i] !== 0) return undefined;
+  const [low, high] = checksum(file.subarray(32, start));
+  if (view.getUint32(24, true) !== low || view.getUint32(28, true) !== high) return undefined;
+  return { start, keyLength, taskNameLength, versionLength, createdAt: view.getFloat64(32, true) };
+}
+
+/**
+ * The start of the regular file open as `fd` (`size` bytes long): its header and the bytes up
+ * to the value, if its header holds; nothing past the header is read before it is checked.
+ */
+function readHeader(fd: number, size: number): { head: Uint8Array; header: Header } | undefined {
+  let head = readPrefix(fd, Math.min(size, HEAD_READ));
+  let header = decodeHeader(head, size);
+  if (header === undefined && head.length >= HEADER_BYTES && size > HEAD_READ) {
+    // A long key: read the whole header (if the file is as long as the lengths say).
+    const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+    const strings = view.getUint32(4, true) + view.getUint32(40, true) + view.getUint32(44, true);
+    if (valueOffset(strings) <= size) {
+      head = readPrefix(fd, valueOffset(strings));
+      header = decodeHeader(head, size);
+    }
+  }
+  return header === undefined ? undefined : { head, header };
+}
+
+/**
+ * The entry in the regular file open as `fd` (`size` bytes long) if it is a whole entry for
+ * the key, else `undefined`. The value is read only once the header and key are checked.
+ */
+export async function readEntry(
+  fd: number,
+  size: number,
+  keyBytes: Uint8Array,
+): Promise<StoredEntry | undefined> {
+  const found = readHeader(fd, size);
+  if (found === undefined) return undefined;
+  const { head, header } = found;
+  if (header.keyLength !== keyBytes.length) return undefined;
+  for (let i = 0; i < keyBytes.length; i++) {
+    if (head[HEADER_BYTES + i] !== keyBytes[i]) return undefined;
+  }
+  // A small entry was read whole with its header.
+  const value = head.length === size
+    ? head.subarray(header.start)
+    : await readAll(fd, header.start, size - header.start);
+  if (value.length !== size - header.start) return undefined; // shrank meanwhile
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  // A large value a slice at a time, so that the event loop runs meanwhile.
+  const [low, high] = value.length <= SLICE_BYTES
+    ? checksum(value)
+    : await checksumInSlices([value]);
+  if (view.getUint32(16, true) !== low || view.getUint32(20, true) !== high) return undefined;
+  let strings: { taskName: string; cacheVersion: string } | undefined;
+  return {
+    value,
+    createdAt: header.createdAt,
+    // Decoded only when asked for, once.
+    get taskName() {
+      return (strings ??= metadataStrings(head, header)).taskName;
+    },
+    get cacheVersion() {
+      return (strings ??= metadataStrings(head, header)).cacheVersion;
+    },
+  };
+}
+
+/** The task name and cache version in the start of an entry file (`head`). */
+function metadataStrings(
+  head: Uint8Array,
+  header: Header,
+): { taskName: string; cacheVersion: string } {
+  const start = HEADER_BYTES + header.keyLength;
+  const middle = start + header.taskNameLength;
+  return {
+    taskName: decodeText(head.subarray(start, middle)),
+    cacheVersion: decodeText(head.subarray(middle, middle + header.versionLength)),
+  };
+}
+
+/** The key, task name and cache version in the start of an entry file (`head`). */
+function entryStrings(
+  head: Uint8Array,
+  header: Header,
+): { key: string; taskName: string; cacheVersion: string } {
+  let offset = HEADER_BYTES;
+  const text = (length: number) => decodeText(head.subarray(offset, offset += length));
+  const key = text(header.keyLength);
+  const taskName = text(header.taskNameLength);
+  return { key, taskName, cacheVersion: text(header.versionLength) };
+}
+
+/**
+ * The metadata of the entry file at `path`, or `undefined` if it is gone, damaged, not a
+ * regular file or not `trusted`.
+ */
+export function readEntryInfo(
+  path: string,
+  trusted: (stats: Stats) => boolean,
+): EntryInfo | undefined {
+  let fd: number | "strange" | undefined;
+  try {
+    fd = openFile(path);
+  } catch (error) {
+    throw fsError(`read the cache entry ${path}`, error);
+  }
+  if (fd === undefined || fd === "strange") return undefined; // removed meanwhile, or a link
+  try {
+    const stats = fstatSync(fd);
+    if (!trusted(stats)) return undefined;
+    const found = readHeader(fd, stats.size);
+    if (found === undefined) return undefined;
+    const { head, header } = found;
+    return {
+      ...entryStrings(head, header),
+      size: stats.size - header.start,
+      createdAt: header.createdAt,
+      // Whole milliseconds, as the creation time (the file system keeps finer times).
+      lastReadAt: Math.max(header.createdAt, Math.floor(stats.mtimeMs)),
+    };
+  } catch (error) {
+    throw fsError(`read the cache entry ${path}`, error);
+  } finally {
+    closeQuietly(fd);
+  }
+}
+
+/** The value size of the entry file at `path`, 0 if it cannot be read as one. */
+export function entrySize(path: string): number {
+  try {
+    return readEntryInfo(path, () => true)?.size ?? 0;
+  } catch {
+    return 0; // a directory, say: removing it fails and says so
+  }
+}

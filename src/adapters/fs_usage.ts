@@ -1,0 +1,158 @@
+/**
+ * The running total of `FsAdapter` (fs.ts) for the size limit: `ltc-usage.log` in the cache
+ * directory, shared by every process using it. It is a journal of float64 (little-endian)
+ * records, each a change in bytes, appended (`O_APPEND`, atomic for a write this small) by each
+ * store, deletion and expiry once a `TaskCache` has started it; the total is their sum. A
+ * reader reads only what was appended since it last looked; past `USAGE_COMPACT` bytes, the
+ * journal is rewritten as one record (its sum) by the next reader.
+ *
+ * @module
+ */
+import { fstatSync, linkSync, renameSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import type { CacheDirectory } from "./fs_directory.ts";
+import {
+  closeQuietly,
+  codeOf,
+  openFile,
+  openToAppend,
+  readRange,
+  removeQuietly,
+  removeStrangeFile,
+  temporaryPath,
+} from "./fs_io.ts";
+
+/** The journal's name in the cache directory. */
+export const USAGE = "ltc-usage.log";
+const USAGE_RECORD = 8;
+/** Past this size, the journal is rewritten as one record (its sum) by the next reader. */
+const USAGE_COMPACT = 1024 * 1024;
+
+/** The journal of the running total in one cache directory, and how far this process read it. */
+export class UsageJournal {
+  /** The journal's path. */
+  readonly path: string;
+  readonly #directory: CacheDirectory;
+  /** The journal as read so far: which file, how far, its sum. */
+  #read: { ino: number; offset: number; bytes: number } | undefined;
+
+  /** The journal of `directory` (nothing is read yet). */
+  constructor(directory: CacheDirectory) {
+    this.#directory = directory;
+    this.path = join(directory.path, USAGE);
+  }
+
+  /**
+   * The running total, reading only what was appended since last time; `undefined` when there
+   * is none yet (or it is not trusted, or damaged).
+   */
+  read(): number | undefined {
+    const fd = openFile(this.path);
+    if (fd === undefined) return undefined;
+    if (fd === "strange") {
+      removeStrangeFile(this.path);
+      return undefined;
+    }
+    let usage;
+    try {
+      const stats = fstatSync(fd);
+      if (!this.#directory.isTrusted(stats)) return undefined;
+      usage = this.#read;
+      if (usage === undefined || usage.ino !== stats.ino || usage.offset > stats.size) {
+        usage = { ino: stats.ino, offset: 0, bytes: 0 };
+      }
+      const end = stats.size - (stats.size % USAGE_RECORD);
+      const records = readRange(fd, usage.offset, end - usage.offset);
+      const view = new DataView(records.buffer, records.byteOffset, records.byteLength);
+      for (let i = 0; i + USAGE_RECORD <= records.length; i += USAGE_RECORD) {
+        usage.bytes += view.getFloat64(i, true);
+      }
+      usage.offset += records.length - (records.length % USAGE_RECORD);
+    } finally {
+      closeQuietly(fd);
+    }
+    if (!Number.isFinite(usage.bytes)) {
+      this.#read = undefined;
+      return undefined; // damaged: the cache counts again
+    }
+    this.#read = usage;
+    if (usage.offset >= USAGE_COMPACT) {
+      try {
+        this.#write(usage.bytes);
+      } catch {
+        // Not now (a full disk; on Windows, a reader holding it open): the next reader will.
+      }
+    }
+    return Math.max(0, usage.bytes);
+  }
+
+  /**
+   * Starts the journal at `counted` bytes when there is none; if another process started one
+   * meanwhile, that one stands, unless it cannot be used (damaged, another user's), which is
+   * replaced.
+   */
+  start(counted: number): void {
+    try {
+      this.#write(counted, (temporary) => linkSync(temporary, this.path));
+    } catch (error) {
+      if (codeOf(error) !== "EEXIST") throw error;
+      if (this.read() === undefined) this.#write(counted);
+    }
+  }
+
+  /**
+   * Appends a change of `delta` bytes to the running total, if one is kept (it starts when a
+   * cache first counts the entries). Best effort: a total that drifts is set right by the next
+   * count.
+   */
+  account(delta: number): void {
+    if (delta === 0) return;
+    let fd: number;
+    try {
+      fd = openToAppend(this.path);
+    } catch {
+      return; // none kept yet (or not ours to write)
+    }
+    try {
+      const record = new Uint8Array(USAGE_RECORD);
+      new DataView(record.buffer).setFloat64(0, delta, true);
+      writeSync(fd, record);
+    } catch {
+      // A full disk: the total drifts until the next count.
+    } finally {
+      closeQuietly(fd);
+    }
+  }
+
+  /** Forgets what was read (the journal was removed). */
+  forget(): void {
+    this.#read = undefined;
+  }
+
+  /**
+   * Writes a journal of one record, `bytes`, under a temporary name, and puts it in place with
+   * `place` (by default a rename over the journal: a compaction).
+   */
+  #write(
+    bytes: number,
+    place = (temporary: string) => renameSync(temporary, this.path),
+  ): void {
+    const temporary = temporaryPath(this.#directory.path);
+    const record = new Uint8Array(USAGE_RECORD);
+    new DataView(record.buffer).setFloat64(0, bytes, true);
+    const fd = this.#directory.createTemporary(temporary);
+    try {
+      let ino;
+      try {
+        writeSync(fd, record);
+        ino = fstatSync(fd).ino;
+      } finally {
+        closeQuietly(fd);
+      }
+      place(temporary);
+      this.#read = { ino, offset: USAGE_RECORD, bytes };
+    } finally {
+      removeQuietly(temporary); // renamed or gone already
+    }
+  }
+}
