@@ -3,8 +3,6 @@
  *
  * @module
  */
-import type { LiteralMap } from "../gen/flyteidl/core/literals_pb.ts";
-
 /**
  * Where a cache keeps its entries. The cache core computes keys and (de)serializes LiteralMaps;
  * an adapter only stores bytes under string keys. Every adapter passes the same conformance
@@ -27,9 +25,6 @@ import type { LiteralMap } from "../gen/flyteidl/core/literals_pb.ts";
  * - `get(key, { expect })` reads an entry whose stored task name or cache version differ from
  *   `expect` as `undefined`, and leaves it in place (see {@link GetOptions.expect}).
  * - Failures are `CacheError`s with a `code` (see `CacheErrorCode`).
- *
- * An adapter may also hand back a `LiteralMap` message from `get` (one that keeps messages in
- * memory, say); the cache copies it before returning it to the user.
  *
  * @example
  * ```ts
@@ -86,7 +81,7 @@ export interface CacheAdapter {
    * The stored value for `key`, or `undefined` when there is none (or it is unreadable, or
    * stored before `options.notBefore`). A hit records the read time.
    */
-  get(key: string, options?: GetOptions): Promise<Uint8Array | LiteralMap | undefined>;
+  get(key: string, options?: GetOptions): Promise<Uint8Array | undefined>;
   /** Stores `value` under `key` atomically, with its metadata, replacing any previous entry. */
   set(key: string, value: Uint8Array, metadata?: EntryMetadata): Promise<void>;
   /**

@@ -41,17 +41,15 @@ export {
   READ_TIME_RESOLUTION_MS,
 } from "./adapter.ts";
 export { CacheError, type CacheErrorCode, isCacheError } from "./errors.ts";
+export { type CacheEvent, type CacheEventType } from "./core/events.ts";
 export {
-  type CacheEvent,
-  type CacheEventType,
   type CacheStats,
-  DEFAULT_MAX_SIZE,
   type EntryFilter,
   type PruneOptions,
   type PruneResult,
-  TaskCache,
-  type TaskCacheOptions,
-} from "./core/task_cache.ts";
+} from "./core/manage.ts";
+export { DEFAULT_MAX_SIZE } from "./core/size_limit.ts";
+export { TaskCache, type TaskCacheOptions } from "./core/task_cache.ts";
 export {
   type CachedTask,
   cachedTask,

@@ -3,7 +3,6 @@
  *
  * @module
  */
-import type { LiteralMap } from "../../gen/flyteidl/core/literals_pb.ts";
 import type { CacheAdapter, EntryInfo, EntryMetadata, GetOptions, Lease } from "../adapter.ts";
 import { CacheError } from "../errors.ts";
 
@@ -99,7 +98,7 @@ export class TieredAdapter implements CacheAdapter {
   }
 
   /** The near store's value, else the far store's (copied into the near store). */
-  async get(key: string, options: GetOptions = {}): Promise<Uint8Array | LiteralMap | undefined> {
+  async get(key: string, options: GetOptions = {}): Promise<Uint8Array | undefined> {
     this.#checkOpen();
     let nearFailure: unknown;
     try {
@@ -117,7 +116,7 @@ export class TieredAdapter implements CacheAdapter {
       this.#report({ tier: "far", operation: "get", key, error });
       return undefined;
     }
-    if (value instanceof Uint8Array && nearFailure === undefined) {
+    if (value !== undefined && nearFailure === undefined) {
       const { expect } = options;
       try {
         await this.near.set(key, value.slice(), expect);

@@ -6,7 +6,8 @@
 import type { LiteralMap } from "../../gen/flyteidl/core/literals_pb.ts";
 import type { CacheAdapter } from "../adapter.ts";
 import { checkKeyArguments, describeArgument } from "../keys/key.ts";
-import { checkOutputs, checkTaskCacheOptions, TaskCache } from "./task_cache.ts";
+import { checkOutputs } from "./stored_value.ts";
+import { checkTaskCacheOptions, TaskCache } from "./task_cache.ts";
 import { openDefaultAdapter } from "#runtime";
 
 /** Options of {@link LocalTaskCache.initialize}. */

@@ -11,7 +11,7 @@ import { type LiteralMap, LiteralMapSchema } from "../../gen/flyteidl/core/liter
 import { calculateCacheKey, describeArgument } from "../keys/key.ts";
 import { LocalTaskCache } from "./local_task_cache.ts";
 import { runExclusively, shareFlight } from "./single_flight.ts";
-import type { TaskCache } from "./task_cache.ts";
+import { type TaskCache, taskCacheInternals } from "./task_cache.ts";
 import {
   fromLiteralMap,
   toLiteralMap,
@@ -150,6 +150,7 @@ export function cachedTask<I extends ValueSchema, O extends OutputSpec = undefin
 ): CachedTask<I, O> {
   const settings = checkOptions(options, fn);
   const { name, inputs, outputs, ignore, cacheVersion } = settings;
+  const { lookup: lookupKey, store, reportWaitTimeout } = taskCacheInternals();
 
   const key = (values: ValuesOf<I>) =>
     calculateCacheKey(name, cacheVersion, toLiteralMap(inputs, values, "inputs"), ignore);
@@ -168,7 +169,7 @@ export function cachedTask<I extends ValueSchema, O extends OutputSpec = undefin
     const cache = options.cache ?? (await LocalTaskCache.taskCache());
     const metadata = { taskName: name, cacheVersion };
     const lookup = async (again = false) => {
-      const stored = await cache.lookup(cacheKey, metadata, { again }).catch(() => undefined);
+      const stored = await lookupKey(cache, cacheKey, metadata, { again }).catch(() => undefined);
       const hit = stored === undefined ? undefined : readOutputs(outputs, stored);
       return hit && { value: hit.value, map: stored };
     };
@@ -180,7 +181,7 @@ export function cachedTask<I extends ValueSchema, O extends OutputSpec = undefin
     const run = async () => {
       const value = await fn(values);
       const map = writeOutputs(outputs, value);
-      await cache.store(cacheKey, metadata, map).catch(() => {});
+      await store(cache, cacheKey, metadata, map).catch(() => {});
       ran = { value };
       return { value, map };
     };
@@ -189,7 +190,7 @@ export function cachedTask<I extends ValueSchema, O extends OutputSpec = undefin
         ? runExclusively<{ value: TaskResult<O>; map?: LiteralMap }>(cache.adapter, cacheKey, {
           leaseMs: settings.leaseMs,
           waitTimeoutMs: settings.waitTimeoutMs,
-          onWaitTimeout: (waited) => cache.reportWaitTimeout(cacheKey, metadata, waited),
+          onWaitTimeout: (waited) => reportWaitTimeout(cache, cacheKey, metadata, waited),
           recheck: callOptions.overwrite ? () => Promise.resolve(undefined) : () => lookup(true),
           run,
         })
