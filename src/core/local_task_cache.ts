@@ -39,15 +39,19 @@ export interface LocalTaskCacheOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { create } from "@bufbuild/protobuf";
- * import { LiteralMapSchema, LocalTaskCache } from "local-task-cache";
+ * import { LocalTaskCache } from "local-task-cache";
+ * import { LiteralMapSchema } from "local-task-cache/flyteidl";
  * import { MemoryAdapter } from "local-task-cache/adapters/memory";
  *
  * await LocalTaskCache.initialize({ adapter: new MemoryAdapter() });
  * const inputs = create(LiteralMapSchema);
- * if ((await LocalTaskCache.get("my_task", "v1", inputs, [])) === undefined) {
- *   await LocalTaskCache.set("my_task", "v1", inputs, [], create(LiteralMapSchema));
- * }
+ * assert.equal(await LocalTaskCache.get("my_task", "v1", inputs, []), undefined);
+ * await LocalTaskCache.set("my_task", "v1", inputs, [], create(LiteralMapSchema));
+ * assert.notEqual(await LocalTaskCache.get("my_task", "v1", inputs, []), undefined);
+ * await LocalTaskCache.clear();
+ * assert.equal(await LocalTaskCache.get("my_task", "v1", inputs, []), undefined);
  * await LocalTaskCache.close();
  * ```
  */
@@ -136,10 +140,14 @@ export class LocalTaskCache {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { LocalTaskCache } from "local-task-cache";
+   * import { MemoryAdapter } from "local-task-cache/adapters/memory";
    *
+   * await LocalTaskCache.initialize({ adapter: new MemoryAdapter() });
    * const cache = await LocalTaskCache.taskCache();
-   * console.log(await cache.stats());
+   * assert.equal((await cache.stats()).entries, 0);
+   * await LocalTaskCache.close();
    * ```
    */
   static taskCache(): Promise<TaskCache> {

@@ -7,7 +7,22 @@
 import type { CacheAdapter } from "../adapter.ts";
 import { now } from "./clock.ts";
 
-/** flytekit's default size limit of its disk cache, 1 GiB. */
+/**
+ * flytekit's default size limit of its disk cache, 1 GiB: a `TaskCache`'s `maxSize` unless
+ * given.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_MAX_SIZE, TaskCache } from "local-task-cache";
+ * import { MemoryAdapter } from "local-task-cache/adapters/memory";
+ *
+ * const cache = new TaskCache(new MemoryAdapter());
+ * assert.equal(cache.maxSize, DEFAULT_MAX_SIZE);
+ * assert.equal(DEFAULT_MAX_SIZE, 1024 ** 3);
+ * await cache.close();
+ * ```
+ */
 export const DEFAULT_MAX_SIZE = 1024 * 1024 * 1024;
 /** The total size is counted again (listing the entries) at least this often, in ms. */
 const RECOUNT_INTERVAL_MS = 60_000;

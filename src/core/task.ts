@@ -128,20 +128,35 @@ const OFF = new Set(["false", "0", "no", "off"]);
  *
  * Concurrent calls with the same key run `fn` once (see `singleFlight`).
  *
+ * @param options The task's name, version (or `autoVersion`), inputs, outputs and cache.
+ * @param fn The task's body: a function of the named inputs, sync or async.
+ * @returns The cached task: call it with the inputs.
+ *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cachedTask, t, TaskCache } from "local-task-cache";
  * import { MemoryAdapter } from "local-task-cache/adapters/memory";
  *
+ * let runs = 0;
+ * const cache = new TaskCache(new MemoryAdapter());
  * const add = cachedTask({
  *   name: "example.add",
  *   version: "1",
  *   inputs: { a: t.int, b: t.int },
- *   outputs: t.int,
- *   cache: new TaskCache(new MemoryAdapter()),
- * }, ({ a, b }) => a + b);
- * console.log(await add({ a: 1, b: 2 })); // 3 (runs)
- * console.log(await add({ a: 1, b: 2 })); // 3 (from the cache)
+ *   outputs: { sum: t.int },
+ *   cache,
+ * }, ({ a, b }) => {
+ *   runs++;
+ *   return { sum: a + b };
+ * });
+ * assert.deepEqual(await add({ a: 1, b: 2 }), { sum: 3 }); // runs
+ * assert.deepEqual(await add({ a: 1, b: 2 }), { sum: 3 }); // from the cache
+ * assert.equal(runs, 1);
+ * assert.deepEqual(await add({ a: 1, b: 2 }, { overwrite: true }), { sum: 3 }); // runs again
+ * assert.equal(runs, 2);
+ * assert.equal((await cache.stats()).hits, 1);
+ * await cache.close();
  * ```
  */
 export function cachedTask<I extends ValueSchema, O extends OutputSpec = undefined>(
