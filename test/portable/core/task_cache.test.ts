@@ -236,3 +236,13 @@ test("what set stores, get reads back: values nested past the readable depth are
   ]);
   assert.equal((await cache.stats()).entries, 4, "the refused values were not stored");
 });
+
+test("the key-level operations are cachedTask's only: not on a TaskCache, not on the main entry", async () => {
+  const cache = new TaskCache(new MemoryAdapter());
+  for (const name of ["lookup", "store", "reportWaitTimeout"]) {
+    assert.equal(name in cache, false, `TaskCache.${name} is not public`);
+  }
+  const api: Record<string, unknown> = await import("../../../src/mod.ts");
+  assert.equal("taskCacheInternals" in api, false);
+  await cache.close();
+});
