@@ -3,8 +3,6 @@
  *
  * @module
  */
-import type { LiteralMap } from "../gen/flyteidl/core/literals_pb.ts";
-
 /**
  * Where a cache keeps its entries. The cache core computes keys and (de)serializes LiteralMaps;
  * an adapter only stores bytes under string keys. Every adapter passes the same conformance
@@ -28,13 +26,11 @@ import type { LiteralMap } from "../gen/flyteidl/core/literals_pb.ts";
  *   `expect` as `undefined`, and leaves it in place (see {@link GetOptions.expect}).
  * - Failures are `CacheError`s with a `code` (see `CacheErrorCode`).
  *
- * An adapter may also hand back a `LiteralMap` message from `get` (one that keeps messages in
- * memory, say); the cache copies it before returning it to the user.
- *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { CacheAdapter, EntryInfo, EntryMetadata, GetOptions } from "local-task-cache";
- * import { isOtherTask } from "local-task-cache";
+ * import { isOtherTask, t, TaskCache, toLiteralMap } from "local-task-cache";
  *
  * class MapAdapter implements CacheAdapter {
  *   #entries = new Map<string, { value: Uint8Array; info: EntryInfo }>();
@@ -79,6 +75,13 @@ import type { LiteralMap } from "../gen/flyteidl/core/literals_pb.ts";
  *     return Promise.resolve();
  *   }
  * }
+ *
+ * const cache = new TaskCache(new MapAdapter());
+ * const inputs = toLiteralMap({ n: t.int }, { n: 1 });
+ * await cache.set("example.task", "1", inputs, [], toLiteralMap({ o0: t.int }, { o0: 2 }));
+ * assert.ok((await cache.get("example.task", "1", inputs)) !== undefined);
+ * assert.equal((await cache.entries())[0]?.taskName, "example.task");
+ * await cache.close();
  * ```
  */
 export interface CacheAdapter {
@@ -86,7 +89,7 @@ export interface CacheAdapter {
    * The stored value for `key`, or `undefined` when there is none (or it is unreadable, or
    * stored before `options.notBefore`). A hit records the read time.
    */
-  get(key: string, options?: GetOptions): Promise<Uint8Array | LiteralMap | undefined>;
+  get(key: string, options?: GetOptions): Promise<Uint8Array | undefined>;
   /** Stores `value` under `key` atomically, with its metadata, replacing any previous entry. */
   set(key: string, value: Uint8Array, metadata?: EntryMetadata): Promise<void>;
   /**
@@ -132,6 +135,23 @@ export interface CacheAdapter {
 /**
  * How fresh an entry's `lastReadAt` is kept: a hit writes the read time only when the stored one
  * is older than this, so that repeated hits do not each cost a write.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { READ_TIME_RESOLUTION_MS } from "local-task-cache";
+ * import { MemoryAdapter } from "local-task-cache/adapters/memory";
+ *
+ * const adapter = new MemoryAdapter();
+ * await adapter.set("k", new Uint8Array([1]));
+ * await adapter.get("k");
+ * for await (const entry of adapter.entries()) {
+ *   // Read times are exact only to within the resolution: read right after it was stored, an
+ *   // entry cannot be told from one never read.
+ *   assert.ok(entry.lastReadAt - entry.createdAt < READ_TIME_RESOLUTION_MS);
+ * }
+ * await adapter.close();
+ * ```
  */
 export const READ_TIME_RESOLUTION_MS = 1000;
 
@@ -183,6 +203,24 @@ export interface GetOptions {
 /**
  * Whether an entry stored with `taskName` and `cacheVersion` is another task's than `expect`
  * asks for (see {@link GetOptions.expect}): for adapters, after reading an entry's metadata.
+ *
+ * @param expect The task and version the caller looks for (`undefined`: any).
+ * @param taskName The task name stored with the entry (`""`: stored without metadata).
+ * @param cacheVersion The cache version stored with the entry (`""`: without metadata).
+ * @returns Whether the entry belongs to another task (and reads as `undefined`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isOtherTask } from "local-task-cache";
+ *
+ * // Task `a-b` at version `c` and task `a` at version `b-c` share their keys.
+ * const expect = { taskName: "a-b", cacheVersion: "c" };
+ * assert.equal(isOtherTask(expect, "a-b", "c"), false);
+ * assert.equal(isOtherTask(expect, "a", "b-c"), true);
+ * assert.equal(isOtherTask(expect, "", ""), false, "an entry without metadata is not checked");
+ * assert.equal(isOtherTask(undefined, "a", "b-c"), false, "nothing expected");
+ * ```
  */
 export function isOtherTask(
   expect: EntryMetadata | undefined,

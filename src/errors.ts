@@ -57,20 +57,35 @@ const CACHE_ERROR_CODES: Readonly<Record<CacheErrorCode, true>> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CacheError } from "local-task-cache";
  *
- * try {
+ * async function store(): Promise<void> {
  *   throw new CacheError("NO_SPACE", "cannot store the entry: the disk is full");
- * } catch (error) {
- *   if (error instanceof CacheError && error.code === "NO_SPACE") console.log("skip caching");
  * }
+ * let cached = true;
+ * try {
+ *   await store();
+ * } catch (error) {
+ *   if (!(error instanceof CacheError && error.code === "NO_SPACE")) throw error;
+ *   cached = false; // go on without caching
+ * }
+ * assert.equal(cached, false);
  * ```
  */
 export class CacheError extends Error {
+  /** Always `"CacheError"`, also across realms (see {@link isCacheError}). */
   override readonly name = "CacheError";
   /** What went wrong; see {@link CacheErrorCode}. */
   readonly code: CacheErrorCode;
 
+  /**
+   * A failure of code `code`, with a `message` that names what failed and what to do.
+   *
+   * @param code What went wrong, for programs to branch on.
+   * @param message What failed and what to do, for a person.
+   * @param options `cause`: the original error, if any.
+   */
   constructor(code: CacheErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
@@ -89,13 +104,15 @@ export class CacheError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CacheError, isCacheError } from "local-task-cache";
  *
  * const error: unknown = new CacheError("NO_SPACE", "cannot store the entry: the disk is full");
- * if (isCacheError(error) && error.code === "NO_SPACE") console.log("skip caching");
+ * assert.ok(isCacheError(error) && error.code === "NO_SPACE");
  * // From a worker, posted as a plain object:
- * console.log(isCacheError({ name: "CacheError", code: "IO", message: "failed" })); // true
- * console.log(isCacheError(new Error("failed"))); // false
+ * assert.equal(isCacheError({ name: "CacheError", code: "IO", message: "failed" }), true);
+ * assert.equal(isCacheError({ name: "CacheError", code: "NOPE", message: "failed" }), false);
+ * assert.equal(isCacheError(new Error("failed")), false);
  * ```
  */
 export function isCacheError(
@@ -115,13 +132,14 @@ export function isCacheError(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ConversionError, t } from "local-task-cache";
  *
- * try {
- *   t.int.toLiteral(1.5, "inputs.n");
- * } catch (error) {
- *   if (error instanceof ConversionError) console.log(error.path); // inputs.n
- * }
+ * assert.throws(() => t.int.toLiteral(1.5, "inputs.n"), (error) => {
+ *   assert.ok(error instanceof ConversionError);
+ *   assert.equal(error.path, "inputs.n");
+ *   return true;
+ * });
  * ```
  */
 export class ConversionError extends TypeError {
@@ -134,12 +152,18 @@ export class ConversionError extends TypeError {
    * An error for the value at `path`, refused for `reason`; `options.cause` is the error behind
    * it, if any.
    *
+   * @param path Where the value is, such as `inputs.items[3]`.
+   * @param reason What is wrong with it, and what to do.
+   * @param options `cause`: the error behind it, if any.
+   *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { ConversionError } from "local-task-cache";
    *
    * const error = new ConversionError("inputs.n", "expected an integer, got 1.5");
-   * console.log(error.message); // inputs.n: expected an integer, got 1.5
+   * assert.equal(error.message, "inputs.n: expected an integer, got 1.5");
+   * assert.equal(error.name, "ConversionError");
    * ```
    */
   constructor(path: string, reason: string, options?: { cause?: unknown }) {

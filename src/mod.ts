@@ -1,13 +1,29 @@
 /**
  * local-task-cache: a persistent cache of local task results whose keys equal flytekit's.
  *
+ * The main entry is the cache: keys (`calculateCacheKey`), cached tasks (`cachedTask`, `t`),
+ * the cache core (`TaskCache`, `LocalTaskCache`), the adapter contract (`CacheAdapter`) and the
+ * errors. The generated Flyte IDL schemas and types (`LiteralMapSchema`, `LiteralMap`, ...) are
+ * on the entry `local-task-cache/flyteidl`; the adapters on `local-task-cache/adapters/<name>`.
+ *
  * @example
  * ```ts
- * import { create } from "@bufbuild/protobuf";
- * import { calculateCacheKey, LiteralMapSchema } from "local-task-cache";
+ * import assert from "node:assert/strict";
+ * import { cachedTask, t, TaskCache } from "local-task-cache";
+ * import { MemoryAdapter } from "local-task-cache/adapters/memory";
  *
- * console.log(calculateCacheKey("t.produce_dc", "1", create(LiteralMapSchema)));
- * // t.produce_dc-1-ea65cfadb0079394a8be1f4aa1e96e2b
+ * let runs = 0;
+ * const square = cachedTask({
+ *   name: "example.square",
+ *   version: "1",
+ *   inputs: { n: t.int },
+ *   outputs: t.int,
+ *   cache: new TaskCache(new MemoryAdapter()),
+ * }, ({ n }) => (runs++, n * n));
+ * assert.equal(await square({ n: 4 }), 16);
+ * assert.equal(await square({ n: 4 }), 16); // from the cache
+ * assert.equal(runs, 1);
+ * assert.equal(square.key({ n: 4 }).startsWith("example.square-1-"), true);
  * ```
  *
  * @module
@@ -15,50 +31,6 @@
 export { calculateCacheKey, recursiveHashPlacement } from "./keys/key.ts";
 export { toBinaryDeterministic } from "./keys/deterministic.ts";
 export { joblibHashBytes } from "./keys/joblib.ts";
-export {
-  type Binary,
-  BinarySchema,
-  type Blob,
-  type BlobMetadata,
-  BlobMetadataSchema,
-  BlobSchema,
-  type Literal,
-  type LiteralCollection,
-  LiteralCollectionSchema,
-  type LiteralMap,
-  LiteralMapSchema,
-  type LiteralOffloadedMetadata,
-  LiteralOffloadedMetadataSchema,
-  LiteralSchema,
-  type Primitive,
-  PrimitiveSchema,
-  type Scalar,
-  ScalarSchema,
-  type Schema,
-  SchemaSchema,
-  type StructuredDataset,
-  type StructuredDatasetMetadata,
-  StructuredDatasetMetadataSchema,
-  StructuredDatasetSchema,
-  type Union,
-  UnionSchema,
-  type Void,
-  VoidSchema,
-} from "../gen/flyteidl/core/literals_pb.ts";
-export {
-  type BlobType,
-  BlobType_BlobDimensionality,
-  BlobTypeSchema,
-  type Error as FlyteError,
-  ErrorSchema,
-  type LiteralType,
-  LiteralTypeSchema,
-  type SchemaType,
-  SchemaTypeSchema,
-  SimpleType,
-  type StructuredDatasetType,
-  StructuredDatasetTypeSchema,
-} from "../gen/flyteidl/core/types_pb.ts";
 export {
   type CacheAdapter,
   type EntryInfo,
@@ -69,17 +41,15 @@ export {
   READ_TIME_RESOLUTION_MS,
 } from "./adapter.ts";
 export { CacheError, type CacheErrorCode, isCacheError } from "./errors.ts";
+export { type CacheEvent, type CacheEventType } from "./core/events.ts";
 export {
-  type CacheEvent,
-  type CacheEventType,
   type CacheStats,
-  DEFAULT_MAX_SIZE,
   type EntryFilter,
   type PruneOptions,
   type PruneResult,
-  TaskCache,
-  type TaskCacheOptions,
-} from "./core/task_cache.ts";
+} from "./core/manage.ts";
+export { DEFAULT_MAX_SIZE } from "./core/size_limit.ts";
+export { TaskCache, type TaskCacheOptions } from "./core/task_cache.ts";
 export {
   type CachedTask,
   cachedTask,

@@ -9,13 +9,13 @@
  * the `directory` option to use the per-user cache directory (LOCAL_TASK_CACHE_DIR moves it).
  */
 import { create } from "@bufbuild/protobuf";
+import { LocalTaskCache } from "../../src/mod.ts";
 import {
   type Literal,
   type LiteralMap,
   LiteralMapSchema,
   LiteralSchema,
-  LocalTaskCache,
-} from "../../src/mod.ts";
+} from "../../src/flyteidl.ts";
 
 const TASK = "examples.slow_fibonacci_mod";
 const VERSION = "v1";

@@ -9,12 +9,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
-import {
-  calculateCacheKey,
-  type LiteralMap,
-  LiteralMapSchema,
-  LocalTaskCache,
-} from "local-task-cache";
+import { calculateCacheKey, LocalTaskCache } from "local-task-cache";
+import { type LiteralMap, LiteralMapSchema } from "local-task-cache/flyteidl";
 
 const TASK = "examples.slow_sum_of_squares";
 const VERSION = "v1";

@@ -3,7 +3,6 @@
  *
  * @module
  */
-import type { LiteralMap } from "../../gen/flyteidl/core/literals_pb.ts";
 import type { CacheAdapter, EntryInfo, EntryMetadata, GetOptions, Lease } from "../adapter.ts";
 import { CacheError } from "../errors.ts";
 
@@ -39,17 +38,26 @@ export interface TierErrorEvent {
  *
  * @example
  * ```ts
- * import { TaskCache } from "local-task-cache";
- * import { FsAdapter } from "local-task-cache/adapters/fs";
- * import { RedisAdapter } from "local-task-cache/adapters/redis";
+ * import assert from "node:assert/strict";
+ * import { t, TaskCache, toLiteralMap } from "local-task-cache";
+ * import { MemoryAdapter } from "local-task-cache/adapters/memory";
  * import { TieredAdapter } from "local-task-cache/adapters/tiered";
  *
- * const tiered = new TieredAdapter([
- *   new FsAdapter({ directory: "/tmp/task-cache" }),
- *   new RedisAdapter({ url: "redis://127.0.0.1:6379" }),
- * ]);
- * tiered.on("error", (event) => console.warn(`${event.tier} store: ${event.error}`));
+ * // Typically an FsAdapter near and a RedisAdapter far (shared by every machine).
+ * const near = new MemoryAdapter();
+ * const far = new MemoryAdapter();
+ * const tiered = new TieredAdapter([near, far]);
+ * const failures: string[] = [];
+ * tiered.on("error", (event) => failures.push(`${event.tier} ${event.operation}`));
  * const cache = new TaskCache(tiered);
+ * const inputs = toLiteralMap({ n: t.int }, { n: 1 });
+ * await cache.set("example.task", "1", inputs, [], toLiteralMap({ o0: t.int }, { o0: 2 }));
+ * await near.clear(); // as on another machine: only the far store has the entry
+ * assert.notEqual(await cache.get("example.task", "1", inputs), undefined);
+ * let copied = 0;
+ * for await (const _ of near.entries()) copied++;
+ * assert.equal(copied, 1, "the far hit was copied into the near store");
+ * assert.deepEqual(failures, []);
  * await cache.close();
  * ```
  */
@@ -63,6 +71,11 @@ export class TieredAdapter implements CacheAdapter {
   #listeners = new Set<(event: TierErrorEvent) => void>();
   #closed = false;
 
+  /**
+   * The two stores as one adapter.
+   *
+   * @param tiers The near store (fast, local) and the far one (shared), in this order.
+   */
   constructor(tiers: readonly [near: CacheAdapter, far: CacheAdapter]) {
     const [near, far] = Array.isArray(tiers) ? tiers : [];
     for (const [name, tier] of [["near", near], ["far", far]] as const) {
@@ -99,7 +112,7 @@ export class TieredAdapter implements CacheAdapter {
   }
 
   /** The near store's value, else the far store's (copied into the near store). */
-  async get(key: string, options: GetOptions = {}): Promise<Uint8Array | LiteralMap | undefined> {
+  async get(key: string, options: GetOptions = {}): Promise<Uint8Array | undefined> {
     this.#checkOpen();
     let nearFailure: unknown;
     try {
@@ -117,7 +130,7 @@ export class TieredAdapter implements CacheAdapter {
       this.#report({ tier: "far", operation: "get", key, error });
       return undefined;
     }
-    if (value instanceof Uint8Array && nearFailure === undefined) {
+    if (value !== undefined && nearFailure === undefined) {
       const { expect } = options;
       try {
         await this.near.set(key, value.slice(), expect);

@@ -7,7 +7,8 @@ import type { LiteralMap } from "../../gen/flyteidl/core/literals_pb.ts";
 import type { CacheAdapter } from "../adapter.ts";
 import { describeArgument } from "../internal/describe.ts";
 import { checkKeyArguments } from "../keys/key.ts";
-import { checkOutputs, checkTaskCacheOptions, TaskCache } from "./task_cache.ts";
+import { checkOutputs } from "./stored_value.ts";
+import { checkTaskCacheOptions, TaskCache } from "./task_cache.ts";
 import { openDefaultAdapter } from "#runtime";
 
 /** Options of {@link LocalTaskCache.initialize}. */
@@ -39,15 +40,19 @@ export interface LocalTaskCacheOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { create } from "@bufbuild/protobuf";
- * import { LiteralMapSchema, LocalTaskCache } from "local-task-cache";
+ * import { LocalTaskCache } from "local-task-cache";
+ * import { LiteralMapSchema } from "local-task-cache/flyteidl";
  * import { MemoryAdapter } from "local-task-cache/adapters/memory";
  *
  * await LocalTaskCache.initialize({ adapter: new MemoryAdapter() });
  * const inputs = create(LiteralMapSchema);
- * if ((await LocalTaskCache.get("my_task", "v1", inputs, [])) === undefined) {
- *   await LocalTaskCache.set("my_task", "v1", inputs, [], create(LiteralMapSchema));
- * }
+ * assert.equal(await LocalTaskCache.get("my_task", "v1", inputs, []), undefined);
+ * await LocalTaskCache.set("my_task", "v1", inputs, [], create(LiteralMapSchema));
+ * assert.notEqual(await LocalTaskCache.get("my_task", "v1", inputs, []), undefined);
+ * await LocalTaskCache.clear();
+ * assert.equal(await LocalTaskCache.get("my_task", "v1", inputs, []), undefined);
  * await LocalTaskCache.close();
  * ```
  */
@@ -136,10 +141,14 @@ export class LocalTaskCache {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { LocalTaskCache } from "local-task-cache";
+   * import { MemoryAdapter } from "local-task-cache/adapters/memory";
    *
+   * await LocalTaskCache.initialize({ adapter: new MemoryAdapter() });
    * const cache = await LocalTaskCache.taskCache();
-   * console.log(await cache.stats());
+   * assert.equal((await cache.stats()).entries, 0);
+   * await LocalTaskCache.close();
    * ```
    */
   static taskCache(): Promise<TaskCache> {

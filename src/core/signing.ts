@@ -26,13 +26,14 @@ const DOMAIN = new TextEncoder().encode("local-task-cache seal v1\0");
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Signer } from "./signing.ts";
  *
  * const signer = new Signer("a team secret of 16+ characters");
  * const metadata = { taskName: "t", cacheVersion: "1" };
  * const sealed = await signer.seal("t-1-abc", metadata, new Uint8Array([1, 2, 3]));
- * console.log(await signer.open("t-1-abc", metadata, sealed)); // Uint8Array(3) [ 1, 2, 3 ]
- * console.log(await signer.open("t-1-xyz", metadata, sealed)); // undefined
+ * assert.deepEqual(await signer.open("t-1-abc", metadata, sealed), new Uint8Array([1, 2, 3]));
+ * assert.equal(await signer.open("t-1-xyz", metadata, sealed), undefined);
  * ```
  */
 export class Signer {

@@ -17,13 +17,15 @@ const flights = new WeakMap<object, Map<string, Promise<unknown>>>();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { shareFlight } from "./single_flight.ts";
  *
  * const scope = {};
  * let runs = 0;
  * const work = async () => ++runs;
  * const results = await Promise.all([shareFlight(scope, "k", work), shareFlight(scope, "k", work)]);
- * console.log(results, runs); // [1, 1] 1
+ * assert.deepEqual(results, [1, 1]);
+ * assert.equal(runs, 1);
  * ```
  */
 export function shareFlight<T>(scope: object, key: string, work: () => Promise<T>): Promise<T> {
@@ -88,14 +90,16 @@ const LEASE_ATTEMPTS = 8;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { runExclusively } from "./single_flight.ts";
- * import { FsAdapter } from "../adapters/fs.ts";
+ * import { MemoryAdapter } from "../adapters/memory.ts";
  *
- * const value = await runExclusively(new FsAdapter({ directory: "/tmp/c" }), "k", {
+ * const value = await runExclusively(new MemoryAdapter(), "k", {
  *   leaseMs: 10_000,
  *   recheck: () => Promise.resolve(undefined),
  *   run: () => Promise.resolve(42),
  * });
+ * assert.equal(value, 42);
  * ```
  */
 export async function runExclusively<T>(

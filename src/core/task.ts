@@ -12,7 +12,7 @@ import { describeArgument } from "../internal/describe.ts";
 import { calculateCacheKey } from "../keys/key.ts";
 import { LocalTaskCache } from "./local_task_cache.ts";
 import { runExclusively, shareFlight } from "./single_flight.ts";
-import type { TaskCache } from "./task_cache.ts";
+import { type TaskCache, taskCacheInternals } from "./task_cache.ts";
 import {
   fromLiteralMap,
   toLiteralMap,
@@ -129,20 +129,35 @@ const OFF = new Set(["false", "0", "no", "off"]);
  *
  * Concurrent calls with the same key run `fn` once (see `singleFlight`).
  *
+ * @param options The task's name, version (or `autoVersion`), inputs, outputs and cache.
+ * @param fn The task's body: a function of the named inputs, sync or async.
+ * @returns The cached task: call it with the inputs.
+ *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cachedTask, t, TaskCache } from "local-task-cache";
  * import { MemoryAdapter } from "local-task-cache/adapters/memory";
  *
+ * let runs = 0;
+ * const cache = new TaskCache(new MemoryAdapter());
  * const add = cachedTask({
  *   name: "example.add",
  *   version: "1",
  *   inputs: { a: t.int, b: t.int },
- *   outputs: t.int,
- *   cache: new TaskCache(new MemoryAdapter()),
- * }, ({ a, b }) => a + b);
- * console.log(await add({ a: 1, b: 2 })); // 3 (runs)
- * console.log(await add({ a: 1, b: 2 })); // 3 (from the cache)
+ *   outputs: { sum: t.int },
+ *   cache,
+ * }, ({ a, b }) => {
+ *   runs++;
+ *   return { sum: a + b };
+ * });
+ * assert.deepEqual(await add({ a: 1, b: 2 }), { sum: 3 }); // runs
+ * assert.deepEqual(await add({ a: 1, b: 2 }), { sum: 3 }); // from the cache
+ * assert.equal(runs, 1);
+ * assert.deepEqual(await add({ a: 1, b: 2 }, { overwrite: true }), { sum: 3 }); // runs again
+ * assert.equal(runs, 2);
+ * assert.equal((await cache.stats()).hits, 1);
+ * await cache.close();
  * ```
  */
 export function cachedTask<I extends ValueSchema, O extends OutputSpec = undefined>(
@@ -151,6 +166,7 @@ export function cachedTask<I extends ValueSchema, O extends OutputSpec = undefin
 ): CachedTask<I, O> {
   const settings = checkOptions(options, fn);
   const { name, inputs, outputs, ignore, cacheVersion } = settings;
+  const { lookup: lookupKey, store, reportWaitTimeout } = taskCacheInternals();
 
   const key = (values: ValuesOf<I>) =>
     calculateCacheKey(name, cacheVersion, toLiteralMap(inputs, values, "inputs"), ignore);
@@ -169,7 +185,7 @@ export function cachedTask<I extends ValueSchema, O extends OutputSpec = undefin
     const cache = options.cache ?? (await LocalTaskCache.taskCache());
     const metadata = { taskName: name, cacheVersion };
     const lookup = async (again = false) => {
-      const stored = await cache.lookup(cacheKey, metadata, { again }).catch(() => undefined);
+      const stored = await lookupKey(cache, cacheKey, metadata, { again }).catch(() => undefined);
       const hit = stored === undefined ? undefined : readOutputs(outputs, stored);
       return hit && { value: hit.value, map: stored };
     };
@@ -181,7 +197,7 @@ export function cachedTask<I extends ValueSchema, O extends OutputSpec = undefin
     const run = async () => {
       const value = await fn(values);
       const map = writeOutputs(outputs, value);
-      await cache.store(cacheKey, metadata, map).catch(() => {});
+      await store(cache, cacheKey, metadata, map).catch(() => {});
       ran = { value };
       return { value, map };
     };
@@ -190,7 +206,7 @@ export function cachedTask<I extends ValueSchema, O extends OutputSpec = undefin
         ? runExclusively<{ value: TaskResult<O>; map?: LiteralMap }>(cache.adapter, cacheKey, {
           leaseMs: settings.leaseMs,
           waitTimeoutMs: settings.waitTimeoutMs,
-          onWaitTimeout: (waited) => cache.reportWaitTimeout(cacheKey, metadata, waited),
+          onWaitTimeout: (waited) => reportWaitTimeout(cache, cacheKey, metadata, waited),
           recheck: callOptions.overwrite ? () => Promise.resolve(undefined) : () => lookup(true),
           run,
         })

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { FsAdapter } from "../../src/adapters/fs.ts";
 import { toBinaryDeterministic } from "../../src/keys/deterministic.ts";
 import { LiteralMapSchema } from "../../gen/flyteidl/core/literals_pb.ts";
-import { TaskCache } from "../../src/core/task_cache.ts";
+import { TaskCache, taskCacheInternals } from "../../src/core/task_cache.ts";
 import { checkRoundTrip, checkValuesLeft } from "./cache_checks.ts";
 import { churnNodeProcesses } from "./churn.ts";
 import { describeError, FAULTS, type Part } from "./common.ts";
@@ -51,7 +51,7 @@ export const fsMulti: Part = async (ctx) => {
         if (entry.taskName !== TASK && entry.taskName !== "faults.task") {
           ctx.violation("entry-metadata", `an entry of task ${JSON.stringify(entry.taskName)}`);
         }
-        const value = await cache.lookup(entry.key, entry);
+        const value = await taskCacheInternals().lookup(cache, entry.key, entry);
         if (value === undefined) {
           ctx.violation("entry-metadata", `listed entry ${entry.key} reads as a miss`);
         } else {

@@ -18,7 +18,7 @@ import { createClient } from "redis";
 import { RedisAdapter } from "../../src/adapters/redis.ts";
 import { toBinaryDeterministic } from "../../src/keys/deterministic.ts";
 import { LiteralMapSchema } from "../../gen/flyteidl/core/literals_pb.ts";
-import { TaskCache } from "../../src/core/task_cache.ts";
+import { TaskCache, taskCacheInternals } from "../../src/core/task_cache.ts";
 import { REDIS_SERVER, type RedisServer, startRedis } from "../support/redis_server.ts";
 import { checkRoundTrip, checkValuesLeft } from "./cache_checks.ts";
 import { churnNodeProcesses } from "./churn.ts";
@@ -91,7 +91,7 @@ async function check(
       const entries = await cache.entries();
       ctx.count("check.entries-listed", entries.length);
       for (const entry of entries) {
-        const value = await cache.lookup(entry.key, entry);
+        const value = await taskCacheInternals().lookup(cache, entry.key, entry);
         if (value === undefined) continue; // evicted since it was listed
         const size = toBinaryDeterministic(LiteralMapSchema, value, "value").length;
         if (size !== entry.size) {

@@ -47,15 +47,19 @@ before(() => {
 
 after(() => rmSync(work, { recursive: true, force: true }));
 
-test("imports from Node ESM: the entry and the fs adapter work", () => {
+test("imports from Node ESM: the entry, the flyteidl subpath and the fs adapter work", () => {
   writeFileSync(
     join(project, "check.mjs"),
     `
 import { create } from "@bufbuild/protobuf";
-import { calculateCacheKey, LiteralMapSchema, TaskCache } from "local-task-cache";
+import { calculateCacheKey, TaskCache } from "local-task-cache";
+import { LiteralMapSchema } from "local-task-cache/flyteidl";
 import { FsAdapter } from "local-task-cache/adapters/fs";
 import { MemoryAdapter } from "local-task-cache/adapters/memory";
 import { DenoKvAdapter } from "local-task-cache/adapters/deno-kv";
+import * as main from "local-task-cache";
+// The Flyte IDL schemas are on their own subpath, not on the main entry.
+console.log(LiteralMapSchema.typeName, "LiteralMapSchema" in main);
 const inputs = create(LiteralMapSchema);
 console.log(calculateCacheKey("t.produce_dc", "1", inputs));
 // In the project's directory, which the test removes (not left behind in the temporary one).
@@ -70,7 +74,11 @@ await cache.close();
 `,
   );
   const out = run(process.execPath, ["check.mjs"], project);
-  assert.equal(out, "t.produce_dc-1-ea65cfadb0079394a8be1f4aa1e96e2b\ntrue true true\n");
+  assert.equal(
+    out,
+    "flyteidl.core.LiteralMap false\nt.produce_dc-1-ea65cfadb0079394a8be1f4aa1e96e2b\n" +
+      "true true true\n",
+  );
 });
 
 test("types resolve from TypeScript (nodenext)", () => {
@@ -78,8 +86,12 @@ test("types resolve from TypeScript (nodenext)", () => {
     join(project, "check.ts"),
     `
 import { create } from "@bufbuild/protobuf";
-import { type CacheAdapter, cachedTask, calculateCacheKey, type LiteralMap, LiteralMapSchema, LocalTaskCache, t } from "local-task-cache";
+import { type CacheAdapter, cachedTask, calculateCacheKey, LocalTaskCache, t } from "local-task-cache";
+import { type LiteralMap, LiteralMapSchema } from "local-task-cache/flyteidl";
 import { FsAdapter } from "local-task-cache/adapters/fs";
+// @ts-expect-error the Flyte IDL schemas are on local-task-cache/flyteidl, not the main entry
+import { LiteralSchema } from "local-task-cache";
+void LiteralSchema;
 const inputs: LiteralMap = create(LiteralMapSchema);
 const key: string = calculateCacheKey("t", "1", inputs);
 const adapter: CacheAdapter = new FsAdapter({ directory: "/tmp/x" });
@@ -128,7 +140,8 @@ test("a browser bundle of the entry has no node: module and no Node global", () 
     join(project, "browser.mjs"),
     `
 import { create } from "@bufbuild/protobuf";
-import { cachedTask, calculateCacheKey, LiteralMapSchema, LocalTaskCache, t } from "local-task-cache";
+import { cachedTask, calculateCacheKey, LocalTaskCache, t } from "local-task-cache";
+import { LiteralMapSchema } from "local-task-cache/flyteidl";
 import { IndexedDbAdapter } from "local-task-cache/adapters/indexeddb";
 import { MemoryAdapter } from "local-task-cache/adapters/memory";
 await LocalTaskCache.initialize({ adapter: new MemoryAdapter() });
@@ -147,7 +160,9 @@ globalThis.adapter = typeof IndexedDbAdapter;
     "--log-level=warning",
   ], project);
   // protobuf-es reads process.env.BUF_BIGINT_DISABLE behind `typeof process` checks: not a use.
-  const code = readFileSync(bundle, "utf8").replace(/^.*BUF_BIGINT_DISABLE.*$/m, "");
+  // The doc comments esbuild keeps are not code (their examples import node:assert).
+  const code = readFileSync(bundle, "utf8").replace(/^.*BUF_BIGINT_DISABLE.*$/m, "")
+    .replace(/\/\*\*[\s\S]*?\*\//g, "");
   assert.doesNotMatch(code, /\bnode:|from "(crypto|fs|os|path)"/, "no Node module in the bundle");
   assert.doesNotMatch(code, /\b(process|Buffer|Deno)\.\w/, "no Node or Deno global in the bundle");
   assert.match(code, /@noble\/hashes|md5/i, "the portable MD5 is in the bundle");

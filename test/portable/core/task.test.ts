@@ -15,7 +15,8 @@ import { calculateCacheKey } from "../../../src/keys/key.ts";
 import { LocalTaskCache } from "../../../src/core/local_task_cache.ts";
 import { runExclusively } from "../../../src/core/single_flight.ts";
 import { cachedTask } from "../../../src/core/task.ts";
-import { type CacheEvent, TaskCache } from "../../../src/core/task_cache.ts";
+import type { CacheEvent } from "../../../src/core/events.ts";
+import { TaskCache, taskCacheInternals } from "../../../src/core/task_cache.ts";
 import { runsLogged, taskProcess } from "../../support/task_processes.ts";
 import { ConversionError, t, toLiteralMap } from "../../../src/values/values.ts";
 
@@ -126,7 +127,10 @@ test("single outputs, no outputs and every value type round-trip through the cac
   );
   assert.deepEqual(await single({}), [1, 2, 3]);
   assert.deepEqual(await single({}), [1, 2, 3]);
-  const stored = await cache.lookup(single.key({}), { taskName: "test.single", cacheVersion: "1" });
+  const stored = await taskCacheInternals().lookup(cache, single.key({}), {
+    taskName: "test.single",
+    cacheVersion: "1",
+  });
   assert.deepEqual(Object.keys(stored!.literals), ["o0"], "one output is stored as o0");
 
   let sideEffects = 0;

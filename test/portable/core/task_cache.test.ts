@@ -67,40 +67,27 @@ test("get returns a fresh message each time", async () => {
   await cache.close();
 });
 
-test("an adapter that keeps messages: get returns a copy", async () => {
-  const kept = literalMap({ x: string("kept") });
-  const adapter: CacheAdapter = {
-    get: () => Promise.resolve(kept),
-    set: () => Promise.resolve(),
-    delete: () => Promise.resolve(false),
-    clear: () => Promise.resolve(),
-    entries: async function* () {},
-    close: () => Promise.resolve(),
-  };
-  const got = await new TaskCache(adapter).get("t", "v1", inputs);
-  assert.ok(got && equals(LiteralMapSchema, got, kept));
-  assert.notEqual(got, kept);
-  got.literals.x = integer(1n);
-  assert.ok(
-    equals(LiteralMapSchema, kept, literalMap({ x: string("kept") })),
-    "the adapter's message is untouched",
-  );
-});
-
-test("an adapter handing back anything else is a clear error", async () => {
-  const adapter = {
-    get: () => Promise.resolve("oops"),
-    set: () => Promise.resolve(),
-    delete: () => Promise.resolve(false),
-    clear: () => Promise.resolve(),
-    entries: async function* () {},
-    close: () => Promise.resolve(),
-  } as unknown as CacheAdapter;
-  await assert.rejects(new TaskCache(adapter).get("t", "v1", inputs), {
-    name: "TypeError",
-    message:
-      /adapter .* returned string "oops".*must resolve to a Uint8Array, a flyteidl.core.LiteralMap message or undefined/,
-  });
+test("an adapter handing back anything but bytes is a clear error, a LiteralMap message too", async () => {
+  const refused: [unknown, string][] = [
+    ["oops", 'string "oops"'],
+    [literalMap({}), "a flyteidl\\.core\\.LiteralMap message"],
+  ];
+  for (const [value, described] of refused) {
+    const adapter = {
+      get: () => Promise.resolve(value),
+      set: () => Promise.resolve(),
+      delete: () => Promise.resolve(false),
+      clear: () => Promise.resolve(),
+      entries: async function* () {},
+      close: () => Promise.resolve(),
+    } as unknown as CacheAdapter;
+    await assert.rejects(new TaskCache(adapter).get("t", "v1", inputs), {
+      name: "TypeError",
+      message: new RegExp(
+        `adapter .* returned .*${described}.*must resolve to a Uint8Array or undefined`,
+      ),
+    });
+  }
 });
 
 test("stored bytes that are not a LiteralMap read as a miss and are removed", async () => {
@@ -248,4 +235,14 @@ test("what set stores, get reads back: values nested past the readable depth are
     "20000: refused",
   ]);
   assert.equal((await cache.stats()).entries, 4, "the refused values were not stored");
+});
+
+test("the key-level operations are cachedTask's only: not on a TaskCache, not on the main entry", async () => {
+  const cache = new TaskCache(new MemoryAdapter());
+  for (const name of ["lookup", "store", "reportWaitTimeout"]) {
+    assert.equal(name in cache, false, `TaskCache.${name} is not public`);
+  }
+  const api: Record<string, unknown> = await import("../../../src/mod.ts");
+  assert.equal("taskCacheInternals" in api, false);
+  await cache.close();
 });

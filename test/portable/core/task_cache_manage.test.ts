@@ -11,7 +11,9 @@ import { type CacheAdapter, READ_TIME_RESOLUTION_MS } from "../../../src/adapter
 import { FsAdapter } from "../../../src/adapters/fs.ts";
 import { MemoryAdapter } from "../../../src/adapters/memory.ts";
 import { CacheError } from "../../../src/errors.ts";
-import { type CacheEvent, DEFAULT_MAX_SIZE, TaskCache } from "../../../src/core/task_cache.ts";
+import type { CacheEvent } from "../../../src/core/events.ts";
+import { DEFAULT_MAX_SIZE } from "../../../src/core/size_limit.ts";
+import { TaskCache } from "../../../src/core/task_cache.ts";
 import { binary, integer, literalMap } from "../../support/literals.ts";
 
 const directories: string[] = [];

@@ -8,7 +8,12 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { LiteralSchema } from "../../../gen/flyteidl/core/literals_pb.ts";
-import { describeValue, isPlainObject, keyPath, showValue } from "../../../src/internal/describe.ts";
+import {
+  describeValue,
+  isPlainObject,
+  keyPath,
+  showValue,
+} from "../../../src/internal/describe.ts";
 import { isLiteral, setEntry } from "../../../src/internal/entries.ts";
 import { isWellFormed, loneSurrogateIndex } from "../../../src/internal/unicode.ts";
 
