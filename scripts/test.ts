@@ -3,15 +3,17 @@
  *
  *   node --import tsx scripts/test.ts [--only name,name]
  *
- * Each job is a script of package.json run by npm (so that a test file added to a script's glob
- * or list runs here too), with its output kept in test-results/logs/<job>.log: lint, typecheck,
- * the Node suite under the Node that runs npm and under Node 22 and 24 (.engines/, installed by
- * scripts/install-engines.sh), Deno, Bun, the browser tests once per engine (Chromium, Firefox,
- * WebKit: `LTC_BROWSERS`), and the fault suite. Jobs run in lanes, up to `LTC_TEST_JOBS`
- * (default 2, one a core here) lanes at once, the longest lane first. Lanes share no state (each job uses its
- * own temporary directories, browser profiles and ports); the Node suites and Bun's are one
- * lane, one after another, because each packs the package (test/node/package.test.ts), which
- * rebuilds dist/ in the tree. A failing job prints its output under its name; the summary names
+ * Each job is a script of package.json run by npm, with its output kept in
+ * test-results/logs/<job>.log: lint, typecheck, the Node suite under the Node that runs npm and
+ * under Node 22 and 24 (.engines/, installed by scripts/install-engines.sh), Deno, Bun, the
+ * browser tests once per engine (Chromium, Firefox, WebKit: `LTC_BROWSERS`), and the fault
+ * suite. The test scripts name folders, never files (test/portable/ and test/compat/ in every
+ * runtime, test/node/, test/node_bun/ and test/deno/ in theirs), so a new test file runs in each
+ * lane it belongs to. Jobs run in lanes, up to `LTC_TEST_JOBS` (default 2, one a core here) lanes
+ * at once, the longest lane first. Lanes share no state (each job uses its own temporary
+ * directories, browser profiles and ports); the Node suites and Bun's are one lane, one after
+ * another, because each packs the package (test/node_bun/package.test.ts), which rebuilds dist/
+ * in the tree. A failing job prints its output under its name; the summary names
  * every job that failed, and the exit status is 1 if any did. A Node version that is not
  * installed is a failure under CI and a skip (with the reason) elsewhere.
  *

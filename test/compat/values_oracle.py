@@ -1,6 +1,6 @@
 """flytekit's conversion of Python values to literals, and its cache keys, on the reference stack.
 
-For test/compat/values.test.ts: it builds, from Python values, the literals flytekit builds
+For test/compat/values_oracle.test.ts: it builds, from Python values, the literals flytekit builds
 (FLYTEKIT_KEYS.md, "flytekit's own conversion of common Python values"), MessagePack bytes as
 msgpack.packb(v, use_bin_type=True) writes them, and keys with test/compat/oracle.py's cache_key.
 Run it with /usr/bin/python3 (Debian's python3-protobuf, python3-joblib, python3-msgpack).

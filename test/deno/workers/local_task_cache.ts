@@ -1,6 +1,6 @@
 /// <reference lib="deno.ns" />
 /**
- * `LocalTaskCache` with the runtime's default storage, for test/deno/local_task_cache.test.ts:
+ * `LocalTaskCache` with the runtime's default storage, for test/deno/local_task_cache_deno.test.ts:
  * `set` stores an output for a fixed input, `get` prints whether it hits.
  */
 import { LocalTaskCache } from "../../../src/core/local_task_cache.ts";

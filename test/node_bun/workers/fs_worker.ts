@@ -1,5 +1,5 @@
 /**
- * A process working on one FsAdapter directory, for test/node/fs_faults.test.ts.
+ * A process working on one FsAdapter directory, for test/node_bun/fs_faults.test.ts.
  *
  * - `writer <directory> <writer>`: sets stamped 4-8 MiB values (seq 0 to 5) under
  *   `key-<seq % 3>`, over and over and one loop per key at once, until it is killed; prints

@@ -1,5 +1,5 @@
 /**
- * The workloads of test/node/workers/fs_worker.ts, shared with test/node/fs_faults.test.ts,
+ * The workloads of test/node_bun/workers/fs_worker.ts, shared with test/node_bun/fs_faults.test.ts,
  * which checks what they wrote. Values are stamped (test/support/stamped.ts): a reader can tell
  * an exact value some writer stored under a key from anything else.
  */

@@ -6,11 +6,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createClient } from "redis";
-import { RedisAdapter, type RedisClientLike } from "../../src/adapters/redis.ts";
-import type { GetOptions } from "../../src/adapter.ts";
-import { CacheError } from "../../src/errors.ts";
-import { adapterConformance, listEntries, patternBytes } from "../conformance/adapter_suite.ts";
-import { startRedis } from "../support/redis_server.ts";
+import { RedisAdapter, type RedisClientLike } from "../../../src/adapters/redis.ts";
+import type { GetOptions } from "../../../src/adapter.ts";
+import { CacheError } from "../../../src/errors.ts";
+import { adapterConformance, listEntries, patternBytes } from "../../conformance/adapter_suite.ts";
+import { startRedis } from "../../support/redis_server.ts";
 
 const server = await startRedis(["--proto-max-bulk-len", "200mb"]);
 test.after(() => server.stop());
