@@ -16,10 +16,11 @@ import { inSlices } from "./slices.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checksum } from "./checksum.ts";
  *
- * const [low, high] = checksum(new Uint8Array([1, 2, 3]));
- * console.log(low !== checksum(new Uint8Array([1, 2, 4]))[0] || high !== checksum(new Uint8Array([1, 2, 4]))[1]); // true
+ * const sum = checksum(new Uint8Array([1, 2, 3]));
+ * assert.notDeepEqual(sum, checksum(new Uint8Array([1, 2, 4])));
  * ```
  */
 export function checksum(bytes: Uint8Array): [number, number] {
@@ -33,11 +34,12 @@ export function checksum(bytes: Uint8Array): [number, number] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Checksum, checksum } from "./checksum.ts";
  *
  * const whole = checksum(new Uint8Array([1, 2, 3, 4, 5]));
  * const pieces = new Checksum().update(new Uint8Array([1, 2])).update(new Uint8Array([3, 4, 5]));
- * console.log(pieces.digest()[0] === whole[0]); // true
+ * assert.deepEqual(pieces.digest(), whole);
  * ```
  */
 export class Checksum {
@@ -111,16 +113,17 @@ export class Checksum {
 }
 
 /**
- * The {@link checksum} of the pieces `chunks` joined, summed `SLICE_BYTES` (src/internal/slices.ts) at a time with
- * a turn of the event loop between slices, so that a value of any size never holds the loop
- * up for long.
+ * The {@link checksum} of the pieces `chunks` joined, summed `SLICE_BYTES`
+ * (src/internal/slices.ts) at a time with a turn of the event loop between slices, so that a
+ * value of any size never holds the loop up for long.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checksum, checksumInSlices } from "./checksum.ts";
  *
- * const [low] = await checksumInSlices([new Uint8Array([1, 2]), new Uint8Array([3])]);
- * console.log(low === checksum(new Uint8Array([1, 2, 3]))[0]); // true
+ * const sum = await checksumInSlices([new Uint8Array([1, 2]), new Uint8Array([3])]);
+ * assert.deepEqual(sum, checksum(new Uint8Array([1, 2, 3])));
  * ```
  */
 export async function checksumInSlices(
@@ -148,11 +151,12 @@ export const SEAL_BYTES = 8;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { seal, unseal } from "./checksum.ts";
  *
  * const sealed = seal("k", new Uint8Array([1, 2, 3]));
- * console.log(unseal("k", sealed)); // Uint8Array(3) [ 1, 2, 3 ]
- * console.log(unseal("other", sealed)); // undefined
+ * assert.deepEqual(unseal("k", sealed), new Uint8Array([1, 2, 3]));
+ * assert.equal(unseal("other", sealed), undefined);
  * ```
  */
 export function seal(key: string, value: Uint8Array): Uint8Array {
@@ -167,10 +171,11 @@ export function seal(key: string, value: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { seal, sealInSlices } from "./checksum.ts";
  *
  * const sealed = await sealInSlices("k", [new Uint8Array([1]), new Uint8Array([2, 3])]);
- * console.log(sealed.join() === seal("k", new Uint8Array([1, 2, 3])).join()); // true
+ * assert.deepEqual(sealed, seal("k", new Uint8Array([1, 2, 3])));
  * ```
  */
 export async function sealInSlices(
@@ -209,9 +214,12 @@ export function unseal(key: string, sealed: Uint8Array): Uint8Array | undefined 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { seal, unsealInSlices } from "./checksum.ts";
  *
- * console.log(await unsealInSlices("k", seal("k", new Uint8Array([1, 2])))); // Uint8Array(2) [ 1, 2 ]
+ * const sealed = seal("k", new Uint8Array([1, 2]));
+ * assert.deepEqual(await unsealInSlices("k", sealed), new Uint8Array([1, 2]));
+ * assert.equal(await unsealInSlices("other", sealed), undefined);
  * ```
  */
 export async function unsealInSlices(
@@ -245,9 +253,10 @@ function keyed(key: string, [low, high]: [number, number]): [number, number] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { utf16le } from "./checksum.ts";
  *
- * console.log(utf16le("A\ud800")); // Uint8Array(4) [ 65, 0, 0, 216 ]
+ * assert.deepEqual(utf16le("A\ud800"), new Uint8Array([65, 0, 0, 216]));
  * ```
  */
 export function utf16le(text: string): Uint8Array {

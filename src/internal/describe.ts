@@ -13,9 +13,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { keyPath } from "./describe.ts";
  *
- * console.log(keyPath("inputs", "cfg"), keyPath("inputs", "a b")); // inputs.cfg inputs["a b"]
+ * assert.equal(keyPath("inputs", "cfg"), "inputs.cfg");
+ * assert.equal(keyPath("inputs", "a b"), 'inputs["a b"]');
  * ```
  */
 export function keyPath(path: string, key: string): string {
@@ -27,9 +29,11 @@ export function keyPath(path: string, key: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { describeValue } from "./describe.ts";
  *
- * console.log(describeValue(1.5), describeValue(new Set())); // the number 1.5 an instance of Set
+ * assert.equal(describeValue(1.5), "the number 1.5");
+ * assert.equal(describeValue(new Set()), "an instance of Set");
  * ```
  */
 export function describeValue(value: unknown): string {
@@ -71,9 +75,12 @@ export function describeValue(value: unknown): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { showValue } from "./describe.ts";
  *
- * console.log(showValue(-1n), showValue("abc"), showValue([1])); // -1n "abc" an array
+ * assert.equal(showValue(-1n), "-1n");
+ * assert.equal(showValue("abc"), '"abc"');
+ * assert.equal(showValue([1]), "an array");
  * ```
  */
 export function showValue(value: unknown): string {
@@ -94,9 +101,11 @@ export function showValue(value: unknown): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isPlainObject } from "./describe.ts";
  *
- * console.log(isPlainObject({}), isPlainObject(new Date())); // true false
+ * assert.equal(isPlainObject({}), true);
+ * assert.equal(isPlainObject(new Date()), false);
  * ```
  */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

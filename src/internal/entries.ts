@@ -13,11 +13,12 @@ import { type Literal, LiteralSchema } from "../../gen/flyteidl/core/literals_pb
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { setEntry } from "./entries.ts";
  *
  * const record: Record<string, number> = {};
  * setEntry(record, "__proto__", 1);
- * console.log(Object.keys(record)); // [ "__proto__" ]
+ * assert.deepEqual(Object.keys(record), ["__proto__"]);
  * ```
  */
 export function setEntry<T>(record: Record<string, T>, key: string, value: T): void {
@@ -55,11 +56,13 @@ const LITERAL_TYPE_NAME = LiteralSchema.typeName;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { create } from "@bufbuild/protobuf";
  * import { LiteralSchema } from "../../gen/flyteidl/core/literals_pb.ts";
  * import { isLiteral } from "./entries.ts";
  *
- * console.log(isLiteral(create(LiteralSchema)), isLiteral({})); // true false
+ * assert.equal(isLiteral(create(LiteralSchema)), true);
+ * assert.equal(isLiteral({}), false);
  * ```
  */
 export function isLiteral(value: unknown): value is Literal {

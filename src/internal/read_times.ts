@@ -13,11 +13,13 @@ const LIMIT = 10_000;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RecentReads } from "./read_times.ts";
  *
  * const reads = new RecentReads();
- * console.log(reads.due("k", Date.now())); // true: record this read
- * console.log(reads.due("k", Date.now())); // false: one was recorded within the resolution
+ * const now = Date.now();
+ * assert.equal(reads.due("k", now), true); // record this read
+ * assert.equal(reads.due("k", now), false); // one was recorded within the resolution
  * ```
  */
 export class RecentReads {

@@ -38,13 +38,14 @@ const schedule: Schedule = (() => {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { yieldToEventLoop } from "./slices.ts";
  *
  * let ticked = false;
  * setTimeout(() => ticked = true, 0);
  * await new Promise((resolve) => setTimeout(resolve, 1));
  * await yieldToEventLoop();
- * console.log(ticked); // true
+ * assert.equal(ticked, true);
  * ```
  */
 export function yieldToEventLoop(): Promise<void> {
@@ -57,9 +58,11 @@ export function yieldToEventLoop(): Promise<void> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkPieces } from "./slices.ts";
  *
  * checkPieces([new Uint8Array(1)], "MyAdapter.setChunks"); // fine
+ * assert.throws(() => checkPieces([[1]], "MyAdapter.setChunks"), TypeError);
  * ```
  */
 export function checkPieces(chunks: unknown, what: string): void {
@@ -74,10 +77,18 @@ export function checkPieces(chunks: unknown, what: string): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { setAsOnePiece } from "./slices.ts";
  *
- * const adapter = { setChunks: (_key: string, pieces: readonly Uint8Array[]) => Promise.resolve(void pieces) };
+ * let stored: readonly Uint8Array[] = [];
+ * const adapter = {
+ *   setChunks: (_key: string, pieces: readonly Uint8Array[]) => {
+ *     stored = pieces;
+ *     return Promise.resolve();
+ *   },
+ * };
  * await setAsOnePiece(adapter, "MyAdapter", "key", new Uint8Array([1]));
+ * assert.deepEqual(stored, [new Uint8Array([1])]);
  * ```
  */
 export function setAsOnePiece<M>(
@@ -109,11 +120,12 @@ export function totalLength(chunks: readonly Uint8Array[]): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { inSlices } from "./slices.ts";
  *
  * let seen = 0;
  * await inSlices([new Uint8Array(10), new Uint8Array(5)], (slice) => seen += slice.length);
- * console.log(seen); // 15
+ * assert.equal(seen, 15);
  * ```
  */
 export async function inSlices(
@@ -143,10 +155,11 @@ export async function inSlices(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { joinInSlices } from "./slices.ts";
  *
- * console.log(await joinInSlices([new Uint8Array([1]), new Uint8Array([2, 3])]));
- * // Uint8Array(3) [ 1, 2, 3 ]
+ * const joined = await joinInSlices([new Uint8Array([1]), new Uint8Array([2, 3])]);
+ * assert.deepEqual(joined, new Uint8Array([1, 2, 3]));
  * ```
  */
 export async function joinInSlices(chunks: readonly Uint8Array[]): Promise<Uint8Array> {
@@ -163,10 +176,14 @@ export async function joinInSlices(chunks: readonly Uint8Array[]): Promise<Uint8
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { regroup } from "./slices.ts";
  *
- * console.log([...regroup([new Uint8Array([1, 2, 3]), new Uint8Array([4, 5])], 2)]);
- * // [ Uint8Array(2) [ 1, 2 ], Uint8Array(2) [ 3, 4 ], Uint8Array(1) [ 5 ] ]
+ * assert.deepEqual([...regroup([new Uint8Array([1, 2, 3]), new Uint8Array([4, 5])], 2)], [
+ *   new Uint8Array([1, 2]),
+ *   new Uint8Array([3, 4]),
+ *   new Uint8Array([5]),
+ * ]);
  * ```
  */
 export function* regroup(

@@ -15,9 +15,11 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isWellFormed } from "./unicode.ts";
  *
- * console.log(isWellFormed("\u{1F600}"), isWellFormed("\uD83D")); // true false
+ * assert.equal(isWellFormed("\u{1F600}"), true);
+ * assert.equal(isWellFormed("\uD83D"), false);
  * ```
  */
 export const isWellFormed: (text: string) => boolean = typeof "".isWellFormed === "function"
@@ -29,9 +31,11 @@ export const isWellFormed: (text: string) => boolean = typeof "".isWellFormed ==
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loneSurrogateIndex } from "./unicode.ts";
  *
- * console.log(loneSurrogateIndex("a\uDC00"), loneSurrogateIndex("\u{1F600}")); // 1 -1
+ * assert.equal(loneSurrogateIndex("a\uDC00"), 1);
+ * assert.equal(loneSurrogateIndex("\u{1F600}"), -1);
  * ```
  */
 export function loneSurrogateIndex(text: string): number {
