@@ -74,7 +74,8 @@ export interface CachedTaskCommonOptions<I extends ValueSchema, O extends Output
   cache?: TaskCache;
   /**
    * Whether to use the cache at all. Default: on, unless the environment variable
-   * `FLYTE_LOCAL_CACHE_ENABLED` is `false` (or `0`, `no`, `off`), as in flytekit.
+   * `FLYTE_LOCAL_CACHE_ENABLED` is set to `false`, `0`, `no`, `off` (in any case) or the empty
+   * string, as in flytekit.
    */
   enabled?: boolean;
   /** Run concurrent calls with the same key once (default `true`); see `runExclusively`. */
@@ -99,7 +100,7 @@ export interface CallOptions {
   /**
    * Run the task even on a hit, and replace the stored result. Default: the environment
    * variable `FLYTE_LOCAL_CACHE_OVERWRITE` (what `pyflyte run --overwrite-cache` sets), read as
-   * flytekit reads it: on when set and not `false`, `0`, `off` or `no`.
+   * flytekit reads it: on when set and not empty, `false`, `0`, `off` or `no` (in any case).
    */
   overwrite?: boolean;
 }
@@ -261,17 +262,25 @@ function isValueType(value: unknown): value is ValueType<any> {
   return typeof (value as { toLiteral?: unknown } | null)?.toLiteral === "function";
 }
 
-/** Whether caching is on: the option, else `FLYTE_LOCAL_CACHE_ENABLED`, else yes. */
+/** Whether caching is on: the option, else `FLYTE_LOCAL_CACHE_ENABLED` (when set), else yes. */
 function isEnabled(option: boolean | undefined): boolean {
   if (option !== undefined) return option;
   const setting = readEnvironment("FLYTE_LOCAL_CACHE_ENABLED");
-  return setting === undefined || !OFF.has(setting.trim().toLowerCase());
+  return setting === undefined || isOn(setting);
 }
 
-/** flytekit's `cache_overwrite`: `FLYTE_LOCAL_CACHE_OVERWRITE` set and not off. */
+/** flytekit's `cache_overwrite`: `FLYTE_LOCAL_CACHE_OVERWRITE` set and on. */
 function isOverwrite(): boolean {
-  const setting = readEnvironment("FLYTE_LOCAL_CACHE_OVERWRITE")?.trim().toLowerCase();
-  return !!setting && !OFF.has(setting);
+  const setting = readEnvironment("FLYTE_LOCAL_CACHE_OVERWRITE");
+  return setting !== undefined && isOn(setting);
+}
+
+/**
+ * A set environment variable read as flytekit's `bool_transformer` reads it: on unless empty or
+ * (in any case, nothing trimmed) `false`, `0`, `off` or `no`.
+ */
+function isOn(setting: string): boolean {
+  return setting !== "" && !OFF.has(setting.toLowerCase());
 }
 
 /** The options, checked, with the version worked out. */

@@ -176,7 +176,7 @@ test("overwrite runs the task again and replaces the stored result", async () =>
   assert.equal(await task({}), 2, "and replaced the stored result");
 });
 
-test("the off switch: the option, and FLYTE_LOCAL_CACHE_ENABLED=false, 0, no, off", async (t_) => {
+test("the off switch: the option, and FLYTE_LOCAL_CACHE_ENABLED=false, 0, no, off or empty", async (t_) => {
   const cache = new TaskCache(new MemoryAdapter());
   let runs = 0;
   const make = (enabled?: boolean) =>
@@ -193,7 +193,8 @@ test("the off switch: the option, and FLYTE_LOCAL_CACHE_ENABLED=false, 0, no, of
     if (previous === undefined) delete process.env.FLYTE_LOCAL_CACHE_ENABLED;
     else process.env.FLYTE_LOCAL_CACHE_ENABLED = previous;
   });
-  for (const off of ["false", "False", "0", "no", " NO ", "off"]) {
+  // As flytekit's bool_transformer: empty is off, the words in any case, nothing trimmed.
+  for (const off of ["false", "False", "0", "no", "NO", "off", ""]) {
     process.env.FLYTE_LOCAL_CACHE_ENABLED = off;
     const before: number = runs;
     await make()({});
@@ -204,10 +205,13 @@ test("the off switch: the option, and FLYTE_LOCAL_CACHE_ENABLED=false, 0, no, of
   process.env.FLYTE_LOCAL_CACHE_ENABLED = "true";
   await make()({});
   await make()({});
-  assert.equal(runs, 15, "true turns it on");
+  assert.equal(runs, 17, "true turns it on");
+  process.env.FLYTE_LOCAL_CACHE_ENABLED = " no ";
+  await make()({});
+  assert.equal(runs, 17, "a word with spaces around it is on, as in flytekit");
   process.env.FLYTE_LOCAL_CACHE_ENABLED = "false";
   await make(true)({});
-  assert.equal(runs, 15, "the option wins over the environment");
+  assert.equal(runs, 17, "the option wins over the environment");
 });
 
 test("two tasks, one key: a-b at c and a at b-c never return each other's outputs", async () => {
