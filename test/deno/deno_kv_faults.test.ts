@@ -22,12 +22,14 @@ function start(args: (string | number)[]) {
 }
 
 async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
-  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  // (A TextDecoder, not a TextDecoderStream: with the DOM types too, its pair does not fit.)
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
   let text = "";
   while (!text.includes("\n")) {
     const { value, done } = await reader.read();
     if (done) break;
-    text += value;
+    text += decoder.decode(value, { stream: true });
   }
   reader.releaseLock();
   return text.split("\n")[0]!;
