@@ -69,6 +69,13 @@ export interface DiskcacheAdapterOptions {
    * before failing with `BLOCKED`; default 60 s, diskcache's own timeout.
    */
   busyTimeoutMs?: number;
+  /**
+   * A directory shared on purpose (a team's): accept it although another user owns it or group
+   * or others can write to it. Without it (the default), such a directory, or one below a
+   * directory another user can rename it through, is refused with `UNSAFE_DIRECTORY`, as
+   * `FsAdapter` refuses it (not checked on Windows).
+   */
+  shared?: boolean;
 }
 
 /**
@@ -85,6 +92,10 @@ export interface DiskcacheAdapterOptions {
  * - SQLite comes from the runtime: `bun:sqlite`, `node:sqlite` (Node >= 22.13, Deno), or the
  *   optional peer dependency `better-sqlite3@12` in Node 20, which can only read (it refuses
  *   diskcache's triggers): there `set`, `delete` and `clear` fail with `PERMISSION_DENIED`.
+ * - Who can change the results: as `FsAdapter`, a directory owned by another user than this
+ *   process's (root aside), or writable by group or others, or below a directory that is
+ *   (without the sticky bit), is refused with `UNSAFE_DIRECTORY`; `shared: true` accepts a
+ *   directory shared on purpose. (Not checked on Windows.)
  * - Not for browsers.
  * - Failures are `CacheError`s: `PERMISSION_DENIED`, `NO_SPACE`, `NOT_A_DIRECTORY`, `BLOCKED`
  *   (another process held the lock past `busyTimeoutMs`), `CLOSED`, else `IO`.
@@ -111,6 +122,7 @@ export class DiskcacheAdapter implements CacheAdapter {
   /** The cache directory, expanded. */
   readonly directory: string;
   #busyTimeoutMs: number;
+  #shared: boolean;
   #state: Promise<CacheState> | undefined;
   #closed = false;
 
@@ -123,6 +135,7 @@ export class DiskcacheAdapter implements CacheAdapter {
   constructor(options: DiskcacheAdapterOptions = {}) {
     this.directory = expandCachePath(options.directory ?? FLYTEKIT_CACHE_LOCATION);
     this.#busyTimeoutMs = options.busyTimeoutMs ?? 60_000;
+    this.#shared = options.shared === true;
   }
 
   /**
@@ -140,6 +153,7 @@ export class DiskcacheAdapter implements CacheAdapter {
     if (this.#closed) return Promise.reject(closedError(action));
     const opening = this.#state ??= openCache(
       this.directory,
+      this.#shared,
       (fn, action) => this.#retry(fn, action),
     ).then((state) => {
       // No database yet (and a binding that cannot create one): look again next time, since

@@ -2,7 +2,9 @@
  * How `DiskcacheAdapter` opens a diskcache directory: its database with the runtime's SQLite
  * binding, created with diskcache's schema, settings and pragmas where there is none yet (as
  * `diskcache.Cache(directory)` does, and only with a binding that can write it), the settings
- * the adapter acts on, and a sweep of temporary files that killed writers left.
+ * the adapter acts on, and a sweep of temporary files that killed writers left. Before it
+ * reads anything, it checks who can change the directory's results, as `FsAdapter` does
+ * (fs_trust.ts), unless the directory is shared on purpose.
  *
  * @module
  */
@@ -10,6 +12,7 @@ import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { diskcacheError } from "./diskcache_errors.ts";
+import { checkDirectory } from "./fs_trust.ts";
 import { sweepTemporaries } from "./diskcache_files.ts";
 import {
   configureConnection,
@@ -35,10 +38,12 @@ export interface CacheState {
 
 /**
  * Opens the cache in `directory`; `retry` runs a step again while another process holds the
- * database's lock.
+ * database's lock. Unless `shared`, a directory that another user owns or can write to (or
+ * rename) is refused with `UNSAFE_DIRECTORY`.
  */
 export async function openCache(
   directory: string,
+  shared: boolean,
   retry: (fn: () => void, action: string) => Promise<void>,
 ): Promise<CacheState> {
   const path = join(directory, DBNAME);
@@ -58,6 +63,8 @@ export async function openCache(
       }
       await mkdir(directory, { recursive: true, mode: 0o755 });
     }
+    // Whoever can write the directory decides what tasks return.
+    if (!shared) checkDirectory(directory);
     db = await openSqlite(path);
     const connection = db;
     db.all(`PRAGMA busy_timeout = 25`);
