@@ -370,7 +370,7 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
   // A missing directory is an empty cache: answer without creating it.
   const cache = isMissing(directory) ? undefined : new TaskCache(
     options.has("flytekit")
-      ? new DiskcacheAdapter({ directory })
+      ? new DiskcacheAdapter({ directory, shared: options.has("shared") })
       : new FsAdapter({ directory, shared: options.has("shared") }),
   );
   const run: CommandRun = {
