@@ -6,31 +6,25 @@
  * @module
  */
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
-import { homedir } from "node:os";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import process from "node:process";
 import type { CacheAdapter, EntryInfo, EntryMetadata, GetOptions, Lease } from "../adapter.ts";
 import { isOtherTask, READ_TIME_RESOLUTION_MS } from "../adapter.ts";
-import { CacheError } from "../errors.ts";
+import { blockedError, closedError, diskcacheError, readOnlyError } from "./diskcache_errors.ts";
 import {
   newValueFile,
   placeFile,
   readValueFile,
   removeValueFile,
-  storageError,
-  sweepTemporaries,
   writeValueFile,
 } from "./diskcache_files.ts";
+import { type CacheState, openCache } from "./diskcache_open.ts";
+import { expandCachePath, FLYTEKIT_CACHE_LOCATION } from "./diskcache_path.ts";
 import {
-  configureConnection,
   cull,
-  DBNAME,
   EVICTION_POLICY,
   formatTag,
   fromDbKey,
-  initializeDatabase,
   LEASE_KEY,
   LEASE_TAG,
   MODE_BINARY,
@@ -42,22 +36,26 @@ import {
   rowInsert,
   rowUpdate,
   SELECT_CLEAR_BATCH,
+  SELECT_ENTRIES,
   SELECT_FOR_DELETE,
   SELECT_FOR_SET,
   SELECT_ROW,
-  type Settings,
   toDbKey,
 } from "./diskcache_sql.ts";
 import {
-  isBusy,
-  openSqlite,
   type SqliteConnection,
   type SqlRow,
   type SqlValue,
+  whileBusy,
 } from "./diskcache_sqlite.ts";
 
-/** flytekit's `CACHE_LOCATION` (`flytekit/core/local_cache.py`), before expansion. */
-export const FLYTEKIT_CACHE_LOCATION = "~/.flyte/local-cache";
+/** The adapter contract's types, which the adapter's methods take and give. */
+export type { CacheAdapter, EntryInfo, EntryMetadata, GetOptions, Lease } from "../adapter.ts";
+export {
+  expandCachePath,
+  FLYTEKIT_CACHE_LOCATION,
+  flytekitCacheDirectory,
+} from "./diskcache_path.ts";
 
 /** Options of {@link DiskcacheAdapter}. */
 export interface DiskcacheAdapterOptions {
@@ -71,53 +69,13 @@ export interface DiskcacheAdapterOptions {
    * before failing with `BLOCKED`; default 60 s, diskcache's own timeout.
    */
   busyTimeoutMs?: number;
-}
-
-/**
- * `path` expanded as Python's `os.path.expanduser` then `os.path.expandvars` do it: a leading
- * `~` (alone or before `/`) becomes `$HOME`; `$NAME` and `${NAME}` become the variable's value,
- * and stay as they are when it is unset.
- *
- * @example
- * ```ts
- * import { expandCachePath } from "local-task-cache/adapters/diskcache";
- *
- * console.log(expandCachePath("~/.flyte/local-cache")); // e.g. /home/me/.flyte/local-cache
- * ```
- */
-export function expandCachePath(
-  path: string,
-  env: Readonly<Record<string, string | undefined>> = environment(),
-): string {
-  let out = path;
-  if (out === "~" || out.startsWith("~/")) {
-    out = (env.HOME ?? homedir()) + out.slice(1);
-  }
-  return out.replace(/\$(\w+|\{[^}]*\})/g, (whole, name: string) => {
-    const value = env[name.startsWith("{") ? name.slice(1, -1) : name];
-    return value ?? whole;
-  });
-}
-
-/** flytekit's cache directory, `~/.flyte/local-cache`, expanded. */
-export function flytekitCacheDirectory(): string {
-  return expandCachePath(FLYTEKIT_CACHE_LOCATION);
-}
-
-function environment(): Readonly<Record<string, string | undefined>> {
-  try {
-    return { ...process.env };
-  } catch {
-    return {}; // Deno without --allow-env
-  }
-}
-
-interface State {
-  /** `undefined` where there is no database and the binding cannot create one. */
-  db: SqliteConnection | undefined;
-  binding: string;
-  settings: Settings;
-  pageSize: number;
+  /**
+   * A directory shared on purpose (a team's): accept it although another user owns it or group
+   * or others can write to it. Without it (the default), such a directory, or one below a
+   * directory another user can rename it through, is refused with `UNSAFE_DIRECTORY`, as
+   * `FsAdapter` refuses it (not checked on Windows).
+   */
+  shared?: boolean;
 }
 
 /**
@@ -134,40 +92,70 @@ interface State {
  * - SQLite comes from the runtime: `bun:sqlite`, `node:sqlite` (Node >= 22.13, Deno), or the
  *   optional peer dependency `better-sqlite3@12` in Node 20, which can only read (it refuses
  *   diskcache's triggers): there `set`, `delete` and `clear` fail with `PERMISSION_DENIED`.
+ * - Who can change the results: as `FsAdapter`, a directory owned by another user than this
+ *   process's (root aside), or writable by group or others, or below a directory that is
+ *   (without the sticky bit), is refused with `UNSAFE_DIRECTORY`; `shared: true` accepts a
+ *   directory shared on purpose. (Not checked on Windows.)
  * - Not for browsers.
+ * - Failures are `CacheError`s: `PERMISSION_DENIED`, `NO_SPACE`, `NOT_A_DIRECTORY`, `BLOCKED`
+ *   (another process held the lock past `busyTimeoutMs`), `CLOSED`, else `IO`.
  *
- * @example
+ * @example On a directory of its own (without one: flytekit's `~/.flyte/local-cache`)
  * ```ts
- * import { TaskCache } from "local-task-cache";
+ * import assert from "node:assert/strict";
+ * import { mkdtempSync, rmSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
  * import { DiskcacheAdapter } from "local-task-cache/adapters/diskcache";
  *
- * const cache = new TaskCache(new DiskcacheAdapter()); // flytekit's ~/.flyte/local-cache
- * await cache.close();
+ * const directory = mkdtempSync(join(tmpdir(), "flyte-cache-"));
+ * const adapter = new DiskcacheAdapter({ directory });
+ * await adapter.set("key", new Uint8Array([1, 2, 3]), { taskName: "train", cacheVersion: "1" });
+ * assert.deepEqual(await adapter.get("key"), new Uint8Array([1, 2, 3]));
+ * const [entry] = await Array.fromAsync(adapter.entries());
+ * assert.equal(entry?.taskName, "train");
+ * await adapter.close();
+ * rmSync(directory, { recursive: true });
  * ```
  */
 export class DiskcacheAdapter implements CacheAdapter {
   /** The cache directory, expanded. */
   readonly directory: string;
   #busyTimeoutMs: number;
-  #state: Promise<State> | undefined;
+  #shared: boolean;
+  #state: Promise<CacheState> | undefined;
   #closed = false;
 
+  /**
+   * An adapter on `options.directory` (default flytekit's); nothing on disk is touched until it
+   * is used.
+   *
+   * @param options The directory, and how long a write waits for another process's lock.
+   */
   constructor(options: DiskcacheAdapterOptions = {}) {
     this.directory = expandCachePath(options.directory ?? FLYTEKIT_CACHE_LOCATION);
     this.#busyTimeoutMs = options.busyTimeoutMs ?? 60_000;
+    this.#shared = options.shared === true;
   }
 
-  /** Which SQLite binding the adapter uses, and whether it can write. */
+  /**
+   * Which SQLite binding the adapter uses, and whether it can write.
+   *
+   * @returns The binding's name (`node:sqlite`, `bun:sqlite` or `better-sqlite3`) and whether
+   * it can write diskcache's database.
+   */
   async binding(): Promise<{ name: string; writable: boolean }> {
-    const { db, binding } = await this.#open();
+    const { db, binding } = await this.#open("find its SQLite binding");
     return { name: binding, writable: db?.writable ?? false };
   }
 
-  #open(): Promise<State> {
-    if (this.#closed) {
-      return Promise.reject(new CacheError("CLOSED", "this DiskcacheAdapter is closed"));
-    }
-    const opening = this.#state ??= this.#connect().then((state) => {
+  #open(action: string): Promise<CacheState> {
+    if (this.#closed) return Promise.reject(closedError(action));
+    const opening = this.#state ??= openCache(
+      this.directory,
+      this.#shared,
+      (fn, action) => this.#retry(fn, action),
+    ).then((state) => {
       // No database yet (and a binding that cannot create one): look again next time, since
       // flytekit may create it meanwhile.
       if (state.db === undefined && this.#state === opening) this.#state = undefined;
@@ -179,82 +167,24 @@ export class DiskcacheAdapter implements CacheAdapter {
     return opening;
   }
 
-  async #connect(): Promise<State> {
-    const path = join(this.directory, DBNAME);
-    let db: SqliteConnection | undefined;
-    try {
-      if (!existsSync(path)) {
-        // Only a binding that can write creates the cache, as diskcache.Cache(directory) does.
-        const probe = await openSqlite(":memory:");
-        probe.close();
-        if (!probe.writable) {
-          return {
-            db: undefined,
-            binding: probe.binding,
-            settings: parseSettings({}),
-            pageSize: 4096,
-          };
-        }
-        await mkdir(this.directory, { recursive: true, mode: 0o755 });
-      }
-      db = await openSqlite(path);
-      const connection = db;
-      db.all(`PRAGMA busy_timeout = 25`);
-      await this.#retry(() => {
-        if (connection.writable) initializeDatabase(connection);
-        else configureConnection(connection);
-      }, "open the cache");
-      const [page] = db.all("PRAGMA page_size");
-      const state = {
-        db,
-        binding: db.binding,
-        settings: parseSettings(readSettingsTable(db)),
-        pageSize: Number(page?.page_size ?? 4096),
-      };
-      if (db.writable) void sweepTemporaries(this.directory);
-      return state;
-    } catch (error) {
-      db?.close();
-      throw storageError(error, `cannot open the diskcache directory ${this.directory}`);
-    }
-  }
-
   /** Runs `fn`, again while SQLite is busy (another process holds the lock), up to the timeout. */
-  async #retry<T>(fn: () => T, action: string): Promise<T> {
-    const deadline = Date.now() + this.#busyTimeoutMs;
-    for (let wait = 1;; wait = Math.min(wait * 2, 50)) {
-      try {
-        return fn();
-      } catch (error) {
-        if (!isBusy(error)) throw error;
-        if (Date.now() > deadline) {
-          throw new CacheError(
-            "BLOCKED",
-            `cannot ${action}: another process has held the cache's lock for ${this.#busyTimeoutMs} ms; try again later`,
-            { cause: error },
-          );
-        }
-      }
-      await new Promise((resolve) => setTimeout(resolve, wait));
-    }
+  #retry<T>(fn: () => T, action: string): Promise<T> {
+    const timeout = this.#busyTimeoutMs;
+    return whileBusy(fn, timeout, (error) => blockedError(error, action, timeout));
   }
 
   /** `Cache._transact`: `fn` under `BEGIN IMMEDIATE`, committed, then the files it let go. */
   async #transact<T>(
     action: string,
-    fn: (db: SqliteConnection, state: State, cleanup: (file: SqlValue) => void) => T,
+    fn: (db: SqliteConnection, state: CacheState, cleanup: (file: SqlValue) => void) => T,
   ): Promise<T> {
-    const state = await this.#open();
+    const state = await this.#open(action);
     const db = state.db;
     if (db === undefined || !db.writable) {
-      throw new CacheError(
-        "PERMISSION_DENIED",
-        `cannot ${action}: ${
-          db === undefined
-            ? `there is no diskcache database in ${this.directory}, and`
-            : "the database is open read-only:"
-        } this runtime's SQLite (${state.binding}) refuses diskcache's double-quoted triggers; write with Node >= 22.13, Deno or Bun`,
-      );
+      const why = db === undefined
+        ? `there is no diskcache database in ${this.directory}, and`
+        : "the database is open read-only:";
+      throw readOnlyError(action, why, state.binding);
     }
     const cleanup: SqlValue[] = [];
     const result = await this.#retry(() => {
@@ -274,7 +204,7 @@ export class DiskcacheAdapter implements CacheAdapter {
         throw error;
       }
     }, action).catch((error) => {
-      throw storageError(error, `cannot ${action} in ${this.directory}`);
+      throw diskcacheError(error, `${action} in ${this.directory}`);
     });
     for (const file of cleanup) removeValueFile(this.directory, file);
     return result;
@@ -284,19 +214,23 @@ export class DiskcacheAdapter implements CacheAdapter {
    * The stored bytes for `key`, or `undefined`: missing, expired (diskcache's `expire_time`, or
    * stored before `options.notBefore`, then removed), written for another task than
    * `options.expect`, or unusable (pickled, damaged, its file missing or truncated).
+   *
+   * @param key The cache key.
+   * @param options What the cache core expects of the entry.
+   * @returns The value, or `undefined` for a miss.
    */
   async get(
     key: string,
     options: GetOptions = {},
   ): Promise<Uint8Array | undefined> {
-    const state = await this.#open();
+    const state = await this.#open("read an entry");
     const db = state.db;
     if (db === undefined) return undefined;
     const dbKey = toDbKey(key);
     const nowSeconds = Date.now() / 1000;
     const rows = await this.#retry(() => db.all(SELECT_ROW, [dbKey, 1, nowSeconds]), "read")
       .catch((error) => {
-        throw storageError(error, `cannot read from ${this.directory}`);
+        throw diskcacheError(error, `read an entry in ${this.directory}`);
       });
     const row = rows[0];
     if (row === undefined || row.tag === LEASE_TAG) return undefined;
@@ -326,7 +260,7 @@ export class DiskcacheAdapter implements CacheAdapter {
   }
 
   /** A hit's read time (and diskcache's own update under LRU or LFU eviction); never fails. */
-  #recordRead(db: SqliteConnection, state: State, row: SqlRow): void {
+  #recordRead(db: SqliteConnection, state: CacheState, row: SqlRow): void {
     const now = Date.now() / 1000;
     const policy = EVICTION_POLICY[state.settings.evictionPolicy]?.get;
     const stale = now * 1000 - Number(row.access_time) * 1000 > READ_TIME_RESOLUTION_MS;
@@ -357,6 +291,10 @@ export class DiskcacheAdapter implements CacheAdapter {
   /**
    * `Cache.set(key, value)`: a value under the file size threshold (32 KiB by default) inline,
    * a larger one in a new `.val` file; the old row's file removed; then culling.
+   *
+   * @param key The cache key.
+   * @param value The bytes to store.
+   * @param metadata The task name and cache version the entry is for (kept in the row's tag).
    */
   async set(key: string, value: Uint8Array, metadata?: EntryMetadata): Promise<void> {
     const tag = metadata === undefined ? null : formatTag(metadata);
@@ -370,14 +308,14 @@ export class DiskcacheAdapter implements CacheAdapter {
     expireTime: number | null,
     lookup?: (db: SqliteConnection, rowid: number | undefined) => boolean,
   ): Promise<boolean> {
-    const state = await this.#open();
+    const state = await this.#open("store an entry");
     const inline = value.length < state.settings.minFileSize;
     let temporary: string | undefined;
     let filename: string | null = null;
     if (!inline && state.db?.writable) {
       ({ filename, temporary } = newValueFile(this.directory));
       await writeValueFile(temporary, value).catch((error: unknown) => {
-        throw storageError(error, `cannot store an entry in ${this.directory}`);
+        throw diskcacheError(error, `store an entry in ${this.directory}`);
       });
     }
     try {
@@ -407,10 +345,15 @@ export class DiskcacheAdapter implements CacheAdapter {
     }
   }
 
-  /** `Cache.delete(key)`; resolves to whether there was an (unexpired) entry. */
+  /**
+   * `Cache.delete(key)`.
+   *
+   * @param key The cache key.
+   * @returns Whether there was an (unexpired) entry.
+   */
   async delete(key: string): Promise<boolean> {
     const dbKey = toDbKey(key);
-    const state = await this.#open();
+    const state = await this.#open("delete an entry");
     if (state.db === undefined) return false;
     return await this.#transact("delete an entry", (db, _state, cleanup) => {
       const rows = db.all(SELECT_FOR_DELETE, [dbKey, 1, Date.now() / 1000]);
@@ -426,7 +369,7 @@ export class DiskcacheAdapter implements CacheAdapter {
    * `pyflyte local-cache clear` does), 100 a transaction.
    */
   async clear(): Promise<void> {
-    const state = await this.#open();
+    const state = await this.#open("clear the cache");
     if (state.db === undefined) return;
     let after = 0;
     for (;;) {
@@ -447,23 +390,17 @@ export class DiskcacheAdapter implements CacheAdapter {
    * store and read times, and the task name and version where we stored them.
    */
   async *entries(): AsyncIterable<EntryInfo> {
-    const state = await this.#open();
+    const state = await this.#open("list the entries");
     const db = state.db;
     if (db === undefined) return;
     let after = 0;
     for (;;) {
-      if (this.#closed) throw new CacheError("CLOSED", "this DiskcacheAdapter is closed");
+      if (this.#closed) throw closedError("list the entries");
       const rows = await this.#retry(
-        () =>
-          db.all(
-            "SELECT rowid, typeof(key) AS key_type, CAST(key AS BLOB) AS key, tag, mode, size, length(value) AS inline_size, store_time," +
-              " access_time FROM Cache WHERE rowid > ? AND raw = 1" +
-              " AND (expire_time IS NULL OR expire_time > ?) ORDER BY rowid LIMIT 200",
-            [after, Date.now() / 1000],
-          ),
+        () => db.all(SELECT_ENTRIES, [after, Date.now() / 1000]),
         "list the entries",
       ).catch((error) => {
-        throw storageError(error, `cannot list the entries of ${this.directory}`);
+        throw diskcacheError(error, `list the entries in ${this.directory}`);
       });
       if (rows.length === 0) return;
       after = Number(rows[rows.length - 1]!.rowid);
@@ -488,6 +425,10 @@ export class DiskcacheAdapter implements CacheAdapter {
    * A lease as a diskcache row of its own (key `local-task-cache-lease:<name>`) whose
    * `expire_time` is the lease's end: Python sees a small entry that expires, and culls it
    * like any expired entry.
+   *
+   * @param name What the lease is for (a cache key).
+   * @param ttlMs How long it holds unless renewed, in milliseconds.
+   * @returns The lease, or `undefined` while another holder's stands.
    */
   async acquireLease(name: string, ttlMs: number): Promise<Lease | undefined> {
     const dbKey = toDbKey(LEASE_KEY + name);

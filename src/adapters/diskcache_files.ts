@@ -2,7 +2,7 @@
  * The files of a diskcache directory, as `DiskcacheAdapter` handles them: value files named as
  * diskcache names them (`ab/cd/<28 hex digits>.val`), written whole under a temporary name that
  * diskcache's `check()` ignores and renamed into place; their removal with their folders
- * (diskcache's `Disk.remove`); and failures of SQLite and the file system as `CacheError`s.
+ * (diskcache's `Disk.remove`).
  *
  * @module
  */
@@ -19,7 +19,6 @@ import {
 } from "node:fs";
 import { open, readdir, readFile, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { CacheError, type CacheErrorCode } from "../errors.ts";
 import { DBNAME } from "./diskcache_sql.ts";
 import type { SqlValue } from "./diskcache_sqlite.ts";
 
@@ -127,36 +126,4 @@ export async function sweepTemporaries(directory: string): Promise<void> {
   } catch {
     // Best effort.
   }
-}
-
-const CODES: Record<string, [CacheErrorCode, string]> = {
-  EACCES: ["PERMISSION_DENIED", "permission denied; fix the directory's owner or mode"],
-  EPERM: ["PERMISSION_DENIED", "operation not permitted; fix the directory's owner or mode"],
-  EROFS: ["PERMISSION_DENIED", "the file system is read-only"],
-  SQLITE_READONLY: ["PERMISSION_DENIED", "the database is read-only"],
-  SQLITE_CANTOPEN: ["PERMISSION_DENIED", "SQLite cannot open the database file"],
-  ENOSPC: ["NO_SPACE", "the disk is full; free some space or clear the cache"],
-  SQLITE_FULL: ["NO_SPACE", "the disk is full; free some space or clear the cache"],
-  ENOTDIR: ["NOT_A_DIRECTORY", "a part of the directory's path is a file"],
-  EEXIST: ["NOT_A_DIRECTORY", "the directory's path is a file"],
-};
-
-/** A failure of SQLite or the file system as a `CacheError` saying what to do. */
-export function storageError(error: unknown, action: string): CacheError {
-  if (error instanceof CacheError) return error;
-  const e = error as { code?: unknown; message?: unknown } | null;
-  const message = String(e?.message ?? error);
-  const code = typeof e?.code === "string" ? e.code : "";
-  const candidates = [
-    code,
-    /^SQLITE_[A-Z]+/.exec(code)?.[0],
-    /database or disk is full/.test(message) ? "SQLITE_FULL" : undefined,
-    /readonly database/.test(message) ? "SQLITE_READONLY" : undefined,
-    /unable to open database/.test(message) ? "SQLITE_CANTOPEN" : undefined,
-  ];
-  const known = candidates.find((name) => name !== undefined && name in CODES);
-  const [cacheCode, advice] = known === undefined ? ["IO" as const, message] : CODES[known]!;
-  return new CacheError(cacheCode, `${action}: ${advice}${known ? ` (${message})` : ""}`, {
-    cause: error,
-  });
 }

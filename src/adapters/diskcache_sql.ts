@@ -196,6 +196,12 @@ export const SELECT_FOR_DELETE = "SELECT rowid, filename FROM Cache WHERE key = 
 export const SELECT_CLEAR_BATCH = "SELECT rowid, filename FROM Cache WHERE rowid > ?" +
   " ORDER BY rowid LIMIT ?";
 
+/** A page of `entries()`: text-keyed (and our odd-keyed) unexpired rows after a rowid. */
+export const SELECT_ENTRIES = "SELECT rowid, typeof(key) AS key_type, CAST(key AS BLOB) AS key," +
+  " tag, mode, size, length(value) AS inline_size, store_time, access_time FROM Cache" +
+  " WHERE rowid > ? AND raw = 1 AND (expire_time IS NULL OR expire_time > ?)" +
+  " ORDER BY rowid LIMIT 200";
+
 /** The columns of a row in `Cache` that `set` writes: diskcache's `columns`. */
 export interface RowColumns {
   expireTime: number | null;

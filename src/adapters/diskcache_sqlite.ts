@@ -154,3 +154,24 @@ export function isBusy(error: unknown): boolean {
   if (typeof e.code === "string" && /^SQLITE_(BUSY|LOCKED)/.test(e.code)) return true;
   return typeof e.message === "string" && /database (table )?is locked/.test(e.message);
 }
+
+/**
+ * `fn()`, run again after short waits while SQLite is busy (another process holds the lock),
+ * for up to `timeoutMs`; then it fails with `blocked(error)`.
+ */
+export async function whileBusy<T>(
+  fn: () => T,
+  timeoutMs: number,
+  blocked: (error: unknown) => Error,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let wait = 1;; wait = Math.min(wait * 2, 50)) {
+    try {
+      return fn();
+    } catch (error) {
+      if (!isBusy(error)) throw error;
+      if (Date.now() > deadline) throw blocked(error);
+    }
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+}

@@ -131,6 +131,6 @@ function unsafe(directory: string, why: string, fix: string): CacheError {
     "UNSAFE_DIRECTORY",
     `refusing the cache directory ${directory}: ${why}, so they could plant results that ` +
       `tasks return as their own; ${fix} (or, for a directory shared on purpose, pass ` +
-      `{ shared: true } to FsAdapter, --shared to the command line tool)`,
+      `{ shared: true } to the adapter, --shared to the command line tool)`,
   );
 }

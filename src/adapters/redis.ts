@@ -2,75 +2,52 @@
  * `RedisAdapter`: cache entries in a Redis server, shared by every process and machine that
  * reaches it, over the official client (the npm package `redis`, an optional peer dependency).
  *
- * Under the adapter's prefix (default `local-task-cache:`), each entry is ONE Redis hash, so that
- * it is written, expired, evicted and removed whole:
- *
- * - `<prefix>entry:<id>`: fields `v` (the value's bytes), `m` (the metadata, JSON
- *   `{"t": task name, "c": cache version, "s": creation time}`) and `r` (the last read time in
- *   milliseconds); the id is `s` + the key for a well-formed key, or `u` + the hex of its UTF-16
- *   code units for one with an unpaired surrogate (which UTF-8 cannot carry);
- * - `<prefix>lease:<id>`: a lease, a random token set with `SET NX PX` and renewed or released
- *   by a script only when it still holds that token.
- *
- * A `set` is one `HSET` of all three fields (with the adapter's `maxAge`, in one `MULTI` with a
- * `PEXPIRE`): readers see the old entry or the new one. (An overwrite without `maxAge` keeps
- * the expiry an adapter with one gave the entry.) A hash whose fields are not
- * all there or whose metadata does not parse reads as a miss and is removed. `entries()` and
- * `clear()` walk the prefix with `SCAN` (never `KEYS`); `clear()` removes entries in batches
- * with `UNLINK`, and nothing outside the prefix.
+ * Each entry is ONE Redis hash under the adapter's prefix (redis_format.ts), so that it is
+ * written, expired, evicted and removed whole. A `set` is one `HSET` of all its fields (with the
+ * adapter's `maxAge`, in one `MULTI` with a `PEXPIRE`): readers see the old entry or the new
+ * one. (An overwrite without `maxAge` keeps the expiry an adapter with one gave the entry.) A
+ * hash whose fields are not all there or whose metadata does not parse reads as a miss and is
+ * removed. `entries()` and `clear()` walk the prefix with `SCAN` (never `KEYS`); `clear()`
+ * removes entries in batches with `UNLINK`, and nothing outside the prefix. The connection and
+ * what the server's failures mean are in redis_connection.ts.
  *
  * @module
  */
 import { Buffer } from "node:buffer";
-import { createClient, ErrorReply, RESP_TYPES } from "redis";
+import { RESP_TYPES } from "redis";
 import type { CacheAdapter, EntryInfo, EntryMetadata, GetOptions, Lease } from "../adapter.ts";
 import { isOtherTask, READ_TIME_RESOLUTION_MS } from "../adapter.ts";
-import { CacheError } from "../errors.ts";
+import { adapterError } from "../internal/storage_error.ts";
+import {
+  ADAPTER,
+  isServerReply,
+  type RedisClientLike,
+  type RedisConnection,
+  redisError,
+  RedisLink,
+} from "./redis_connection.ts";
+import {
+  DELETE_IF_UNCHANGED,
+  entryName,
+  entryPattern,
+  entryWrite,
+  keyOfName,
+  leaseName,
+  parseMetadata,
+  plainBytes,
+  RELEASE,
+  RENEW,
+  TOUCH,
+} from "./redis_format.ts";
 
-/** An argument of a Redis command, as the client takes it. */
-export type RedisArgument = string | Buffer;
-
-/** A transaction (`MULTI` ... `EXEC`) of the client, as far as the adapter uses it. */
-export interface RedisMultiLike {
-  /** Queues a command. */
-  addCommand(args: readonly RedisArgument[]): unknown;
-  /** Runs the queued commands atomically. */
-  exec(): Promise<unknown>;
-}
-
-/**
- * The part of a node-redis client (`createClient()` of the npm package `redis`, version 5 or
- * later) the adapter uses.
- */
-export interface RedisClientLike {
-  /** Sends one command; `typeMapping` chooses how replies are decoded. */
-  sendCommand(
-    args: readonly RedisArgument[],
-    options?: { typeMapping?: Record<number, unknown> },
-  ): Promise<unknown>;
-  /** A transaction. */
-  multi(): RedisMultiLike;
-  /** Whether the client is connected and ready for commands. */
-  readonly isReady: boolean;
-}
-
-/** Where the adapter finds its server. */
-export type RedisConnection =
-  | {
-    /**
-     * `redis://[[user]:password@]host[:port][/db]`, or `rediss://...` for TLS. The adapter makes
-     * its own client, connects it, and closes it in `close()`.
-     */
-    url: string;
-  }
-  | {
-    /**
-     * A client the program made (and connected, or will): the adapter never closes it. Give it
-     * `disableOfflineQueue: true` so that commands fail at once while it is disconnected; the
-     * adapter fails them itself (`UNAVAILABLE`) while `isReady` is false.
-     */
-    client: RedisClientLike;
-  };
+/** The adapter contract's types, which the adapter's methods take and give. */
+export type { CacheAdapter, EntryInfo, EntryMetadata, GetOptions, Lease } from "../adapter.ts";
+export type {
+  RedisArgument,
+  RedisClientLike,
+  RedisConnection,
+  RedisMultiLike,
+} from "./redis_connection.ts";
 
 /** Options of {@link RedisAdapter}. */
 export interface RedisAdapterOptions {
@@ -106,31 +83,6 @@ const BATCH = 500;
 const DEFAULT_MAX_BULK = 512 * 1024 * 1024;
 /** Replies of bulk strings as Buffers (the value), not as text. */
 const AS_BYTES = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } };
-/** Every queued command fails once this many wait for the server. */
-const QUEUE_LIMIT = 10_000;
-/** The longest wait between two reconnection attempts, in ms. */
-const MAX_RECONNECT_DELAY_MS = 1000;
-
-/** Removes the entry if its metadata is still `ARGV[1]` (an expired entry not replaced). */
-const DELETE_IF_UNCHANGED =
-  "if redis.call('hget', KEYS[1], 'm') == ARGV[1] then return redis.call('del', KEYS[1]) end " +
-  "return 0";
-/** Records a read time on an entry that still exists (never recreates a removed one). */
-const TOUCH = "if redis.call('exists', KEYS[1]) == 1 then redis.call('hset', KEYS[1], 'r', " +
-  "ARGV[1]) end return 0";
-/** Extends a lease by `ARGV[2]` ms if it still holds the token `ARGV[1]`. */
-const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then " +
-  "return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0";
-/** Removes a lease if it still holds the token `ARGV[1]`. */
-const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then " +
-  "return redis.call('del', KEYS[1]) end return 0";
-
-/** The fields of an entry's metadata, as stored in `m`. */
-interface StoredMetadata {
-  t: string;
-  c: string;
-  s: number;
-}
 
 /**
  * Keeps entries in a Redis server, so that processes on several machines share one cache; the
@@ -140,16 +92,20 @@ interface StoredMetadata {
  * Values may be as large as the server accepts (`proto-max-bulk-len`, 512 MiB unless
  * configured); a larger one fails with `TOO_LARGE` before anything is sent. A server that is
  * down or unreachable fails every operation with `UNAVAILABLE` at once (after the first
- * connection's `connectTimeoutMs`), and the adapter works again when it is back.
+ * connection's `connectTimeoutMs`), and the adapter works again when it is back. Failures
+ * are `CacheError`s: `UNAVAILABLE`, `PERMISSION_DENIED` (a wrong password, an ACL), `NO_SPACE`
+ * (the server's memory full), `TOO_LARGE`, `CLOSED`, else `IO`.
  *
- * @example
- * ```ts
+ * @example Needs a Redis server (not run by the documentation's tests)
+ * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { TaskCache } from "local-task-cache";
  * import { RedisAdapter } from "local-task-cache/adapters/redis";
  *
- * const cache = new TaskCache(
- *   new RedisAdapter({ url: "redis://127.0.0.1:6379" }, { prefix: "team-cache:" }),
- * );
+ * const adapter = new RedisAdapter({ url: "redis://127.0.0.1:6379" }, { prefix: "team-cache:" });
+ * await adapter.set("key", new Uint8Array([1, 2, 3]), { taskName: "train", cacheVersion: "1" });
+ * assert.deepEqual(await adapter.get("key"), new Uint8Array([1, 2, 3]));
+ * const cache = new TaskCache(adapter);
  * await cache.close(); // closes the adapter's own client
  * ```
  */
@@ -158,14 +114,31 @@ export class RedisAdapter implements CacheAdapter {
   readonly prefix: string;
   /** The server-side expiry of stored entries in ms, or `undefined` for none. */
   readonly maxAge: number | undefined;
-  #client: RedisClientLike;
-  #owned: boolean;
+  #link: RedisLink;
   #closed = false;
-  /** The first connection of an owned client, bounded by `connectTimeoutMs`. */
-  #firstConnection: Promise<void> | undefined;
-  #lastError: unknown;
   #maxBulk: Promise<number> | undefined;
 
+  /**
+   * An adapter on the server of `connection`: its own client for a `url` (connecting at once),
+   * or a client the program made.
+   *
+   * @param connection `{ url }` or `{ client }`.
+   * @param options The prefix of its keys, an expiry, and the timeouts of its own client.
+   * @throws {TypeError} When the connection or the options are not as described.
+   *
+   * @example Needs a Redis server (not run by the documentation's tests)
+   * ```ts ignore
+   * import assert from "node:assert/strict";
+   * import { createClient } from "redis";
+   * import { RedisAdapter } from "local-task-cache/adapters/redis";
+   *
+   * const client = await createClient({ url: "redis://127.0.0.1:6379" }).connect();
+   * const adapter = new RedisAdapter({ client }, { maxAge: 7 * 24 * 3600 * 1000 });
+   * assert.equal(adapter.maxAge, 604800000);
+   * await adapter.close(); // a client passed in stays open:
+   * await client.close();
+   * ```
+   */
   constructor(connection: RedisConnection, options: RedisAdapterOptions = {}) {
     const {
       prefix = DEFAULT_PREFIX,
@@ -181,61 +154,19 @@ export class RedisAdapter implements CacheAdapter {
     }
     this.prefix = prefix;
     this.maxAge = maxAge === undefined ? undefined : Math.ceil(maxAge);
-    if (connection !== null && typeof connection === "object" && "client" in connection) {
-      const client = connection.client;
-      if (typeof client?.sendCommand !== "function" || typeof client.multi !== "function") {
-        throw new TypeError("RedisAdapter: { client } must be a client of the npm package redis");
-      }
-      this.#client = client;
-      this.#owned = false;
-      return;
-    }
-    const url = (connection as { url?: unknown } | null)?.url;
-    if (typeof url !== "string" || !/^rediss?:\/\//.test(url)) {
-      throw new TypeError(
-        "RedisAdapter: expected { url: 'redis://host:port' } (or rediss:// for TLS) or " +
-          // Not the URL itself: it may hold a password.
-          `{ client }, got ${
-            typeof url === "string" ? `a URL of scheme ${url.split(":")[0]}` : typeof url
-          }`,
-      );
-    }
-    const client = createClient({
-      url,
-      // Commands fail at once while the server is unreachable, instead of queueing for it.
-      disableOfflineQueue: true,
-      commandsQueueMaxLength: QUEUE_LIMIT,
-      // A command without a reply in time fails, even after it was sent.
-      commandOptions: { timeout: commandTimeoutMs, rejectInFlight: true },
-      socket: {
-        connectTimeout: connectTimeoutMs,
-        reconnectStrategy: (retries: number) =>
-          Math.min(50 * 2 ** Math.min(retries, 10), MAX_RECONNECT_DELAY_MS),
-      },
-    });
-    // Without a listener, the client's connection errors would end the process.
-    client.on("error", (error: unknown) => (this.#lastError = error));
-    this.#client = client as unknown as RedisClientLike;
-    this.#owned = true;
-    const connecting = client.connect().then(() => {}, (error: unknown) => {
-      this.#lastError = error;
-    });
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    this.#firstConnection = Promise.race([
-      connecting,
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, connectTimeoutMs))),
-      // A refused connection need not wait for the timeout.
-      new Promise<void>((resolve) => client.once("error", () => resolve())),
-    ]).finally(() => {
-      clearTimeout(timer);
-      this.#firstConnection = undefined;
-    });
+    this.#link = new RedisLink(connection, { connectTimeoutMs, commandTimeoutMs });
   }
 
-  /** The stored bytes for `key`, or `undefined`; an expired, torn or damaged entry goes. */
+  /**
+   * The stored bytes for `key`, or `undefined`; an expired, torn or damaged entry goes.
+   *
+   * @param key The cache key.
+   * @param options What the cache core expects of the entry.
+   * @returns The value, or `undefined` for a miss.
+   */
   get(key: string, options: GetOptions = {}): Promise<Uint8Array | undefined> {
     return this.#run("read the entry", key, async (client) => {
-      const name = this.#entryName(key);
+      const name = entryName(this.prefix, key);
       const [value, meta, readAt] = await client.sendCommand(
         ["HMGET", name, "v", "m", "r"],
         AS_BYTES,
@@ -261,7 +192,13 @@ export class RedisAdapter implements CacheAdapter {
     });
   }
 
-  /** Stores `value` under `key` with its metadata, atomically (one `HSET`, or one `MULTI`). */
+  /**
+   * Stores `value` under `key` with its metadata, atomically (one `HSET`, or one `MULTI`).
+   *
+   * @param key The cache key.
+   * @param value The bytes to store.
+   * @param metadata The task name and cache version the entry is for.
+   */
   set(key: string, value: Uint8Array, metadata?: EntryMetadata): Promise<void> {
     return this.#run("store the entry", key, async (client) => {
       if (!(value instanceof Uint8Array)) {
@@ -269,31 +206,17 @@ export class RedisAdapter implements CacheAdapter {
       }
       const limit = await this.#maxBulkLength(client);
       if (value.length > limit) {
-        throw new CacheError(
+        throw adapterError(
+          ADAPTER,
           "TOO_LARGE",
-          `cannot store the entry ${describeKey(key)}: its ${value.length} bytes are more than ` +
-            `the Redis server accepts in one value (proto-max-bulk-len ${limit}); raise ` +
-            "proto-max-bulk-len on the server, or keep such outputs out of the cache. Nothing " +
-            "was written.",
+          `store the entry ${describeKey(key)}`,
+          `its ${value.length} bytes are more than the Redis server accepts in one value ` +
+            `(proto-max-bulk-len ${limit}); raise proto-max-bulk-len on the server, or keep ` +
+            "such outputs out of the cache. Nothing was written.",
         );
       }
-      const name = this.#entryName(key);
-      const now = Date.now();
-      const stored: StoredMetadata = {
-        t: metadata?.taskName ?? "",
-        c: metadata?.cacheVersion ?? "",
-        s: now,
-      };
-      const write = [
-        "HSET",
-        name,
-        "v",
-        Buffer.from(value.buffer, value.byteOffset, value.length),
-        "m",
-        JSON.stringify(stored),
-        "r",
-        String(now),
-      ];
+      const name = entryName(this.prefix, key);
+      const write = entryWrite(name, value, Date.now(), metadata);
       // One HSET of every field replaces the entry whole; with an expiry, in one MULTI with it.
       if (this.maxAge === undefined) await client.sendCommand(write);
       else {
@@ -305,10 +228,15 @@ export class RedisAdapter implements CacheAdapter {
     });
   }
 
-  /** Removes `key`; resolves to whether it was there. */
+  /**
+   * Removes the entry for `key`.
+   *
+   * @param key The cache key.
+   * @returns Whether it was there.
+   */
   delete(key: string): Promise<boolean> {
     return this.#run("remove the entry", key, async (client) => {
-      return Number(await client.sendCommand(["DEL", this.#entryName(key)])) > 0;
+      return Number(await client.sendCommand(["DEL", entryName(this.prefix, key)])) > 0;
     });
   }
 
@@ -328,7 +256,6 @@ export class RedisAdapter implements CacheAdapter {
       undefined,
       (client) => Promise.resolve(client),
     );
-    const start = this.prefix.length + "entry:".length;
     const walk = this.#scan(client)[Symbol.asyncIterator]();
     for (;;) {
       const step = await this.#run("list the entries", undefined, () => walk.next());
@@ -344,7 +271,7 @@ export class RedisAdapter implements CacheAdapter {
               client.sendCommand(["HSTRLEN", name, "v"]),
             ]);
             const metadata = meta == null ? undefined : parseMetadata(meta);
-            const key = decodeId(name.slice(start));
+            const key = keyOfName(this.prefix, name);
             // A torn or damaged entry is not listed (a get removes it).
             if (metadata === undefined || key === undefined || Number(hasValue) !== 1) {
               return undefined;
@@ -369,16 +296,20 @@ export class RedisAdapter implements CacheAdapter {
    * A lease on `name` for `ttlMs`, shared by every process on the server (`SET NX PX`), or
    * `undefined` while another holder's stands. Only the holder (its random token) can renew or
    * release it.
+   *
+   * @param name What the lease is for (a cache key).
+   * @param ttlMs How long it holds unless renewed, in milliseconds.
+   * @returns The lease, or `undefined` while another holder's stands.
    */
   acquireLease(name: string, ttlMs: number): Promise<Lease | undefined> {
     return this.#run("take the lease on", name, async (client) => {
       if (!(typeof ttlMs === "number" && ttlMs > 0)) {
         throw new TypeError(`RedisAdapter.acquireLease: ttlMs must be a number > 0, got ${ttlMs}`);
       }
-      const leaseName = `${this.prefix}lease:${encodeId(name)}`;
+      const lease = leaseName(this.prefix, name);
       const token = crypto.randomUUID();
       const ttl = String(Math.ceil(ttlMs));
-      const taken = await client.sendCommand(["SET", leaseName, token, "NX", "PX", ttl]);
+      const taken = await client.sendCommand(["SET", lease, token, "NX", "PX", ttl]);
       if (taken == null) return undefined;
       return {
         renew: (renewMs = ttlMs) =>
@@ -388,7 +319,7 @@ export class RedisAdapter implements CacheAdapter {
               "EVAL",
               RENEW,
               "1",
-              leaseName,
+              lease,
               token,
               renewTtl,
             ]);
@@ -396,7 +327,7 @@ export class RedisAdapter implements CacheAdapter {
           }),
         release: () =>
           this.#run("release the lease on", name, async (client) => {
-            await client.sendCommand(["EVAL", RELEASE, "1", leaseName, token]);
+            await client.sendCommand(["EVAL", RELEASE, "1", lease, token]);
           }),
       };
     });
@@ -406,25 +337,12 @@ export class RedisAdapter implements CacheAdapter {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (!this.#owned) return;
-    const client = this.#client as unknown as { close(): Promise<void>; destroy(): void };
-    if (this.#client.isReady) {
-      await client.close().catch(() => client.destroy());
-    } else {
-      client.destroy();
-    }
-  }
-
-  #entryName(key: string): string {
-    if (typeof key !== "string") {
-      throw new TypeError(`RedisAdapter: a key must be a string, got ${typeof key}`);
-    }
-    return `${this.prefix}entry:${encodeId(key)}`;
+    await this.#link.close();
   }
 
   /** The names of the entries under the prefix, a `SCAN` step at a time. */
   async *#scan(client: RedisClientLike): AsyncIterable<string[]> {
-    const pattern = `${escapeGlob(this.prefix)}entry:*`;
+    const pattern = entryPattern(this.prefix);
     let cursor = "0";
     do {
       const [next, names] = await client.sendCommand(
@@ -460,140 +378,21 @@ export class RedisAdapter implements CacheAdapter {
   ): Promise<T> {
     // What failed, for messages: made only when something did.
     const what = () => key === undefined ? action : `${action} ${describeKey(key)}`;
-    if (this.#closed) {
-      throw new CacheError("CLOSED", "this RedisAdapter is closed; create a new one");
-    }
+    if (this.#closed) throw closed(what());
     try {
-      if (!this.#client.isReady && this.#firstConnection !== undefined) {
-        await this.#firstConnection;
-      }
-      if (this.#closed) {
-        throw new CacheError("CLOSED", "this RedisAdapter is closed; create a new one");
-      }
-      if (!this.#client.isReady) {
-        // The server answers but refuses the connection (a wrong password): say so.
-        if (isServerReply(this.#lastError)) throw this.#lastError;
-        throw new CacheError(
-          "UNAVAILABLE",
-          `cannot ${what()}: the Redis server is unreachable (${
-            describeError(this.#lastError)
-          }); ` +
-            "check that it runs and that the URL is right. Cached tasks still run; the cache " +
-            "works again once the server is back.",
-        );
-      }
-      return await fn(this.#client);
+      await this.#link.settled();
+      if (this.#closed) throw closed(what());
+      return await fn(this.#link.ready(what()));
     } catch (error) {
-      throw storageError(error, what());
+      throw redisError(error, what());
     }
   }
 }
 
-/** A `CacheError` for a failure of `what`. */
-function storageError(error: unknown, what: string): unknown {
-  if (error instanceof CacheError || error instanceof TypeError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  if (isServerReply(error)) {
-    if (/^OOM\b/.test(message)) {
-      return new CacheError(
-        "NO_SPACE",
-        `cannot ${what}: the Redis server is out of memory (${message}); give it an eviction ` +
-          "policy (maxmemory-policy allkeys-lru), or, if it has one, a maxmemory well above the " +
-          "largest values (clients' buffers count too, and cannot be evicted)",
-        { cause: error },
-      );
-    }
-    if (/^(NOAUTH|WRONGPASS|NOPERM|READONLY)\b/.test(message)) {
-      return new CacheError(
-        "PERMISSION_DENIED",
-        `cannot ${what}: the Redis server refuses it (${message}); check the user and password ` +
-          "in the URL and the user's ACL",
-        { cause: error },
-      );
-    }
-    if (/bulk length|Protocol error/i.test(message)) {
-      return new CacheError(
-        "TOO_LARGE",
-        `cannot ${what}: the Redis server refused the value (${message}); nothing was written`,
-        { cause: error },
-      );
-    }
-    return new CacheError("IO", `cannot ${what}: the Redis server failed (${message})`, {
-      cause: error,
-    });
-  }
-  return new CacheError(
-    "UNAVAILABLE",
-    `cannot ${what}: the connection to the Redis server failed (${message}); check that it ` +
-      "runs and that the URL is right. Cached tasks still run; the cache works again once the " +
-      "server is back.",
-    { cause: error },
-  );
-}
-
-/** Whether `error` is the server's error reply (not a connection failure). */
-function isServerReply(error: unknown): boolean {
-  if (error instanceof ErrorReply) return true;
-  const name = (error as { constructor?: { name?: string } })?.constructor?.name ?? "";
-  return /^(ErrorReply|SimpleError|BlobError|MultiErrorReply)$/.test(name);
-}
-
-function describeError(error: unknown): string {
-  if (error === undefined) return "not connected";
-  const message = error instanceof Error ? error.message || error.name : String(error);
-  return message.length > 200 ? `${message.slice(0, 200)}...` : message;
+function closed(action: string) {
+  return adapterError(ADAPTER, "CLOSED", action, "the adapter is closed; create a new one");
 }
 
 function describeKey(key: string): string {
   return JSON.stringify(String(key).slice(0, 60));
-}
-
-/** The stored metadata, or `undefined` when damaged. */
-function parseMetadata(text: string): StoredMetadata | undefined {
-  try {
-    const parsed = JSON.parse(text) as Partial<StoredMetadata> | null;
-    if (
-      typeof parsed?.t === "string" && typeof parsed.c === "string" &&
-      typeof parsed.s === "number" && Number.isFinite(parsed.s) && parsed.s >= 0
-    ) return parsed as StoredMetadata;
-  } catch {
-    // damaged: a miss
-  }
-  return undefined;
-}
-
-const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/**
- * A key's part of a Redis key: `s` + the key (its UTF-8 is exact) or, for a key with an
- * unpaired surrogate (which UTF-8 would change), `u` + the hex of its UTF-16 code units.
- */
-function encodeId(key: string): string {
-  if (!UNPAIRED_SURROGATE.test(key)) return `s${key}`;
-  let hex = "u";
-  for (let i = 0; i < key.length; i++) hex += key.charCodeAt(i).toString(16).padStart(4, "0");
-  return hex;
-}
-
-function decodeId(id: string): string | undefined {
-  if (id.startsWith("s")) return id.slice(1);
-  if (!/^u(?:[0-9a-f]{4})*$/.test(id)) return undefined;
-  let key = "";
-  for (let i = 1; i < id.length; i += 4) {
-    key += String.fromCharCode(parseInt(id.slice(i, i + 4), 16));
-  }
-  return key;
-}
-
-/** `text` with the glob characters of `SCAN MATCH` escaped. */
-function escapeGlob(text: string): string {
-  return text.replace(/[*?[\]\\^-]/g, "\\$&");
-}
-
-/** A plain `Uint8Array` (never a Buffer) of the reply's bytes, without a copy when it can. */
-function plainBytes(bytes: Buffer): Uint8Array {
-  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) {
-    return new Uint8Array(bytes.buffer, 0, bytes.byteLength);
-  }
-  return new Uint8Array(bytes);
 }

@@ -78,7 +78,7 @@ export function openCache(
 ): TaskCache | undefined {
   if (isMissing(directory)) return undefined;
   return new TaskCache(
-    flytekit ? new DiskcacheAdapter({ directory }) : new FsAdapter({ directory, shared }),
+    flytekit ? new DiskcacheAdapter({ directory, shared }) : new FsAdapter({ directory, shared }),
   );
 }
 

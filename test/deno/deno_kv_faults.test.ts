@@ -21,13 +21,15 @@ function start(args: (string | number)[]) {
   }).spawn();
 }
 
-async function firstLine(stream: ReadableStream<BufferSource>): Promise<string> {
-  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
+  // (A TextDecoder, not a TextDecoderStream: with the DOM types too, its pair does not fit.)
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
   let text = "";
   while (!text.includes("\n")) {
     const { value, done } = await reader.read();
     if (done) break;
-    text += value;
+    text += decoder.decode(value, { stream: true });
   }
   reader.releaseLock();
   return text.split("\n")[0]!;

@@ -2,11 +2,13 @@
  * DiskcacheAdapter: the conformance suite on a real diskcache directory (where the runtime's
  * SQLite can write it), the binding each runtime gets, path expansion as diskcache does it, and
  * `get`'s `expect` on rows with and without task metadata, the error naming what to install
- * where no SQLite binding loads (Node 20 without better-sqlite3). The tests against Python's diskcache
+ * where no SQLite binding loads (Node 20 without better-sqlite3), and the refusal of a directory
+ * other users could change (UNSAFE_DIRECTORY, as FsAdapter's). The tests against Python's diskcache
  * are in adapter_diskcache_python.test.ts.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { chmodSync, chownSync, mkdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -140,3 +142,89 @@ test("after close, calls fail with CLOSED", async () => {
     (error) => error instanceof CacheError && error.code === "CLOSED",
   );
 });
+
+/** Every operation of a fresh adapter on `directory`, each refused with `UNSAFE_DIRECTORY`. */
+async function everyOperationRefused(directory: string, pattern: RegExp): Promise<void> {
+  const adapter = new DiskcacheAdapter({ directory });
+  const list = async () => {
+    for await (const _ of adapter.entries()) { /* the first step fails */ }
+  };
+  try {
+    for (
+      const operation of [
+        () => adapter.get("k"),
+        () => adapter.set("k", patternBytes(1)),
+        () => adapter.delete("k"),
+        () => adapter.clear(),
+        list,
+        () => adapter.acquireLease("k", 1000),
+      ]
+    ) {
+      await assert.rejects(operation(), (error) => {
+        assert.ok(error instanceof CacheError, `expected a CacheError, got ${error}`);
+        assert.equal(error.code, "UNSAFE_DIRECTORY", error.message);
+        assert.match(error.message, pattern);
+        assert.match(error.message, /shared: true/);
+        return true;
+      });
+    }
+  } finally {
+    await adapter.close();
+  }
+}
+
+/** A directory with one entry `k` (5 bytes) in it, written by a trusting adapter. */
+async function cacheWithEntry(directory: string): Promise<void> {
+  const adapter = new DiskcacheAdapter({ directory });
+  await adapter.set("k", patternBytes(5));
+  await adapter.close();
+}
+
+/** Whether `shared: true` reads the entry `cacheWithEntry` wrote. */
+async function sharedReads(directory: string): Promise<void> {
+  const shared = new DiskcacheAdapter({ directory, shared: true });
+  try {
+    assert.deepEqual(await shared.get("k"), patternBytes(5));
+  } finally {
+    await shared.close();
+  }
+}
+
+if (binding.writable && process.platform !== "win32") {
+  test("a directory group or others can write is refused (chmod in the message); shared accepts it", async () => {
+    const directory = join(await freshDirectory(), "cache");
+    await cacheWithEntry(directory);
+    chmodSync(directory, 0o775);
+    await everyOperationRefused(directory, /other users can write to it.*chmod 700/);
+    await sharedReads(directory);
+    chmodSync(directory, 0o755);
+    const again = new DiskcacheAdapter({ directory });
+    try {
+      assert.deepEqual(await again.get("k"), patternBytes(5), "its entries stay");
+    } finally {
+      await again.close();
+    }
+  });
+
+  test("a directory another user owns, or one below a directory they own, is refused (as root)", async (t) => {
+    if (process.getuid?.() !== 0) {
+      const reason = "needs root, to give directories to another user";
+      if (process.env.CI) assert.fail(`${reason} (CI must run this test)`);
+      t.skip(reason);
+      return;
+    }
+    const owned = join(await freshDirectory(), "cache");
+    await cacheWithEntry(owned);
+    chownSync(owned, 12345, 12345);
+    await everyOperationRefused(owned, /owned by user 12345.*chown/);
+    await sharedReads(owned);
+
+    const parent = join(await freshDirectory(), "theirs");
+    mkdirSync(parent, { mode: 0o755 });
+    const below = join(parent, "cache");
+    await cacheWithEntry(below);
+    chownSync(parent, 12345, 12345);
+    await everyOperationRefused(below, /above it is owned by user 12345/);
+    await sharedReads(below);
+  });
+}
