@@ -62,8 +62,6 @@ import {
 import { acquireKvLease } from "./deno_kv_lease.ts";
 import { clearAll, deleteEntry } from "./deno_kv_clear.ts";
 
-/** The adapter contract's types, which the adapter's methods take and give. */
-export type { CacheAdapter, EntryInfo, EntryMetadata, GetOptions, Lease } from "../adapter.ts";
 export type {
   KvAtomic,
   KvEntryMaybe,

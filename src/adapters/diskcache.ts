@@ -49,8 +49,6 @@ import {
   whileBusy,
 } from "./diskcache_sqlite.ts";
 
-/** The adapter contract's types, which the adapter's methods take and give. */
-export type { CacheAdapter, EntryInfo, EntryMetadata, GetOptions, Lease } from "../adapter.ts";
 export {
   expandCachePath,
   FLYTEKIT_CACHE_LOCATION,

@@ -40,8 +40,6 @@ import {
   TOUCH,
 } from "./redis_format.ts";
 
-/** The adapter contract's types, which the adapter's methods take and give. */
-export type { CacheAdapter, EntryInfo, EntryMetadata, GetOptions, Lease } from "../adapter.ts";
 export type {
   RedisArgument,
   RedisClientLike,
