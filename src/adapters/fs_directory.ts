@@ -5,7 +5,6 @@
  *
  * @module
  */
-import type { Stats } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { homedir, platform } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
@@ -112,8 +111,12 @@ export class CacheDirectory {
     }
   }
 
-  /** Whether a file is a regular file that a user this directory trusts owns. */
-  isTrusted(stats: Stats): boolean {
+  /**
+   * Whether a file is a regular file that a user this directory trusts owns. (`stats` is a
+   * `node:fs` `Stats`, typed by what is read of it, so that the package's declarations need no
+   * Node types.)
+   */
+  isTrusted(stats: { isFile(): boolean; uid: number }): boolean {
     if (!stats.isFile()) return false;
     const trusted = this.#trusted;
     return trusted === "anyone" || (trusted !== undefined && trustedOwner(stats.uid, trusted));
