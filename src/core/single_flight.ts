@@ -173,18 +173,19 @@ async function holding<T>(
 ): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let done = false;
+  const renew = (ttlMs?: number) => {
+    lease.renew(ttlMs).then(
+      (held) => {
+        if (held && !done) renewIn(leaseMs / 3);
+      },
+      () => {
+        if (!done) renewIn(RENEW_RETRY_MS, ttlMs);
+      },
+    );
+  };
   const renewIn = (ms: number, ttlMs?: number) => {
     clearTimeout(timer);
-    timer = setTimeout(() => {
-      lease.renew(ttlMs).then(
-        (held) => {
-          if (held && !done) renewIn(leaseMs / 3);
-        },
-        () => {
-          if (!done) renewIn(RENEW_RETRY_MS, ttlMs);
-        },
-      );
-    }, ms);
+    timer = setTimeout(() => renew(ttlMs), ms);
   };
   renewIn(leaseMs / 3);
   try {
@@ -195,7 +196,12 @@ async function holding<T>(
       await lease.renew(syncLeaseMs).catch(() => false);
     }
     const running = run(); // a synchronous task body runs to its end here
-    if (syncLeaseMs > leaseMs) renewIn(0, leaseMs);
+    if (syncLeaseMs > leaseMs) {
+      // Back to `leaseMs` at once, not a tick later: a holder that dies now must not leave the
+      // long lease behind (on a shared server no one can tell it died: see `holder.ts`).
+      clearTimeout(timer);
+      renew(leaseMs);
+    }
     return await running;
   } finally {
     done = true;
