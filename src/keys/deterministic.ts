@@ -88,7 +88,12 @@ export function toBinaryDeterministic<Desc extends DescMessage>(
   message: Message,
   name = "message",
 ): Uint8Array {
-  return withDeterministicBytes(schema, message, name, (bytes) => bytes.slice());
+  return withDeterministicBytes(
+    schema,
+    message,
+    name,
+    (buffer, start, end) => buffer.slice(start, end),
+  );
 }
 
 /**
@@ -128,13 +133,26 @@ export function toBinaryDeterministicChunks(
 
 /** The largest buffer kept between encodings; larger ones are left to the garbage collector. */
 const SCRATCH_LIMIT = 16 * 1024 * 1024;
-let scratch: Uint8Array | undefined = new Uint8Array(64 * 1024);
+const SCRATCH_SIZE = 64 * 1024;
+/**
+ * The writer reused from call to call, its buffer with it: a key costs no new writer, buffer or
+ * view of it. Taken while in use, so an encoding started during `use` gets one of its own.
+ */
+let scratch = new ByteWriter(new Uint8Array(SCRATCH_SIZE));
+let scratchInUse = false;
+
+/**
+ * What {@link withDeterministicBytes} hands the bytes to: they are `buffer[start..end)`, with at
+ * least the headroom asked for before `start` and one byte after `end`, which `use` may write
+ * (say, to frame the bytes for a hash). Valid only during the call.
+ */
+export type ScratchUse<T> = (buffer: Uint8Array, start: number, end: number) => T;
 
 /**
  * Calls `use` with the deterministic bytes of `message`, written into a buffer that is reused
  * from call to call: the bytes are only valid during `use` (e.g. to hash them), which spares
- * the allocations of a fresh buffer growing to size on every call. The bytes are a view that
- * starts `headroom` bytes into that buffer; `use` may write into the buffer around them.
+ * the allocations of a fresh buffer growing to size on every call. The bytes start `headroom`
+ * bytes into that buffer; `use` may write into the buffer around them (see {@link ScratchUse}).
  *
  * With `rules`, messages are written as those rules change them (flytekit's models: see
  * src/keys/flytekit_models.ts) instead of as they are.
@@ -143,12 +161,20 @@ export function withDeterministicBytes<T>(
   schema: DescMessage,
   message: Message,
   name: string,
-  use: (bytes: Uint8Array) => T,
+  use: ScratchUse<T>,
   headroom = 0,
   rules: ModelRules = BARE,
 ): T {
   const write = writerFor(schema, rules);
-  return withScratch((writer) => write(writer, message), name, use, headroom);
+  const writer = takeScratch(headroom);
+  try {
+    write(writer, message);
+    return finish(writer, headroom, use);
+  } catch (error) {
+    throw located(error, name);
+  } finally {
+    giveBack(writer);
+  }
 }
 
 /**
@@ -165,32 +191,38 @@ export function withDeterministicEntries<T>(
   names: string[],
   valueOf: (name: string) => unknown,
   name: string,
-  use: (bytes: Uint8Array) => T,
+  use: ScratchUse<T>,
   headroom = 0,
   rules: ModelRules = BARE,
 ): T {
   const write = entriesWriterFor(schema, rules);
-  return withScratch((writer) => write(writer, names, valueOf), name, use, headroom);
-}
-
-/** Calls `write` on a writer into the reused scratch buffer, then `use` on the bytes. */
-function withScratch<T>(
-  write: (writer: ByteWriter) => void,
-  name: string,
-  use: (bytes: Uint8Array) => T,
-  headroom: number,
-): T {
-  const buffer = scratch;
-  // Taken while in use, so an encoding started during `use` gets a buffer of its own.
-  scratch = undefined;
-  const writer = new ByteWriter(buffer, headroom);
+  const writer = takeScratch(headroom);
   try {
-    write(writer);
-    return use(writer.finish());
+    write(writer, names, valueOf);
+    return finish(writer, headroom, use);
   } catch (error) {
     throw located(error, name);
   } finally {
-    const grown = writer.buffer;
-    scratch = grown.length <= SCRATCH_LIMIT ? grown : buffer;
+    giveBack(writer);
   }
+}
+
+/** The scratch writer, restarted at `headroom`; a new one if it is in use. */
+function takeScratch(headroom: number): ByteWriter {
+  if (scratchInUse) return new ByteWriter(new Uint8Array(headroom + 256), headroom);
+  scratchInUse = true;
+  return scratch.restart(headroom);
+}
+
+/** Gives the scratch writer back (a buffer grown past the limit is left to the collector). */
+function giveBack(writer: ByteWriter): void {
+  if (writer !== scratch) return;
+  scratchInUse = false;
+  if (writer.buffer.length > SCRATCH_LIMIT) scratch = new ByteWriter(new Uint8Array(SCRATCH_SIZE));
+}
+
+/** Hands the bytes written to `use`, with the byte after them made room for. */
+function finish<T>(writer: ByteWriter, start: number, use: ScratchUse<T>): T {
+  const end = writer.end();
+  return use(writer.room(1), start, end);
 }

@@ -94,7 +94,27 @@ export function compileEntries(
  * compares UTF-16 code units; the two agree unless a surrogate meets a unit of U+E000..U+FFFF.
  */
 export function sortCodePoints(names: string[]): string[] {
-  return hasHighUnits(names) ? names.sort(compareCodePoints) : names.sort();
+  const high = hasHighUnits(names);
+  // A few names (most keys): sorted here, without the set-up of the engine's sort.
+  if (names.length <= 8) {
+    return high ? insertionSort(names, compareCodePoints) : insertionSort(names);
+  }
+  return high ? names.sort(compareCodePoints) : names.sort();
+}
+
+/** Sorts a few strings in place, by `compare`, or by code unit (as `sort()`) without it. */
+function insertionSort(names: string[], compare?: (a: string, b: string) => number): string[] {
+  for (let i = 1; i < names.length; i++) {
+    const name = names[i]!;
+    let j = i;
+    if (compare === undefined) {
+      for (; j > 0 && names[j - 1]! > name; j--) names[j] = names[j - 1]!;
+    } else {
+      for (; j > 0 && compare(names[j - 1]!, name) > 0; j--) names[j] = names[j - 1]!;
+    }
+    names[j] = name;
+  }
+  return names;
 }
 
 /** Whether a name holds a unit of U+D800..U+FFFF (a scan of char codes: no string is made). */
