@@ -201,6 +201,11 @@ export class ByteWriter {
     return this;
   }
 
+  /** Whether fields were kept by reference: the message must then be taken with `finishChunks`. */
+  get keptByReference(): boolean {
+    return this.#references.length !== 0;
+  }
+
   /** A length-delimited UTF-8 string. The caller checks that it is well formed. */
   string(text: string): this {
     const n = text.length;

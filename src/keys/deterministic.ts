@@ -144,9 +144,16 @@ let scratchInUse = false;
 /**
  * What {@link withDeterministicBytes} hands the bytes to: they are `buffer[start..end)`, with at
  * least the headroom asked for before `start` and one byte after `end`, which `use` may write
- * (say, to frame the bytes for a hash). Valid only during the call.
+ * (say, to frame the bytes for a hash). Valid only during the call. When byte fields were kept
+ * by reference (`byReference`), the bytes are `parts` instead, joined (as
+ * `toBinaryDeterministicChunks` gives them), and `buffer`, `start` and `end` are not to be read.
  */
-export type ScratchUse<T> = (buffer: Uint8Array, start: number, end: number) => T;
+export type ScratchUse<T> = (
+  buffer: Uint8Array,
+  start: number,
+  end: number,
+  parts?: readonly Uint8Array[],
+) => T;
 
 /**
  * Calls `use` with the deterministic bytes of `message`, written into a buffer that is reused
@@ -155,7 +162,9 @@ export type ScratchUse<T> = (buffer: Uint8Array, start: number, end: number) => 
  * bytes into that buffer; `use` may write into the buffer around them (see {@link ScratchUse}).
  *
  * With `rules`, messages are written as those rules change them (flytekit's models: see
- * src/keys/flytekit_models.ts) instead of as they are.
+ * src/keys/flytekit_models.ts) instead of as they are. With `byReference`, byte fields of at
+ * least that many bytes are not copied into the buffer: `use` gets the bytes as parts (see
+ * {@link ScratchUse}).
  */
 export function withDeterministicBytes<T>(
   schema: DescMessage,
@@ -164,9 +173,10 @@ export function withDeterministicBytes<T>(
   use: ScratchUse<T>,
   headroom = 0,
   rules: ModelRules = BARE,
+  byReference = Infinity,
 ): T {
   const write = writerFor(schema, rules);
-  const writer = takeScratch(headroom);
+  const writer = takeScratch(headroom, byReference);
   try {
     write(writer, message);
     return finish(writer, headroom, use);
@@ -194,9 +204,10 @@ export function withDeterministicEntries<T>(
   use: ScratchUse<T>,
   headroom = 0,
   rules: ModelRules = BARE,
+  byReference = Infinity,
 ): T {
   const write = entriesWriterFor(schema, rules);
-  const writer = takeScratch(headroom);
+  const writer = takeScratch(headroom, byReference);
   try {
     write(writer, names, valueOf);
     return finish(writer, headroom, use);
@@ -207,11 +218,18 @@ export function withDeterministicEntries<T>(
   }
 }
 
-/** The scratch writer, restarted at `headroom`; a new one if it is in use. */
-function takeScratch(headroom: number): ByteWriter {
-  if (scratchInUse) return new ByteWriter(new Uint8Array(headroom + 256), headroom);
-  scratchInUse = true;
-  return scratch.restart(headroom);
+/**
+ * The scratch writer, restarted at `headroom`, keeping byte fields of `byReference` bytes or
+ * more by reference; a new one if it is in use.
+ */
+function takeScratch(headroom: number, byReference: number): ByteWriter {
+  let writer: ByteWriter;
+  if (scratchInUse) writer = new ByteWriter(new Uint8Array(headroom + 256), headroom);
+  else {
+    scratchInUse = true;
+    writer = scratch.restart(headroom);
+  }
+  return byReference === Infinity ? writer : writer.keepByReference(byReference);
 }
 
 /** Gives the scratch writer back (a buffer grown past the limit is left to the collector). */
@@ -223,6 +241,7 @@ function giveBack(writer: ByteWriter): void {
 
 /** Hands the bytes written to `use`, with the byte after them made room for. */
 function finish<T>(writer: ByteWriter, start: number, use: ScratchUse<T>): T {
+  if (writer.keptByReference) return use(writer.buffer, start, start, writer.finishChunks());
   const end = writer.end();
   return use(writer.room(1), start, end);
 }

@@ -82,6 +82,22 @@ export function joblibHashBytes(
   return md5([pickleBytesHeader(data.length), data, STOP]);
 }
 
+/**
+ * `joblibHashBytes` of the bytes `parts` joined, without joining them: the pickle's parts are
+ * handed to MD5 as they are (a large binary of the inputs is not copied).
+ */
+function joblibHashParts(parts: readonly Uint8Array[]): string {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  return md5Hex([pickleBytesHeader(length), ...parts, STOP]);
+}
+
+/**
+ * Byte fields of at least this many bytes are hashed where they are, not copied into the key's
+ * buffer (the copy costs more than hashing in parts from there on).
+ */
+export const HASHED_BY_REFERENCE = 64 * 1024;
+
 /** Room `joblibHashInPlace` needs before the data: the longest pickle header. */
 export const PICKLE_HEADROOM = 7;
 
@@ -90,9 +106,15 @@ export const PICKLE_HEADROOM = 7;
  * pickle header is written into the 7 bytes before `start` and STOP into the byte at `end`, in
  * `buffer` itself. Only for bytes whose surroundings the caller owns (the key's scratch buffer:
  * a `ScratchUse` of src/keys/deterministic.ts); without that room it hashes as
- * `joblibHashBytes` does.
+ * `joblibHashBytes` does. Given `parts` (the bytes in pieces), it hashes those instead.
  */
-export function joblibHashInPlace(buffer: Uint8Array, start: number, end: number): string {
+export function joblibHashInPlace(
+  buffer: Uint8Array,
+  start: number,
+  end: number,
+  parts?: readonly Uint8Array[],
+): string {
+  if (parts !== undefined) return joblibHashParts(parts);
   const length = end - start;
   const short = length <= 0xff;
   const from = start - (short ? 4 : 7);

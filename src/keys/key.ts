@@ -17,7 +17,7 @@ import { withDeterministicBytes, withDeterministicEntries } from "./deterministi
 import { FLYTEKIT_MODELS } from "./flytekit_models.ts";
 import { describeArgument } from "../internal/describe.ts";
 import { isLiteral, setEntry } from "../internal/entries.ts";
-import { joblibHashInPlace, PICKLE_HEADROOM } from "./joblib.ts";
+import { HASHED_BY_REFERENCE, joblibHashInPlace, PICKLE_HEADROOM } from "./joblib.ts";
 import { isStackOverflow, tooDeep } from "./too_deep.ts";
 
 /**
@@ -214,6 +214,7 @@ function hashInOnePass(source: Record<string, Literal>, ignored: Set<string>): s
     joblibHashInPlace,
     PICKLE_HEADROOM,
     FLYTEKIT_MODELS,
+    HASHED_BY_REFERENCE,
   );
 }
 
@@ -268,6 +269,7 @@ function hashOrThrow(inputLiteralMap: LiteralMap, ignored: Set<string>): string 
       joblibHashInPlace,
       PICKLE_HEADROOM,
       FLYTEKIT_MODELS,
+      HASHED_BY_REFERENCE,
     );
   } catch (error) {
     if (isStackOverflow(error)) {
