@@ -190,15 +190,16 @@ export function withDeterministicBytes<T>(
 /**
  * `withDeterministicBytes` of a message of `schema` whose one field is a map with string keys
  * (a `LiteralMap`), given as its entries' names and a function answering each name's value,
- * without a map object: `valueOf` is asked once per name, in the order the entries are written
- * (the names sorted). `names` is sorted in place. For `calculateCacheKey`, which makes each
- * value (the literal's hash placement) as it is written, in one pass over the inputs.
+ * without a map object: `valueOf` is asked once per name, in the order the entries are written.
+ * `names` must be sorted already, by code point (`sortCodePoints` of src/keys/map_writer.ts),
+ * and is not changed. For `calculateCacheKey`, which makes each value (the literal's hash
+ * placement) as it is written, in one pass over the inputs.
  *
  * @throws {Error} when `schema` is not such a message (a mistake of the caller's).
  */
 export function withDeterministicEntries<T>(
   schema: DescMessage,
-  names: string[],
+  names: readonly string[],
   valueOf: (name: string) => unknown,
   name: string,
   use: ScratchUse<T>,
@@ -209,7 +210,7 @@ export function withDeterministicEntries<T>(
   const write = entriesWriterFor(schema, rules);
   const writer = takeScratch(headroom, byReference);
   try {
-    write(writer, names, valueOf);
+    write(writer, names as string[], valueOf, true);
     return finish(writer, headroom, use);
   } catch (error) {
     throw located(error, name);

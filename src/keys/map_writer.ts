@@ -30,7 +30,8 @@ export function compileMap(writeEntries: EntriesWriter): ValueWriter {
 }
 
 /**
- * The writer of a map field's entries, given their names (sorted in place) and values;
+ * The writer of a map field's entries, given their names (sorted in place unless `sorted`) and
+ * values;
  * `writeMessage` writes a value of a map of messages (without tag and length).
  */
 export function compileEntries(
@@ -66,9 +67,9 @@ export function compileEntries(
       field.message.typeName === SHORTCUT_TYPES[0] && leftAsIs(SHORTCUT_TYPES, rules)
     ? writeIntegerEntry
     : undefined;
-  return (writer, names, valueOf) => {
+  return (writer, names, valueOf, sorted) => {
     // Non-string keys are sorted by value; strings by code point (their UTF-8 byte order).
-    const keys = isString ? sortCodePoints(names) : sortScalarKeys(names, toKey);
+    const keys = sorted ? names : isString ? sortCodePoints(names) : sortScalarKeys(names, toKey);
     for (let i = 0; i < keys.length; i++) {
       const name = keys[i]!;
       const value = valueOf(name);

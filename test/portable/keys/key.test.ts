@@ -440,3 +440,26 @@ test("large binaries, hashed where they are rather than copied, give the key of 
     );
   }
 });
+
+test("keys in a row, of the same names or others, in one order or another, each right", () => {
+  const reference = (literals: Record<string, Literal>, ignore: string[] = []) => {
+    const kept = Object.fromEntries(Object.entries(literals).filter(([k]) => !ignore.includes(k)));
+    return `t-1-${joblibHashBytes(toBinaryDeterministic(LiteralMapSchema, literalMap(kept)))}`;
+  };
+  const names = ["b", "a", "x10", "x9", "\u{1F600}", "\uFFFD", "c"];
+  const sequence: [Record<string, Literal>, string[]][] = [];
+  for (let round = 0; round < 3; round++) {
+    for (const order of [names, names.slice().reverse(), names.slice(2), names.slice(0, 3)]) {
+      const literals: Record<string, Literal> = {};
+      order.forEach((name, i) => (literals[name] = integer(BigInt(i + round))));
+      sequence.push([literals, []], [literals, []], [literals, ["a"]], [literals, ["a"]]);
+    }
+  }
+  for (const [literals, ignore] of sequence) {
+    assert.equal(
+      calculateCacheKey("t", "1", literalMap(literals), ignore),
+      reference(literals, ignore),
+      `${Object.keys(literals).join()} ignoring ${ignore.join()}`,
+    );
+  }
+});
