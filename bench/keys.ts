@@ -89,6 +89,9 @@ export function keyGoal(
  * The floor of a case: the least work a key of it needs in Node, with nothing of ours in it:
  * listing and sorting the input names, and `node:crypto`'s MD5 of the final bytes (the pickle
  * of the deterministic encoding, made once beforehand). The sorted names' "key" is the digest.
+ * The floor sorts on every call, as a first key of new names must; ours, keying one case again
+ * and again as a task called again does, keeps the last key's sorted names and skips the sort
+ * (src/keys/key.ts `sortedNames`), so "ours / floor" can go below the floor's sort.
  */
 export function floorCall(inputs: LiteralMap): () => string {
   const bytes = toBinaryDeterministic(LiteralMapSchema, inputs);

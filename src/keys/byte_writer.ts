@@ -22,7 +22,7 @@ export class ByteWriter {
   #buf: Uint8Array;
   #view: DataView;
   #pos: number;
-  readonly #start: number;
+  #start: number;
   /** Start offsets of the messages being written, innermost last. */
   readonly #forks: number[] = [];
   /** Byte fields of at least this many bytes are kept by reference (`keepByReference`). */
@@ -39,6 +39,24 @@ export class ByteWriter {
     this.#buf = buffer;
     this.#view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     this.#pos = this.#start = start;
+  }
+
+  /**
+   * Starts over, from offset `start` of the buffer it holds (the one given or the larger one it
+   * grew into), as a new writer of that buffer would: for a caller that writes many messages
+   * into one buffer, one after the other, without a new writer each time.
+   */
+  restart(start: number): this {
+    if (this.#buf.length < start) this.#buf = new Uint8Array(start + 256);
+    if (this.#view.buffer !== this.#buf.buffer) {
+      this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength);
+    }
+    this.#pos = this.#start = start;
+    // Left empty by a writer that finished; emptied only after a failure.
+    if (this.#forks.length !== 0) this.#forks.length = 0;
+    if (this.#references.length !== 0) this.#references.length = 0;
+    this.#byReference = Infinity;
+    return this;
   }
 
   /** The buffer written into: the one given, or a larger one it grew into. */
@@ -183,6 +201,11 @@ export class ByteWriter {
     return this;
   }
 
+  /** Whether fields were kept by reference: the message must then be taken with `finishChunks`. */
+  get keptByReference(): boolean {
+    return this.#references.length !== 0;
+  }
+
   /** A length-delimited UTF-8 string. The caller checks that it is well formed. */
   string(text: string): this {
     const n = text.length;
@@ -282,11 +305,19 @@ export class ByteWriter {
 
   /** The bytes written (from `start`): a view of the writer's buffer, without a copy. */
   finish(): Uint8Array {
+    return this.#buf.subarray(this.#start, this.end());
+  }
+
+  /**
+   * Where the bytes written end in {@link ByteWriter.buffer} (they start at `start`): `finish`
+   * without the view, for a caller that reads the buffer itself.
+   */
+  end(): number {
     if (this.#forks.length !== 0) throw new Error("ByteWriter: finish inside a fork");
     if (this.#references.length !== 0) {
       throw new Error("ByteWriter: fields were kept by reference; take them with finishChunks");
     }
-    return this.#buf.subarray(this.#start, this.#pos);
+    return this.#pos;
   }
 
   /**

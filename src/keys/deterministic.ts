@@ -88,7 +88,12 @@ export function toBinaryDeterministic<Desc extends DescMessage>(
   message: Message,
   name = "message",
 ): Uint8Array {
-  return withDeterministicBytes(schema, message, name, (bytes) => bytes.slice());
+  return withDeterministicBytes(
+    schema,
+    message,
+    name,
+    (buffer, start, end) => buffer.slice(start, end),
+  );
 }
 
 /**
@@ -128,69 +133,116 @@ export function toBinaryDeterministicChunks(
 
 /** The largest buffer kept between encodings; larger ones are left to the garbage collector. */
 const SCRATCH_LIMIT = 16 * 1024 * 1024;
-let scratch: Uint8Array | undefined = new Uint8Array(64 * 1024);
+const SCRATCH_SIZE = 64 * 1024;
+/**
+ * The writer reused from call to call, its buffer with it: a key costs no new writer, buffer or
+ * view of it. Taken while in use, so an encoding started during `use` gets one of its own.
+ */
+let scratch = new ByteWriter(new Uint8Array(SCRATCH_SIZE));
+let scratchInUse = false;
+
+/**
+ * What {@link withDeterministicBytes} hands the bytes to: they are `buffer[start..end)`, with at
+ * least the headroom asked for before `start` and one byte after `end`, which `use` may write
+ * (say, to frame the bytes for a hash). Valid only during the call. When byte fields were kept
+ * by reference (`byReference`), the bytes are `parts` instead, joined (as
+ * `toBinaryDeterministicChunks` gives them), and `buffer`, `start` and `end` are not to be read.
+ */
+export type ScratchUse<T> = (
+  buffer: Uint8Array,
+  start: number,
+  end: number,
+  parts?: readonly Uint8Array[],
+) => T;
 
 /**
  * Calls `use` with the deterministic bytes of `message`, written into a buffer that is reused
  * from call to call: the bytes are only valid during `use` (e.g. to hash them), which spares
- * the allocations of a fresh buffer growing to size on every call. The bytes are a view that
- * starts `headroom` bytes into that buffer; `use` may write into the buffer around them.
+ * the allocations of a fresh buffer growing to size on every call. The bytes start `headroom`
+ * bytes into that buffer; `use` may write into the buffer around them (see {@link ScratchUse}).
  *
  * With `rules`, messages are written as those rules change them (flytekit's models: see
- * src/keys/flytekit_models.ts) instead of as they are.
+ * src/keys/flytekit_models.ts) instead of as they are. With `byReference`, byte fields of at
+ * least that many bytes are not copied into the buffer: `use` gets the bytes as parts (see
+ * {@link ScratchUse}).
  */
 export function withDeterministicBytes<T>(
   schema: DescMessage,
   message: Message,
   name: string,
-  use: (bytes: Uint8Array) => T,
+  use: ScratchUse<T>,
   headroom = 0,
   rules: ModelRules = BARE,
+  byReference = Infinity,
 ): T {
   const write = writerFor(schema, rules);
-  return withScratch((writer) => write(writer, message), name, use, headroom);
+  const writer = takeScratch(headroom, byReference);
+  try {
+    write(writer, message);
+    return finish(writer, headroom, use);
+  } catch (error) {
+    throw located(error, name);
+  } finally {
+    giveBack(writer);
+  }
 }
 
 /**
  * `withDeterministicBytes` of a message of `schema` whose one field is a map with string keys
  * (a `LiteralMap`), given as its entries' names and a function answering each name's value,
- * without a map object: `valueOf` is asked once per name, in the order the entries are written
- * (the names sorted). `names` is sorted in place. For `calculateCacheKey`, which makes each
- * value (the literal's hash placement) as it is written, in one pass over the inputs.
+ * without a map object: `valueOf` is asked once per name, in the order the entries are written.
+ * `names` must be sorted already, by code point (`sortCodePoints` of src/keys/map_writer.ts),
+ * and is not changed. For `calculateCacheKey`, which makes each value (the literal's hash
+ * placement) as it is written, in one pass over the inputs.
  *
  * @throws {Error} when `schema` is not such a message (a mistake of the caller's).
  */
 export function withDeterministicEntries<T>(
   schema: DescMessage,
-  names: string[],
+  names: readonly string[],
   valueOf: (name: string) => unknown,
   name: string,
-  use: (bytes: Uint8Array) => T,
+  use: ScratchUse<T>,
   headroom = 0,
   rules: ModelRules = BARE,
+  byReference = Infinity,
 ): T {
   const write = entriesWriterFor(schema, rules);
-  return withScratch((writer) => write(writer, names, valueOf), name, use, headroom);
-}
-
-/** Calls `write` on a writer into the reused scratch buffer, then `use` on the bytes. */
-function withScratch<T>(
-  write: (writer: ByteWriter) => void,
-  name: string,
-  use: (bytes: Uint8Array) => T,
-  headroom: number,
-): T {
-  const buffer = scratch;
-  // Taken while in use, so an encoding started during `use` gets a buffer of its own.
-  scratch = undefined;
-  const writer = new ByteWriter(buffer, headroom);
+  const writer = takeScratch(headroom, byReference);
   try {
-    write(writer);
-    return use(writer.finish());
+    write(writer, names as string[], valueOf, true);
+    return finish(writer, headroom, use);
   } catch (error) {
     throw located(error, name);
   } finally {
-    const grown = writer.buffer;
-    scratch = grown.length <= SCRATCH_LIMIT ? grown : buffer;
+    giveBack(writer);
   }
+}
+
+/**
+ * The scratch writer, restarted at `headroom`, keeping byte fields of `byReference` bytes or
+ * more by reference; a new one if it is in use.
+ */
+function takeScratch(headroom: number, byReference: number): ByteWriter {
+  let writer: ByteWriter;
+  if (scratchInUse) writer = new ByteWriter(new Uint8Array(headroom + 256), headroom);
+  else {
+    scratchInUse = true;
+    writer = scratch.restart(headroom);
+  }
+  return byReference === Infinity ? writer : writer.keepByReference(byReference);
+}
+
+/** Gives the scratch writer back (a buffer grown past the limit is left to the collector). */
+function giveBack(writer: ByteWriter): void {
+  if (writer !== scratch) return;
+  scratchInUse = false;
+  if (writer.buffer.length > SCRATCH_LIMIT) scratch = new ByteWriter(new Uint8Array(SCRATCH_SIZE));
+}
+
+/** Hands the bytes written to `use`, with the byte after them made room for. */
+function finish<T>(writer: ByteWriter, start: number, use: ScratchUse<T>): T {
+  if (writer.keptByReference) return use(writer.buffer, start, start, writer.finishChunks());
+  const end = writer.end();
+  return use(writer.room(1), start, end);
 }

@@ -82,37 +82,60 @@ export function joblibHashBytes(
   return md5([pickleBytesHeader(data.length), data, STOP]);
 }
 
+/**
+ * `joblibHashBytes` of the bytes `parts` joined, without joining them: the pickle's parts are
+ * handed to MD5 as they are (a large binary of the inputs is not copied).
+ */
+function joblibHashParts(parts: readonly Uint8Array[]): string {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  return md5Hex([pickleBytesHeader(length), ...parts, STOP]);
+}
+
+/**
+ * Byte fields of at least this many bytes are hashed where they are, not copied into the key's
+ * buffer (the copy costs more than hashing in parts from there on).
+ */
+export const HASHED_BY_REFERENCE = 64 * 1024;
+
 /** Room `joblibHashInPlace` needs before the data: the longest pickle header. */
 export const PICKLE_HEADROOM = 7;
 
 /**
- * `joblibHashBytes(data)`, hashing one contiguous piece of memory: the pickle header is written
- * into the 7 bytes before `data` and STOP into the byte after it, in `data`'s own buffer. Only
- * for a view whose surroundings the caller owns (the key's scratch buffer); without that room it
- * hashes as `joblibHashBytes` does.
+ * `joblibHashBytes(buffer.subarray(start, end))`, hashing one contiguous piece of memory: the
+ * pickle header is written into the 7 bytes before `start` and STOP into the byte at `end`, in
+ * `buffer` itself. Only for bytes whose surroundings the caller owns (the key's scratch buffer:
+ * a `ScratchUse` of src/keys/deterministic.ts); without that room it hashes as
+ * `joblibHashBytes` does. Given `parts` (the bytes in pieces), it hashes those instead.
  */
-export function joblibHashInPlace(data: Uint8Array): string {
-  const length = data.length;
-  // Past what pickle protocol 3 holds: refused there, with pickleBytesHeader's RangeError.
-  if (length > MAX_BINBYTES) return joblibHashBytes(data);
+export function joblibHashInPlace(
+  buffer: Uint8Array,
+  start: number,
+  end: number,
+  parts?: readonly Uint8Array[],
+): string {
+  if (parts !== undefined) return joblibHashParts(parts);
+  const length = end - start;
   const short = length <= 0xff;
-  const start = data.byteOffset - (short ? 4 : 7);
-  const end = data.byteOffset + length + 1;
-  if (start < 0 || end > data.buffer.byteLength) return joblibHashBytes(data);
-  // The header written in place (no array made for it): PROTO 3, then (SHORT_)BINBYTES n.
-  const framed = new Uint8Array(data.buffer, start, end - start);
-  framed[0] = 0x80;
-  framed[1] = 0x03;
-  if (short) {
-    framed[2] = 0x43;
-    framed[3] = length;
-  } else {
-    framed[2] = 0x42;
-    framed[3] = length & 0xff;
-    framed[4] = (length >>> 8) & 0xff;
-    framed[5] = (length >>> 16) & 0xff;
-    framed[6] = length >>> 24;
+  const from = start - (short ? 4 : 7);
+  // Past what pickle protocol 3 holds (refused there, with pickleBytesHeader's RangeError), or
+  // no room around the bytes.
+  if (length > MAX_BINBYTES || from < 0 || end >= buffer.length) {
+    return joblibHashBytes(buffer.subarray(start, end));
   }
-  framed[framed.length - 1] = STOP[0]!;
-  return md5Hex([framed]);
+  // The header written in place (no array made for it): PROTO 3, then (SHORT_)BINBYTES n.
+  buffer[from] = 0x80;
+  buffer[from + 1] = 0x03;
+  if (short) {
+    buffer[from + 2] = 0x43;
+    buffer[from + 3] = length;
+  } else {
+    buffer[from + 2] = 0x42;
+    buffer[from + 3] = length & 0xff;
+    buffer[from + 4] = (length >>> 8) & 0xff;
+    buffer[from + 5] = (length >>> 16) & 0xff;
+    buffer[from + 6] = length >>> 24;
+  }
+  buffer[end] = STOP[0]!;
+  return md5Hex([buffer.subarray(from, end + 1)]);
 }

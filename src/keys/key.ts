@@ -15,9 +15,10 @@ import {
 import { checkTimes } from "./apply_model_rules.ts";
 import { withDeterministicBytes, withDeterministicEntries } from "./deterministic.ts";
 import { FLYTEKIT_MODELS } from "./flytekit_models.ts";
+import { sortCodePoints } from "./map_writer.ts";
 import { describeArgument } from "../internal/describe.ts";
 import { isLiteral, setEntry } from "../internal/entries.ts";
-import { joblibHashInPlace, PICKLE_HEADROOM } from "./joblib.ts";
+import { HASHED_BY_REFERENCE, joblibHashInPlace, PICKLE_HEADROOM } from "./joblib.ts";
 import { isStackOverflow, tooDeep } from "./too_deep.ts";
 
 /**
@@ -185,7 +186,8 @@ export function calculateCacheKey(
 }
 
 /**
- * The key's hash in one pass over the inputs: the names listed and sorted once, each literal
+ * The key's hash in one pass over the inputs: the names listed and sorted once (or not at all:
+ * see {@link sortedNames}), each literal
  * looked up once, placed and written at once (no placed map is built). Throws on any input
  * that cannot be keyed, without saying which error comes first: `hashOrThrow` does.
  */
@@ -201,7 +203,7 @@ function hashInOnePass(source: Record<string, Literal>, ignored: Set<string>): s
   });
   return withDeterministicEntries(
     LiteralMapSchema,
-    kept,
+    sortedNames(kept),
     (name) => {
       const literal = source[name];
       if (!isLiteral(literal)) throw new TypeError("not a Literal");
@@ -214,7 +216,34 @@ function hashInOnePass(source: Record<string, Literal>, ignored: Set<string>): s
     joblibHashInPlace,
     PICKLE_HEADROOM,
     FLYTEKIT_MODELS,
+    HASHED_BY_REFERENCE,
   );
+}
+
+/**
+ * The names of the last key's inputs as listed (by `Object.keys`, less the ignored ones) and
+ * sorted by code point: a task keyed again lists the same names in the same order, and the
+ * sort (for 1,000 names it costs about as much as their MD5) is skipped. Kept for up to
+ * {@link REMEMBERED_NAMES} names; neither array is changed once kept.
+ */
+let lastListed: readonly string[] = [];
+let lastSorted: readonly string[] = [];
+const REMEMBERED_NAMES = 10_000;
+
+/** `names` sorted by code point: the last key's sorted names if it listed the same ones. */
+function sortedNames(names: string[]): readonly string[] {
+  const n = names.length;
+  if (n === lastListed.length) {
+    // Listed names are the objects' own keys: the same names are mostly the same strings.
+    let i = 0;
+    while (i < n && names[i] === lastListed[i]) i++;
+    if (i === n) return lastSorted;
+  }
+  if (n > REMEMBERED_NAMES) return sortCodePoints(names);
+  const sorted = sortCodePoints(names.slice());
+  lastListed = names;
+  lastSorted = sorted;
+  return sorted;
 }
 
 /**
@@ -268,6 +297,7 @@ function hashOrThrow(inputLiteralMap: LiteralMap, ignored: Set<string>): string 
       joblibHashInPlace,
       PICKLE_HEADROOM,
       FLYTEKIT_MODELS,
+      HASHED_BY_REFERENCE,
     );
   } catch (error) {
     if (isStackOverflow(error)) {

@@ -30,7 +30,8 @@ export function compileMap(writeEntries: EntriesWriter): ValueWriter {
 }
 
 /**
- * The writer of a map field's entries, given their names (sorted in place) and values;
+ * The writer of a map field's entries, given their names (sorted in place unless `sorted`) and
+ * values;
  * `writeMessage` writes a value of a map of messages (without tag and length).
  */
 export function compileEntries(
@@ -66,9 +67,9 @@ export function compileEntries(
       field.message.typeName === SHORTCUT_TYPES[0] && leftAsIs(SHORTCUT_TYPES, rules)
     ? writeIntegerEntry
     : undefined;
-  return (writer, names, valueOf) => {
+  return (writer, names, valueOf, sorted) => {
     // Non-string keys are sorted by value; strings by code point (their UTF-8 byte order).
-    const keys = isString ? sortCodePoints(names) : sortScalarKeys(names, toKey);
+    const keys = sorted ? names : isString ? sortCodePoints(names) : sortScalarKeys(names, toKey);
     for (let i = 0; i < keys.length; i++) {
       const name = keys[i]!;
       const value = valueOf(name);
@@ -94,7 +95,27 @@ export function compileEntries(
  * compares UTF-16 code units; the two agree unless a surrogate meets a unit of U+E000..U+FFFF.
  */
 export function sortCodePoints(names: string[]): string[] {
-  return hasHighUnits(names) ? names.sort(compareCodePoints) : names.sort();
+  const high = hasHighUnits(names);
+  // A few names (most keys): sorted here, without the set-up of the engine's sort.
+  if (names.length <= 8) {
+    return high ? insertionSort(names, compareCodePoints) : insertionSort(names);
+  }
+  return high ? names.sort(compareCodePoints) : names.sort();
+}
+
+/** Sorts a few strings in place, by `compare`, or by code unit (as `sort()`) without it. */
+function insertionSort(names: string[], compare?: (a: string, b: string) => number): string[] {
+  for (let i = 1; i < names.length; i++) {
+    const name = names[i]!;
+    let j = i;
+    if (compare === undefined) {
+      for (; j > 0 && names[j - 1]! > name; j--) names[j] = names[j - 1]!;
+    } else {
+      for (; j > 0 && compare(names[j - 1]!, name) > 0; j--) names[j] = names[j - 1]!;
+    }
+    names[j] = name;
+  }
+  return names;
 }
 
 /** Whether a name holds a unit of U+D800..U+FFFF (a scan of char codes: no string is made). */

@@ -35,11 +35,15 @@ export type MessageWriter = (writer: ByteWriter, message: Message) => void;
 /** Writes one value (no tag). */
 export type ValueWriter = (writer: ByteWriter, value: unknown) => void;
 
-/** Writes the entries of a map, the names sorted in place. */
+/**
+ * Writes the entries of a map: `names` sorted in place first, unless `sorted` says they are in
+ * order already (string keys by code point, as `sortCodePoints` sorts them).
+ */
 export type EntriesWriter = (
   writer: ByteWriter,
   names: string[],
   valueOf: (name: string) => unknown,
+  sorted?: boolean,
 ) => void;
 
 /** Compiled writers, by rules and message. */
@@ -69,8 +73,8 @@ let lastEntries: { desc?: DescMessage; rules?: ModelRules; writer: EntriesWriter
 
 /**
  * The writer of the entries of the one field of `desc`, a map with string keys (a
- * `LiteralMap`), given the entries' names (sorted in place) and a function answering each
- * name's value.
+ * `LiteralMap`), given the entries' names (sorted in place, unless sorted already) and a
+ * function answering each name's value.
  *
  * @throws {Error} when `desc` is not such a message (a mistake of the caller's).
  */
@@ -84,9 +88,9 @@ export function entriesWriterFor(desc: DescMessage, rules: ModelRules): EntriesW
   }
   const writeEntries = entriesWriter(field, rules);
   const segment = "." + field.localName;
-  const writer: EntriesWriter = (writer, names, valueOf) => {
+  const writer: EntriesWriter = (writer, names, valueOf, sorted) => {
     try {
-      writeEntries(writer, names, valueOf);
+      writeEntries(writer, names, valueOf, sorted);
     } catch (error) {
       within(error, segment);
     }

@@ -13,6 +13,7 @@ import {
   toBinaryDeterministicChunks,
 } from "../../../src/keys/deterministic.ts";
 import { calculateCacheKey } from "../../../src/keys/key.ts";
+import { sortCodePoints } from "../../../src/keys/map_writer.ts";
 import { binary, collection, integer, literalMap, map, string } from "../../support/literals.ts";
 
 test("map keys sort by UTF-8 bytes: above U+FFFF after U+E000..U+FFFF", () => {
@@ -28,6 +29,39 @@ test("map keys sort by UTF-8 bytes: above U+FFFF after U+E000..U+FFFF", () => {
     literalMap({ "9": integer(1n), "10": integer(2n) }),
   );
   assert.ok(hex(numeric).indexOf("0a023130") < hex(numeric).indexOf("0a0139"));
+});
+
+test("names sort by UTF-8 bytes, a few of them or many, ASCII or not", () => {
+  const encoder = new TextEncoder();
+  const byBytes = (a: string, b: string) => {
+    const x = encoder.encode(a), y = encoder.encode(b);
+    for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+    return x.length - y.length;
+  };
+  const alphabets = [["a", "b", "x", "1", "10"], [
+    "a",
+    "\u00e9",
+    "\uE000",
+    "\uFFFD",
+    "\u{1F600}",
+    "\u{10000}",
+  ]];
+  let seed = 7;
+  const random = (n: number) => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n;
+  for (const alphabet of alphabets) {
+    for (let size = 0; size <= 20; size++) {
+      for (let round = 0; round < 5; round++) {
+        const names = new Set<string>();
+        while (names.size < size) {
+          let name = "";
+          for (let k = random(4); k >= 0; k--) name += alphabet[random(alphabet.length)];
+          names.add(name);
+        }
+        const list = [...names];
+        assert.deepEqual(sortCodePoints(list.slice()), list.slice().sort(byBytes), list.join(","));
+      }
+    }
+  }
 });
 
 test("deterministic bytes parse back to the same message", () => {

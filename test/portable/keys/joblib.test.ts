@@ -55,13 +55,19 @@ test("joblibHashInPlace frames the bytes in their own buffer, or falls back with
     const roomy = new Uint8Array(PICKLE_HEADROOM + length + 1);
     roomy.set(data, PICKLE_HEADROOM);
     assert.equal(
-      joblibHashInPlace(roomy.subarray(PICKLE_HEADROOM, PICKLE_HEADROOM + length)),
+      joblibHashInPlace(roomy, PICKLE_HEADROOM, PICKLE_HEADROOM + length),
       expected,
       `length ${length} in place`,
     );
     // Without room before or after: hashed in parts, the buffer untouched.
     const tight = data.slice();
-    assert.equal(joblibHashInPlace(tight), expected, `length ${length} without room`);
+    assert.equal(joblibHashInPlace(tight, 0, length), expected, `length ${length} without room`);
     assert.deepEqual(tight, data);
+    const noRoomAfter = roomy.subarray(0, PICKLE_HEADROOM + length).slice();
+    assert.equal(
+      joblibHashInPlace(noRoomAfter, PICKLE_HEADROOM, PICKLE_HEADROOM + length),
+      expected,
+      `length ${length} without room after`,
+    );
   }
 });

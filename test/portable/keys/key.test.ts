@@ -9,6 +9,7 @@ import {
   LiteralSchema,
 } from "../../../gen/flyteidl/core/literals_pb.ts";
 import { toBinaryDeterministic } from "../../../src/keys/deterministic.ts";
+import { joblibHashBytes } from "../../../src/keys/joblib.ts";
 import { calculateCacheKey, recursiveHashPlacement } from "../../../src/keys/key.ts";
 import {
   binary,
@@ -399,4 +400,66 @@ test("an input with a hash or ignored keys without its value, except for times f
     () => calculateCacheKey("t", "1", literalMap({ a: integer(1n), late }), ["late"]),
     /^RangeError: calculateCacheKey: inputLiteralMap\.literals\["late"\] \(ignored\)\.scalar\.primitive\.datetime: 253402300800 s 0 ns is outside the years 1 to 9999/,
   );
+});
+
+test("large binaries, hashed where they are rather than copied, give the key of their bytes", () => {
+  const bytes = (n: number, seed: number) =>
+    Uint8Array.from({ length: n }, (_, i) => (i * seed) & 0xff);
+  // Around the size from which the key hashes a binary in place, at any depth, in any company;
+  // one at an odd offset of its buffer.
+  const unaligned = new Uint8Array(70_001).subarray(1);
+  unaligned.set(bytes(70_000, 7));
+  const cases: Record<string, Literal>[] = [
+    { a: binary(bytes(64 * 1024 - 1, 3)) },
+    { a: binary(bytes(64 * 1024, 3), "msgpack"), b: integer(1n) },
+    { big: binary(bytes(300_000, 5)), n: integer(7n), s: string("x") },
+    {
+      c: collection(binary(bytes(100_000, 11)), binary(unaligned)),
+      m: map({ z: binary(unaligned) }),
+    },
+    {
+      hashed: { ...binary(bytes(100_000, 13)), hash: "h" } as Literal,
+      kept: binary(bytes(65_536, 1)),
+    },
+  ];
+  for (const literals of cases) {
+    const inputs = literalMap(literals);
+    const placed = literalMap(
+      Object.fromEntries(Object.entries(literals).map(([k, v]) => [k, recursiveHashPlacement(v)])),
+    );
+    const expected = joblibHashBytes(toBinaryDeterministic(LiteralMapSchema, placed));
+    assert.equal(
+      calculateCacheKey("t", "1", inputs),
+      `t-1-${expected}`,
+      Object.keys(literals).join(),
+    );
+    assert.equal(
+      calculateCacheKey("t", "1", inputs, ["nothing"]),
+      `t-1-${expected}`,
+      `${Object.keys(literals).join()} (an ignore list)`,
+    );
+  }
+});
+
+test("keys in a row, of the same names or others, in one order or another, each right", () => {
+  const reference = (literals: Record<string, Literal>, ignore: string[] = []) => {
+    const kept = Object.fromEntries(Object.entries(literals).filter(([k]) => !ignore.includes(k)));
+    return `t-1-${joblibHashBytes(toBinaryDeterministic(LiteralMapSchema, literalMap(kept)))}`;
+  };
+  const names = ["b", "a", "x10", "x9", "\u{1F600}", "\uFFFD", "c"];
+  const sequence: [Record<string, Literal>, string[]][] = [];
+  for (let round = 0; round < 3; round++) {
+    for (const order of [names, names.slice().reverse(), names.slice(2), names.slice(0, 3)]) {
+      const literals: Record<string, Literal> = {};
+      order.forEach((name, i) => (literals[name] = integer(BigInt(i + round))));
+      sequence.push([literals, []], [literals, []], [literals, ["a"]], [literals, ["a"]]);
+    }
+  }
+  for (const [literals, ignore] of sequence) {
+    assert.equal(
+      calculateCacheKey("t", "1", literalMap(literals), ignore),
+      reference(literals, ignore),
+      `${Object.keys(literals).join()} ignoring ${ignore.join()}`,
+    );
+  }
 });
