@@ -14,7 +14,9 @@
  *   (deno_kv_lease.ts);
  * - `[...prefix, "r", ...id]`, the last read time (a number of milliseconds), committed with the
  *   head and updated by a hit when older than `READ_TIME_RESOLUTION_MS`;
- * - `[...prefix, "e"]`, the clear epoch, which `clear` sets first.
+ * - `[...prefix, "e"]`, the clear epoch, which `clear` sets first;
+ * - `[...prefix, "u"]` and `[...prefix, "us"]`, the running total of the values' sizes and when
+ *   it was started (deno_kv_total.ts).
  *
  * A chunk generation is named `<head versionstamp>.<epoch versionstamp>.<random>` after the
  * head and the clear epoch its writer saw. A reader checks the chunks' count, length and
@@ -109,6 +111,16 @@ export class KvLayout {
 
   epoch(): KvKey {
     return [...this.prefix, "e"];
+  }
+
+  /** The running total of the values' sizes (a `Deno.KvU64`). */
+  total(): KvKey {
+    return [...this.prefix, "u"];
+  }
+
+  /** When the running total was started (absent: none is kept). */
+  totalStart(): KvKey {
+    return [...this.prefix, "us"];
   }
 
   /** The chunks of an entry, or of one generation of them. */
