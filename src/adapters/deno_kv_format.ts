@@ -268,10 +268,28 @@ async function readChunks(
     sum.update(chunk);
     offset += chunk.length;
     index++;
+    release(chunk);
   }
   if (index !== n || offset !== l) return undefined;
   const [low, high] = sum.digest();
   return low === c[0] && high === c[1] ? value : undefined;
+}
+
+/**
+ * Frees a chunk read at once where its buffer is its own (Deno's KV hands each value its own):
+ * detached by a `transfer` to 0 bytes, instead of waiting for a garbage collection, which V8
+ * runs only once some 64 MiB of such buffers are garbage. Reading a 100 MiB value then peaks
+ * at about its size, not at 1.7 times it. (`@deno/kv` in Node hands out views of a batch's
+ * buffer: left alone.)
+ */
+function release(chunk: Uint8Array): void {
+  const buffer = chunk.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
+  if (
+    chunk.byteOffset === 0 && chunk.byteLength === buffer.byteLength &&
+    typeof buffer.transfer === "function"
+  ) {
+    buffer.transfer(0);
+  }
 }
 
 /** Whether `value` is a metadata record as `set` writes them. */
