@@ -66,35 +66,34 @@ export async function deleteEntry(
 export async function clearAll(kv: KvLike, layout: KvLayout, total: KvTotal): Promise<void> {
   // A new clear epoch first: chunked sets that started before it cannot commit after it.
   const bumped = await atomic(kv).set(layout.epoch(), Date.now()).commit();
-  // Each entry whole (head, metadata, read time), unless a set replaced it meanwhile: its
-  // metadata is checked (a set commits it with the head; listed first, so that a set between
-  // the two listings fails the check), and its size taken off the running total.
+  // Each entry whole (head, metadata, read time), unless a set replaced it meanwhile (its head
+  // is checked), its size taken off the running total. A set commits the head and the metadata
+  // together, so a metadata record listed with its head's versionstamp is the head's; one that
+  // is not (a set between the two listings) is checked too.
+  const heads: KvEntryMaybe<unknown>[] = [];
+  for await (const head of kv.list({ prefix: layout.part("h") })) heads.push(head);
   const metas = new Map<string, KvEntryMaybe<unknown>>();
   for await (const meta of kv.list({ prefix: layout.part("m") })) {
     metas.set(idText(meta.key.slice(layout.idAt)), meta);
   }
-  const heads: KvEntryMaybe<unknown>[] = [];
-  for await (const head of kv.list({ prefix: layout.part("h") })) heads.push(head);
   total.seen(await kv.get(total.startKey));
   const items: ClearItem[] = heads.map((head) => {
     const key = keyOf(head.key);
     const id = key.slice(layout.idAt);
     const meta = metas.get(idText(id));
     metas.delete(idText(id));
-    return meta === undefined
-      ? {
-        check: checkOf(head),
-        also: { key: layout.meta(id), versionstamp: null },
-        deletes: [key, layout.read(id)],
-        size: 0,
-      }
-      : {
-        check: checkOf(meta),
-        deletes: [key, layout.meta(id), layout.read(id)],
-        size: metaState(meta).size,
-      };
+    return {
+      check: checkOf(head),
+      also: meta === undefined
+        ? { key: layout.meta(id), versionstamp: null }
+        : meta.versionstamp === head.versionstamp
+        ? undefined
+        : checkOf(meta),
+      deletes: [key, layout.meta(id), layout.read(id)],
+      size: meta === undefined ? 0 : metaState(meta).size,
+    };
   });
-  // Metadata that no head went with.
+  // Metadata that no head went with (unless one came meanwhile).
   for (const meta of metas.values()) {
     const key = keyOf(meta.key);
     items.push({
