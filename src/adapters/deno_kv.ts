@@ -48,6 +48,7 @@ import {
   idText,
   INLINE_LIMIT,
   inlineHead,
+  inlineValue,
   isHead,
   isMeta,
   isTime,
@@ -56,6 +57,7 @@ import {
   metaOf,
   newGeneration,
   readValue,
+  sealName,
   type StoredHead,
   writeChunks,
 } from "./deno_kv_format.ts";
@@ -172,27 +174,35 @@ export class DenoKvAdapter implements CacheAdapter {
     const layout = this.#layout;
     try {
       const { notBefore, expect } = options;
-      let read: KvEntryMaybe<StoredHead>;
-      if (notBefore === undefined && expect === undefined) {
-        read = await kv.get<StoredHead>(layout.head(id));
-      } else {
-        const [head, meta] = await kv.getMany<[StoredHead, Meta]>([
-          layout.head(id),
-          layout.meta(id),
-        ]);
-        read = head;
-        if (head.value === null) return undefined;
-        if (notBefore !== undefined && !((meta.value?.c ?? -Infinity) >= notBefore)) {
-          // (Unless it was stored again meanwhile.)
-          await deleteEntry(kv, layout, this.#total, id, metaState(meta), false);
-          return undefined;
-        }
-        // Another task's entry (same key) is left to it.
-        if (isMeta(meta.value) && isOtherTask(expect, meta.value.t, meta.value.v)) {
-          return undefined;
+      if (notBefore === undefined && expect !== undefined) {
+        // One read: an inline value sealed for this task and version needs no metadata (its
+        // seal checks them). Others (chunked, stored without metadata or by an older version,
+        // another task's, damaged) are read again with their metadata, below.
+        const read = await kv.get<StoredHead>(layout.head(id));
+        if (read.value === null) return undefined;
+        const name = sealName(key, expect.taskName, expect.cacheVersion);
+        const value = inlineValue(id, key, read.value, name);
+        if (value !== undefined) {
+          await this.#touch(kv, id, key, read.versionstamp);
+          return value;
         }
       }
-      const value = await readValue(kv, layout, id, key, read.value);
+      const [read, meta] = await kv.getMany<[StoredHead, Meta]>([
+        layout.head(id),
+        layout.meta(id),
+      ]);
+      if (read.value === null) return undefined;
+      if (notBefore !== undefined && !((meta.value?.c ?? -Infinity) >= notBefore)) {
+        // (Unless it was stored again meanwhile.)
+        await deleteEntry(kv, layout, this.#total, id, metaState(meta), false);
+        return undefined;
+      }
+      // Another task's entry (same key) is left to it.
+      if (isMeta(meta.value) && isOtherTask(expect, meta.value.t, meta.value.v)) return undefined;
+      // Sealed for the task and version its metadata names, or (stored without them, or by an
+      // older version) for the key alone.
+      const names = isMeta(meta.value) ? [sealName(key, meta.value.t, meta.value.v), key] : [key];
+      const value = await readValue(kv, layout, id, key, read.value, names);
       if (value !== undefined) await this.#touch(kv, id, key, read.versionstamp);
       return value;
     } catch (error) {
@@ -251,7 +261,12 @@ export class DenoKvAdapter implements CacheAdapter {
       // The entry it replaces: assumed absent (a miss is being stored) until a check says not.
       let old: MetaState = ABSENT;
       if (size + key.length * 3 <= INLINE_LIMIT) {
-        head = inlineHead(id, key, pieces.length === 1 ? pieces[0]! : await joinInSlices(pieces));
+        head = inlineHead(
+          id,
+          key,
+          pieces.length === 1 ? pieces[0]! : await joinInSlices(pieces),
+          sealName(key, metadata?.taskName ?? "", metadata?.cacheVersion ?? ""),
+        );
       } else {
         // Chunks first, under a generation named after the head and the clear epoch they
         // follow; the head commits only if neither changed meanwhile (else this set lost the

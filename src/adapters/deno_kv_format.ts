@@ -5,7 +5,8 @@
  *
  * - `[...prefix, "h", ...id]`, the head: for a value that fits in one record, the value itself
  *   (short keys) or `{ k: key, v: value }` (hashed keys), sealed with a checksum of the value
- *   and the key (`seal` of src/internal/checksum.ts); for a larger one
+ *   and the key, with the task name and cache version when stored with them (`sealName`;
+ *   `seal` of src/internal/checksum.ts); for a larger one
  *   `{ k: key, g: generation, n: chunks, l: length, c: checksum }`;
  * - `[...prefix, "c", ...id, generation, i]`, the chunks of a large value (63 KiB each);
  * - `[...prefix, "m", ...id]`, the entry's metadata `{ t: task name, v: cache version,
@@ -144,9 +145,40 @@ export function entryId(key: string): KvKey {
   return ["s", bytesToHex(sha256(utf16le(key)))];
 }
 
-/** The head of a value stored inline: bytes alone where the KV key holds the whole key. */
-export function inlineHead(id: KvKey, key: string, value: Uint8Array): StoredHead {
-  return id[0] === "k" ? seal(key, value) : { k: key, v: seal(key, value) };
+/**
+ * What an inline value is sealed for: its key and, when stored with metadata, the task name and
+ * cache version (length-delimited), so that a read expecting them checks them with the seal
+ * alone, without reading the metadata record. Without metadata (and in entries written before
+ * this), the key alone.
+ */
+export function sealName(key: string, taskName: string, cacheVersion: string): string {
+  return taskName === "" && cacheVersion === ""
+    ? key
+    : `${key}\u0000${taskName.length}\u0000${taskName}${cacheVersion}`;
+}
+
+/**
+ * The head of a value stored inline, sealed for `name` (`sealName`): bytes alone where the KV
+ * key holds the whole key.
+ */
+export function inlineHead(id: KvKey, key: string, value: Uint8Array, name: string): StoredHead {
+  return id[0] === "k" ? seal(name, value) : { k: key, v: seal(name, value) };
+}
+
+/**
+ * The inline value the head `head` of entry `key` holds if it opens with the seal name `name`,
+ * else `undefined` (not inline, sealed for another name, or damaged).
+ */
+export function inlineValue(
+  id: KvKey,
+  key: string,
+  head: StoredHead | null,
+  name: string,
+): Uint8Array | undefined {
+  if (head instanceof Uint8Array) return id[0] === "k" ? opened([name], head) : undefined;
+  return isHead(head) && head.k === key && head.v !== undefined
+    ? opened([name], head.v)
+    : undefined;
 }
 
 /** The metadata record of an entry stored `now`. */
@@ -216,12 +248,13 @@ export async function readValue(
   id: KvKey,
   key: string,
   head: StoredHead | null,
+  names: readonly string[],
 ): Promise<Uint8Array | undefined> {
   for (let attempt = 0;; attempt++) {
     // A short key's small value is the head itself: the KV key already holds the whole key.
-    if (head instanceof Uint8Array) return id[0] === "k" ? opened(key, head) : undefined;
+    if (head instanceof Uint8Array) return id[0] === "k" ? opened(names, head) : undefined;
     if (!isHead(head) || head.k !== key) return undefined;
-    if (head.v !== undefined) return opened(key, head.v);
+    if (head.v !== undefined) return opened(names, head.v);
     if (attempt === READ_ATTEMPTS) return undefined;
     const value = await readChunks(kv, layout.chunks(id, head.g), head);
     if (value !== undefined) return value;
@@ -337,10 +370,16 @@ export function epochOf(generation: KvKeyPart | undefined): string | undefined {
   return typeof generation === "string" ? generation.split(".")[1] : undefined;
 }
 
-/** An inline value, checked against its seal, as a plain `Uint8Array` of its own. */
-function opened(key: string, sealed: Uint8Array): Uint8Array | undefined {
-  const value = unseal(key, sealed);
-  return value && plain(value);
+/**
+ * An inline value, checked against its seal for one of `names`, as a plain `Uint8Array` of its
+ * own.
+ */
+function opened(names: readonly string[], sealed: Uint8Array): Uint8Array | undefined {
+  for (const name of names) {
+    const value = unseal(name, sealed);
+    if (value !== undefined) return plain(value);
+  }
+  return undefined;
 }
 
 /** A plain `Uint8Array` of its own: the Node client hands back `Buffer`s, copied. */
