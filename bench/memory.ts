@@ -126,7 +126,8 @@ async function child(side: Side, phase: Phase, path: string, store: Store): Prom
     }
   } else if (kv !== undefined) {
     // Deno KV's own floor for a large value: the same bytes as records of DenoKvAdapter's
-    // chunk size, in commits of as many records, read back with a listing.
+    // chunk size, in commits of as many records, read back with a listing (each record's
+    // buffer freed once copied, where it is its own, as the adapter does).
     await kv.atomic().set(["warm"], patternBytes(1024, 2)).commit();
     await kv.get(["warm"]);
     if (phase === "set") {
@@ -148,6 +149,9 @@ async function child(side: Side, phase: Phase, path: string, store: Store): Prom
         for await (const { value } of kv.list<Uint8Array>({ prefix: ["raw"] }, { batchSize: 32 })) {
           bytes.set(value, length);
           length += value.length;
+          // Freed at once where the record's buffer is its own (Deno), as DenoKvAdapter does.
+          const buffer = value.buffer as ArrayBuffer & { transfer?: (n: number) => unknown };
+          if (value.byteLength === buffer.byteLength) buffer.transfer?.(0);
         }
         return length;
       };

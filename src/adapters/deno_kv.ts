@@ -48,6 +48,7 @@ import {
   idText,
   INLINE_LIMIT,
   inlineHead,
+  inlineValue,
   isHead,
   isMeta,
   isTime,
@@ -56,11 +57,16 @@ import {
   metaOf,
   newGeneration,
   readValue,
+  sealName,
   type StoredHead,
   writeChunks,
 } from "./deno_kv_format.ts";
 import { acquireKvLease } from "./deno_kv_lease.ts";
 import { clearAll, deleteEntry } from "./deno_kv_clear.ts";
+import { ABSENT, KvTotal, type MetaState, metaState } from "./deno_kv_total.ts";
+
+/** How often a set's commit is redone while the entry it replaces keeps changing. */
+const COMMIT_ATTEMPTS = 32;
 
 export type {
   KvAtomic,
@@ -113,6 +119,8 @@ export class DenoKvAdapter implements CacheAdapter {
   #closed = false;
   /** Read times this adapter wrote (or stored with a `set`). */
   #touched = new RecentReads();
+  /** The running total of the values' sizes (deno_kv_total.ts). */
+  readonly #total: KvTotal;
 
   /**
    * An adapter over `options.kv`, or over the database `Deno.openKv(options.path)` opens on
@@ -146,6 +154,7 @@ export class DenoKvAdapter implements CacheAdapter {
       throw new TypeError("DenoKvAdapter: options.prefix must be an array of key parts");
     }
     this.#layout = new KvLayout([...prefix]);
+    this.#total = new KvTotal(this.#layout);
     this.#owned = kv === undefined;
     this.#path = path;
     this.#db = kv;
@@ -165,26 +174,35 @@ export class DenoKvAdapter implements CacheAdapter {
     const layout = this.#layout;
     try {
       const { notBefore, expect } = options;
-      let read: KvEntryMaybe<StoredHead>;
-      if (notBefore === undefined && expect === undefined) {
-        read = await kv.get<StoredHead>(layout.head(id));
-      } else {
-        const [head, meta] = await kv.getMany<[StoredHead, Meta]>([
-          layout.head(id),
-          layout.meta(id),
-        ]);
-        read = head;
-        if (head.value === null) return undefined;
-        if (notBefore !== undefined && !((meta.value?.c ?? -Infinity) >= notBefore)) {
-          await deleteEntry(kv, this.#layout, id);
-          return undefined;
-        }
-        // Another task's entry (same key) is left to it.
-        if (isMeta(meta.value) && isOtherTask(expect, meta.value.t, meta.value.v)) {
-          return undefined;
+      if (notBefore === undefined && expect !== undefined) {
+        // One read: an inline value sealed for this task and version needs no metadata (its
+        // seal checks them). Others (chunked, stored without metadata or by an older version,
+        // another task's, damaged) are read again with their metadata, below.
+        const read = await kv.get<StoredHead>(layout.head(id));
+        if (read.value === null) return undefined;
+        const name = sealName(key, expect.taskName, expect.cacheVersion);
+        const value = inlineValue(id, key, read.value, name);
+        if (value !== undefined) {
+          await this.#touch(kv, id, key, read.versionstamp);
+          return value;
         }
       }
-      const value = await readValue(kv, layout, id, key, read.value);
+      const [read, meta] = await kv.getMany<[StoredHead, Meta]>([
+        layout.head(id),
+        layout.meta(id),
+      ]);
+      if (read.value === null) return undefined;
+      if (notBefore !== undefined && !((meta.value?.c ?? -Infinity) >= notBefore)) {
+        // (Unless it was stored again meanwhile.)
+        await deleteEntry(kv, layout, this.#total, id, metaState(meta), false);
+        return undefined;
+      }
+      // Another task's entry (same key) is left to it.
+      if (isMeta(meta.value) && isOtherTask(expect, meta.value.t, meta.value.v)) return undefined;
+      // Sealed for the task and version its metadata names, or (stored without them, or by an
+      // older version) for the key alone.
+      const names = isMeta(meta.value) ? [sealName(key, meta.value.t, meta.value.v), key] : [key];
+      const value = await readValue(kv, layout, id, key, read.value, names);
       if (value !== undefined) await this.#touch(kv, id, key, read.versionstamp);
       return value;
     } catch (error) {
@@ -238,20 +256,29 @@ export class DenoKvAdapter implements CacheAdapter {
     const size = totalLength(pieces);
     try {
       let head: StoredHead;
-      const commit = atomic(kv);
+      /** The head and clear epoch a chunked value follows: the head commits only if both stand. */
+      let follows: KvEntryMaybe<unknown>[] = [];
+      // The entry it replaces: assumed absent (a miss is being stored) until a check says not.
+      let old: MetaState = ABSENT;
       if (size + key.length * 3 <= INLINE_LIMIT) {
-        head = inlineHead(id, key, pieces.length === 1 ? pieces[0]! : await joinInSlices(pieces));
+        head = inlineHead(
+          id,
+          key,
+          pieces.length === 1 ? pieces[0]! : await joinInSlices(pieces),
+          sealName(key, metadata?.taskName ?? "", metadata?.cacheVersion ?? ""),
+        );
       } else {
         // Chunks first, under a generation named after the head and the clear epoch they
         // follow; the head commits only if neither changed meanwhile (else this set lost the
         // race to another set, a delete or a clear: it counts as done before them).
-        const [before, epoch] = await kv.getMany<[unknown, unknown]>([
-          layout.head(id),
-          layout.epoch(),
-        ]);
+        const [before, epoch, meta, start] = await kv.getMany<[unknown, unknown, unknown, unknown]>(
+          [layout.head(id), layout.epoch(), layout.meta(id), this.#total.startKey],
+        );
+        this.#total.seen(start);
+        old = metaState(meta);
+        follows = [before, epoch];
         const generation = newGeneration(before, epoch);
         head = await writeChunks(kv, layout.chunks(id, generation), key, generation, pieces, size);
-        commit.check(checkOf(before), checkOf(epoch));
       }
       // Once the head is in, the chunks of older heads and of writers that started before it
       // (they cannot commit now) are garbage; those of writers that started after it are not.
@@ -259,19 +286,41 @@ export class DenoKvAdapter implements CacheAdapter {
       const now = Date.now();
       const prefix = layout.chunks(id);
       const ours = generationOf(head);
+      const headRecord = layout.head(id), metaRecord = layout.meta(id);
+      const meta = metaOf(id, key, size, now, metadata);
+      const commit = () => {
+        const operation = atomic(kv).check({ key: metaRecord, versionstamp: old.versionstamp });
+        for (const read of follows) operation.check(checkOf(read));
+        this.#total.account(operation, size - old.size);
+        operation.set(headRecord, head).set(metaRecord, meta).set(layout.read(id), now);
+        return this.#total.commit(kv, operation);
+      };
       // (Not reading this set's own chunks: a listing reads the values too.)
-      const [committed, chunks] = await Promise.all([
-        commit.set(layout.head(id), head).set(layout.meta(id), metaOf(id, key, size, now, metadata))
-          .set(layout.read(id), now).commit(),
+      let [committed, chunks] = await Promise.all([
+        commit(),
         ours === undefined ? listChunkKeys(kv, { prefix }) : Promise.all([
           listChunkKeys(kv, { prefix, end: [...prefix, ours] }),
           listChunkKeys(kv, { prefix, start: [...prefix, `${ours}\0`] }),
         ]).then(([before, after]) => [...before, ...after]),
       ]);
-      if (!committed.ok) {
-        if (ours === undefined) throw new Error("the commit of the entry's head failed");
-        await deleteKeys(kv, await listChunkKeys(kv, { prefix: layout.chunks(id, ours) }));
-        return;
+      for (let attempt = 1; !committed.ok; attempt++) {
+        // A check failed: the entry was there (or was replaced), or the total was started.
+        const reads = await kv.getMany<unknown[]>([
+          metaRecord,
+          this.#total.startKey,
+          ...follows.map((read) => keyOf(read.key)),
+        ]);
+        this.#total.seen(reads[1]!);
+        if (follows.some((read, i) => reads[i + 2]!.versionstamp !== read.versionstamp)) {
+          // The head or the epoch changed: this set lost (see above); its chunks go.
+          await deleteKeys(kv, await listChunkKeys(kv, { prefix: layout.chunks(id, ours!) }));
+          return;
+        }
+        if (attempt === COMMIT_ATTEMPTS) {
+          throw new Error("the entry kept changing under its commit");
+        }
+        old = metaState(reads[0]!);
+        committed = await commit();
       }
       this.#touched.remember(key, now);
       const base = committed.versionstamp;
@@ -291,8 +340,15 @@ export class DenoKvAdapter implements CacheAdapter {
     const id = entryId(key);
     const kv = this.#db ?? (await this.#open("remove the entry"));
     try {
-      const head = (await kv.get<StoredHead>(this.#layout.head(id))).value;
-      await deleteEntry(kv, this.#layout, id);
+      const layout = this.#layout;
+      const [read, meta, start] = await kv.getMany<[StoredHead, unknown, unknown]>([
+        layout.head(id),
+        layout.meta(id),
+        this.#total.startKey,
+      ]);
+      this.#total.seen(start);
+      await deleteEntry(kv, layout, this.#total, id, metaState(meta), true);
+      const head = read.value;
       return head instanceof Uint8Array ? id[0] === "k" : isHead(head) && head.k === key;
     } catch (error) {
       throw kvError(error, "remove the entry");
@@ -304,7 +360,7 @@ export class DenoKvAdapter implements CacheAdapter {
     const kv = this.#db ?? (await this.#open("clear the cache"));
     try {
       this.#touched.clear();
-      await clearAll(kv, this.#layout);
+      await clearAll(kv, this.#layout, this.#total);
     } catch (error) {
       throw kvError(error, "clear the cache");
     }
@@ -356,6 +412,60 @@ export class DenoKvAdapter implements CacheAdapter {
       }
     } catch (error) {
       throw kvError(error, "list the entries");
+    }
+  }
+
+  /**
+   * The total size of the stored values, from the running total every process using the
+   * database keeps in it (deno_kv_total.ts: a `Deno.KvU64` moved by an atomic `sum` in the commit
+   * of each set, delete, expiry and clear).
+   *
+   * @returns The total, or `undefined` when none is kept yet (or it cannot be used): then the
+   * cache counts the entries and starts one (`correctStoredBytes`).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DenoKvAdapter } from "local-task-cache/adapters/deno-kv";
+   *
+   * const adapter = new DenoKvAdapter({ path: ":memory:" });
+   * assert.equal(await adapter.storedBytes(), undefined); // none kept yet
+   * await adapter.correctStoredBytes(0, undefined); // a count found nothing: start at 0
+   * await adapter.set("key", new Uint8Array(100));
+   * assert.equal(await adapter.storedBytes(), 100);
+   * await adapter.close();
+   * ```
+   */
+  async storedBytes(): Promise<number | undefined> {
+    const kv = this.#db ?? (await this.#open("read the running total"));
+    try {
+      return await this.#total.read(kv);
+    } catch (error) {
+      throw kvError(error, "read the running total");
+    }
+  }
+
+  /**
+   * Corrects the running total after a listing counted `counted` bytes while it said `kept`:
+   * starts it at `counted` when there is none (`kept` undefined; if another process started
+   * one meanwhile, that one stands), else moves it by `counted - kept`.
+   *
+   * @param counted The values' total size, as a listing counted it.
+   * @param kept What `storedBytes` said before the listing (`undefined`: none kept).
+   */
+  async correctStoredBytes(counted: number, kept: number | undefined): Promise<void> {
+    for (const [name, value] of [["counted", counted], ["kept", kept ?? 0]] as const) {
+      if (!(Number.isSafeInteger(value) && value >= 0)) {
+        throw new TypeError(
+          `DenoKvAdapter.correctStoredBytes: ${name} must be an integer >= 0, got ${value}`,
+        );
+      }
+    }
+    const kv = this.#db ?? (await this.#open("write the running total"));
+    try {
+      await this.#total.correct(kv, counted, kept);
+    } catch (error) {
+      throw kvError(error, "write the running total");
     }
   }
 

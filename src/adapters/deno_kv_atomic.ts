@@ -38,6 +38,8 @@ export interface KvAtomic {
   set(key: KvKey, value: unknown): KvAtomic;
   /** Deletes `key` in the commit. */
   delete(key: KvKey): KvAtomic;
+  /** Adds `n` (0 to 2^64 - 1, wrapping) to the `Deno.KvU64` at `key` (absent: 0) in the commit. */
+  sum(key: KvKey, n: bigint): KvAtomic;
   /** Commits: `ok` is false when a check failed (nothing was written). */
   commit(): Promise<{ ok: boolean; versionstamp?: string }>;
 }
@@ -118,6 +120,7 @@ export function atomic(kv: KvLike): KvAtomic {
     check: (...checks) => (steps.push((o) => o.check(...checks)), chain),
     set: (key, value) => (steps.push((o) => o.set(key, value)), chain),
     delete: (key) => (steps.push((o) => o.delete(key)), chain),
+    sum: (key, n) => (steps.push((o) => o.sum(key, n)), chain),
     commit: () =>
       whileBusy(() => {
         const operation = kv.atomic();

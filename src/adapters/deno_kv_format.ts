@@ -5,7 +5,8 @@
  *
  * - `[...prefix, "h", ...id]`, the head: for a value that fits in one record, the value itself
  *   (short keys) or `{ k: key, v: value }` (hashed keys), sealed with a checksum of the value
- *   and the key (`seal` of src/internal/checksum.ts); for a larger one
+ *   and the key, with the task name and cache version when stored with them (`sealName`;
+ *   `seal` of src/internal/checksum.ts); for a larger one
  *   `{ k: key, g: generation, n: chunks, l: length, c: checksum }`;
  * - `[...prefix, "c", ...id, generation, i]`, the chunks of a large value (63 KiB each);
  * - `[...prefix, "m", ...id]`, the entry's metadata `{ t: task name, v: cache version,
@@ -14,7 +15,9 @@
  *   (deno_kv_lease.ts);
  * - `[...prefix, "r", ...id]`, the last read time (a number of milliseconds), committed with the
  *   head and updated by a hit when older than `READ_TIME_RESOLUTION_MS`;
- * - `[...prefix, "e"]`, the clear epoch, which `clear` sets first.
+ * - `[...prefix, "e"]`, the clear epoch, which `clear` sets first;
+ * - `[...prefix, "u"]` and `[...prefix, "us"]`, the running total of the values' sizes and when
+ *   it was started (deno_kv_total.ts).
  *
  * A chunk generation is named `<head versionstamp>.<epoch versionstamp>.<random>` after the
  * head and the clear epoch its writer saw. A reader checks the chunks' count, length and
@@ -111,6 +114,16 @@ export class KvLayout {
     return [...this.prefix, "e"];
   }
 
+  /** The running total of the values' sizes (a `Deno.KvU64`). */
+  total(): KvKey {
+    return [...this.prefix, "u"];
+  }
+
+  /** When the running total was started (absent: none is kept). */
+  totalStart(): KvKey {
+    return [...this.prefix, "us"];
+  }
+
   /** The chunks of an entry, or of one generation of them. */
   chunks(id: KvKey, generation?: string): KvKey {
     return generation === undefined
@@ -132,9 +145,40 @@ export function entryId(key: string): KvKey {
   return ["s", bytesToHex(sha256(utf16le(key)))];
 }
 
-/** The head of a value stored inline: bytes alone where the KV key holds the whole key. */
-export function inlineHead(id: KvKey, key: string, value: Uint8Array): StoredHead {
-  return id[0] === "k" ? seal(key, value) : { k: key, v: seal(key, value) };
+/**
+ * What an inline value is sealed for: its key and, when stored with metadata, the task name and
+ * cache version (length-delimited), so that a read expecting them checks them with the seal
+ * alone, without reading the metadata record. Without metadata (and in entries written before
+ * this), the key alone.
+ */
+export function sealName(key: string, taskName: string, cacheVersion: string): string {
+  return taskName === "" && cacheVersion === ""
+    ? key
+    : `${key}\u0000${taskName.length}\u0000${taskName}${cacheVersion}`;
+}
+
+/**
+ * The head of a value stored inline, sealed for `name` (`sealName`): bytes alone where the KV
+ * key holds the whole key.
+ */
+export function inlineHead(id: KvKey, key: string, value: Uint8Array, name: string): StoredHead {
+  return id[0] === "k" ? seal(name, value) : { k: key, v: seal(name, value) };
+}
+
+/**
+ * The inline value the head `head` of entry `key` holds if it opens with the seal name `name`,
+ * else `undefined` (not inline, sealed for another name, or damaged).
+ */
+export function inlineValue(
+  id: KvKey,
+  key: string,
+  head: StoredHead | null,
+  name: string,
+): Uint8Array | undefined {
+  if (head instanceof Uint8Array) return id[0] === "k" ? opened([name], head) : undefined;
+  return isHead(head) && head.k === key && head.v !== undefined
+    ? opened([name], head.v)
+    : undefined;
 }
 
 /** The metadata record of an entry stored `now`. */
@@ -204,12 +248,13 @@ export async function readValue(
   id: KvKey,
   key: string,
   head: StoredHead | null,
+  names: readonly string[],
 ): Promise<Uint8Array | undefined> {
   for (let attempt = 0;; attempt++) {
     // A short key's small value is the head itself: the KV key already holds the whole key.
-    if (head instanceof Uint8Array) return id[0] === "k" ? opened(key, head) : undefined;
+    if (head instanceof Uint8Array) return id[0] === "k" ? opened(names, head) : undefined;
     if (!isHead(head) || head.k !== key) return undefined;
-    if (head.v !== undefined) return opened(key, head.v);
+    if (head.v !== undefined) return opened(names, head.v);
     if (attempt === READ_ATTEMPTS) return undefined;
     const value = await readChunks(kv, layout.chunks(id, head.g), head);
     if (value !== undefined) return value;
@@ -256,10 +301,28 @@ async function readChunks(
     sum.update(chunk);
     offset += chunk.length;
     index++;
+    release(chunk);
   }
   if (index !== n || offset !== l) return undefined;
   const [low, high] = sum.digest();
   return low === c[0] && high === c[1] ? value : undefined;
+}
+
+/**
+ * Frees a chunk read at once where its buffer is its own (Deno's KV hands each value its own):
+ * detached by a `transfer` to 0 bytes, instead of waiting for a garbage collection, which V8
+ * runs only once some 64 MiB of such buffers are garbage. Reading a 100 MiB value then peaks
+ * at about its size, not at 1.7 times it. (`@deno/kv` in Node hands out views of a batch's
+ * buffer: left alone.)
+ */
+function release(chunk: Uint8Array): void {
+  const buffer = chunk.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
+  if (
+    chunk.byteOffset === 0 && chunk.byteLength === buffer.byteLength &&
+    typeof buffer.transfer === "function"
+  ) {
+    buffer.transfer(0);
+  }
 }
 
 /** Whether `value` is a metadata record as `set` writes them. */
@@ -307,10 +370,16 @@ export function epochOf(generation: KvKeyPart | undefined): string | undefined {
   return typeof generation === "string" ? generation.split(".")[1] : undefined;
 }
 
-/** An inline value, checked against its seal, as a plain `Uint8Array` of its own. */
-function opened(key: string, sealed: Uint8Array): Uint8Array | undefined {
-  const value = unseal(key, sealed);
-  return value && plain(value);
+/**
+ * An inline value, checked against its seal for one of `names`, as a plain `Uint8Array` of its
+ * own.
+ */
+function opened(names: readonly string[], sealed: Uint8Array): Uint8Array | undefined {
+  for (const name of names) {
+    const value = unseal(name, sealed);
+    if (value !== undefined) return plain(value);
+  }
+  return undefined;
 }
 
 /** A plain `Uint8Array` of its own: the Node client hands back `Buffer`s, copied. */

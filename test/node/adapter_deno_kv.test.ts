@@ -1,6 +1,7 @@
 /**
  * DenoKvAdapter in Node, over the Deno.Kv-compatible client of the npm package @deno/kv on a
- * local file: the conformance suite, and values over Deno KV's limits.
+ * local file: the conformance suite, values over Deno KV's limits, and the running total of the
+ * values' sizes (test/support/kv_total.ts).
  */
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -12,6 +13,7 @@ import { DenoKvAdapter, type KvLike } from "../../src/adapters/deno_kv.ts";
 import type { CacheAdapter } from "../../src/adapter.ts";
 import { adapterConformance, patternBytes } from "../conformance/adapter_suite.ts";
 import { kvHooks } from "../conformance/hooks.ts";
+import { kvTotalTests } from "../support/kv_total.ts";
 
 const directories: string[] = [];
 const databases: KvLike[] = [];
@@ -56,4 +58,10 @@ test("with @deno/kv: values around 64 KiB and of 10 MiB, plain Uint8Arrays out",
 test("in Node, { path } without a kv is a clear CacheError", async () => {
   const adapter = new DenoKvAdapter({ path: "/tmp/x.kv" });
   await assert.rejects(adapter.get("k"), /Deno.openKv is not available.*@deno\/kv/);
+});
+
+kvTotalTests(test, (path) => openKv(path), async () => {
+  const directory = await mkdtemp(join(tmpdir(), "ltc-denokv-total-"));
+  directories.push(directory);
+  return join(directory, "cache.kv");
 });

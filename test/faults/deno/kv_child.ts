@@ -90,8 +90,9 @@ async function layout(kv: Deno.Kv): Promise<Layout> {
     total: 0,
   };
   for await (const record of kv.list({ prefix: [PREFIX] })) {
-    // The clear epoch (`[prefix, "e"]`) is bookkeeping that stays: not an entry's record.
-    if (record.key.length === 2 && record.key[1] === "e") continue;
+    // The clear epoch (`[prefix, "e"]`) and the running total of the values' sizes (`"u"`,
+    // `"us"`) are bookkeeping that stays: not an entry's records.
+    if (record.key.length === 2 && ["e", "u", "us"].includes(String(record.key[1]))) continue;
     found.total++;
     const id = idText(record.key);
     switch (record.key[1]) {
