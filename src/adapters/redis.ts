@@ -87,6 +87,10 @@ const DEFAULT_PREFIX = "local-task-cache:";
 const BATCH = 500;
 /** Redis' default `proto-max-bulk-len`, used when the server does not say its own. */
 const DEFAULT_MAX_BULK = 512 * 1024 * 1024;
+/** Entries from this size up go into memory kept for the next one, in bytes. */
+const SCRATCH_MIN_BYTES = 64 * 1024;
+/** The largest memory kept for the next entry stored, in bytes. */
+const SCRATCH_MAX_BYTES = 4 * 1024 * 1024;
 /** Replies of bulk strings as Buffers (the value), not as text. */
 const AS_BYTES = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } };
 
@@ -123,6 +127,8 @@ export class RedisAdapter implements CacheAdapter {
   #link: RedisLink;
   #closed = false;
   #maxBulk: Promise<number> | undefined;
+  /** Memory for the next entry stored (see `setChunks`), when no store uses it. */
+  #scratch: Buffer | undefined;
 
   /**
    * An adapter on the server of `connection`: its own client for a `url` (connecting at once),
@@ -241,13 +247,30 @@ export class RedisAdapter implements CacheAdapter {
         );
       }
       const name = entryName(this.prefix, key);
-      const entry = await entryBytes(pieces, Date.now(), metadata);
+      // A large entry goes into memory of its own, kept for the next one (when no other store
+      // uses it and it is large enough): new memory for every value of a MiB costs more than
+      // copying the value in (page faults, garbage collections).
+      const total = headerSize(metadata) + size;
+      let memory: Buffer | undefined;
+      if (total >= SCRATCH_MIN_BYTES && total <= SCRATCH_MAX_BYTES) {
+        const kept = this.#scratch;
+        if (kept !== undefined && kept.length >= total) {
+          memory = kept;
+          this.#scratch = undefined;
+        } else memory = Buffer.allocUnsafeSlow(total);
+      }
+      const entry = await entryBytes(pieces, Date.now(), metadata, memory);
       // One SET replaces the entry whole, with its expiry (or keeping the one it had).
       await client.sendCommand(
         this.maxAge === undefined
           ? ["SET", name, entry, "KEEPTTL"]
           : ["SET", name, entry, "PX", String(this.maxAge)],
       );
+      // The server answered, so it has every byte of the command: the memory is free again.
+      // (After a failure it is not reused: a write of it may still be under way.)
+      if (memory !== undefined && memory.length > (this.#scratch?.length ?? 0)) {
+        this.#scratch = memory;
+      }
     });
   }
 
@@ -341,6 +364,7 @@ export class RedisAdapter implements CacheAdapter {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#scratch = undefined;
     await this.#link.close();
   }
 

@@ -132,18 +132,22 @@ export function headerSize(metadata?: EntryMetadata): number {
 /**
  * The entry for `pieces` (the value's bytes in order) stored at `now`: its header and the value
  * in one Buffer (copied a slice at a time, with turns of the event loop between slices, for a
- * large value), as `SET` takes it.
+ * large value), as `SET` takes it; written into the start of `into` when that is long enough
+ * (memory used before), else into new memory.
  */
 export async function entryBytes(
   pieces: readonly Uint8Array[],
   now: number,
   metadata?: EntryMetadata,
+  into?: Buffer,
 ): Promise<Buffer> {
   const taskName = metadata?.taskName ?? "";
   const cacheVersion = metadata?.cacheVersion ?? "";
   const size = totalLength(pieces);
   const headerBytes = headerSize(metadata);
-  const entry = Buffer.allocUnsafe(headerBytes + size);
+  const entry = into !== undefined && into.length >= headerBytes + size
+    ? into.subarray(0, headerBytes + size)
+    : Buffer.allocUnsafe(headerBytes + size);
   entry.write(MAGIC, 0, "latin1");
   entry.writeDoubleLE(now, READ_AT);
   entry.writeDoubleLE(now, STAMP);

@@ -226,6 +226,29 @@ test("version 0.1's entries (hashes under entry:) read as misses, are not listed
   }
 });
 
+test("large values stored in turn and at once each read back exactly (memory reused between stores)", async () => {
+  const adapter = freshAdapter();
+  try {
+    const sizes = [70_000, 1_500_000, 200_000, 3_000_000, 100_000, 5_000_000, 65_000, 1_000_000];
+    for (const [i, size] of sizes.entries()) {
+      await adapter.set(`in turn ${i}`, patternBytes(size, i));
+    }
+    await Promise.all(
+      sizes.map((size, i) => adapter.set(`at once ${i}`, patternBytes(size, i + 50))),
+    );
+    for (const [i, size] of sizes.entries()) {
+      assert.deepEqual(await adapter.get(`in turn ${i}`), patternBytes(size, i), `in turn ${i}`);
+      assert.deepEqual(
+        await adapter.get(`at once ${i}`),
+        patternBytes(size, i + 50),
+        `at once ${i}`,
+      );
+    }
+  } finally {
+    await adapter.close();
+  }
+});
+
 test("GetOptions.expect: an entry of another task or version reads as a miss and stays", async () => {
   const adapter = freshAdapter();
   try {
