@@ -194,7 +194,7 @@ Time per operation on a redis-server on the loopback (${
     r === undefined ? "" : `version ${r.server}, `
   }started for the run, persistence off), median of ${REDIS_ROUNDS} rounds with the sides taking
 turns (bench/redis.ts). Ours is \`TaskCache\` over \`RedisAdapter\` (the key, the
-LiteralMap's bytes and their parse, one \`HSET\` per set, one \`HMGET\` per get); the bare
+LiteralMap's bytes and their parse, one \`SET\` per set, one \`GET\` per get); the bare
 client is node-redis' \`SET\` and \`GET\` of the same bytes under the same key string. Goal:
 within ${CLIENT_GOAL}x. "RedisAdapter alone" stores and reads the same bytes through the adapter
 without \`TaskCache\` (no key, no LiteralMap): the adapter's own share.

@@ -2,14 +2,16 @@
  * `RedisAdapter`: cache entries in a Redis server, shared by every process and machine that
  * reaches it, over the official client (the npm package `redis`, an optional peer dependency).
  *
- * Each entry is ONE Redis hash under the adapter's prefix (redis_format.ts), so that it is
- * written, expired, evicted and removed whole. A `set` is one `HSET` of all its fields (with the
- * adapter's `maxAge`, in one `MULTI` with a `PEXPIRE`): readers see the old entry or the new
- * one. (An overwrite without `maxAge` keeps the expiry an adapter with one gave the entry.) A
- * hash whose fields are not all there or whose metadata does not parse reads as a miss and is
- * removed. `entries()` and `clear()` walk the prefix with `SCAN` (never `KEYS`); `clear()`
- * removes entries in batches with `UNLINK`, and nothing outside the prefix. The connection and
- * what the server's failures mean are in redis_connection.ts.
+ * Each entry is ONE Redis string under the adapter's prefix, a small header (the metadata)
+ * and the value's bytes (redis_format.ts), so that it is written, expired, evicted and removed
+ * whole. A `set` is one `SET` (with the adapter's `maxAge` as its `PX`; without, `KEEPTTL`, so
+ * that an overwrite keeps the expiry an adapter with one gave the entry): readers see the old
+ * entry or the new one. A `get` is one `GET` (and, at most once a second per entry, a script
+ * that writes the read time into the header). A string that is not a whole entry reads as a
+ * miss and is removed. `entries()` and `clear()` walk the prefix with `SCAN` (never `KEYS`);
+ * `entries()` reads each entry's header (`GETRANGE`) and size (`STRLEN`); `clear()` removes
+ * entries in batches with `UNLINK`, and nothing outside the prefix. The connection and what the
+ * server's failures mean are in redis_connection.ts.
  *
  * @module
  */
@@ -17,6 +19,7 @@ import { Buffer } from "node:buffer";
 import { RESP_TYPES } from "redis";
 import type { CacheAdapter, EntryInfo, EntryMetadata, GetOptions, Lease } from "../adapter.ts";
 import { isOtherTask, READ_TIME_RESOLUTION_MS } from "../adapter.ts";
+import { checkPieces, setAsOnePiece, totalLength } from "../internal/slices.ts";
 import { adapterError } from "../internal/storage_error.ts";
 import {
   ADAPTER,
@@ -28,16 +31,21 @@ import {
 } from "./redis_connection.ts";
 import {
   DELETE_IF_UNCHANGED,
+  entryBytes,
   entryName,
   entryPattern,
-  entryWrite,
+  HEAD_READ,
+  headerSize,
+  isEntryName,
   keyOfName,
   leaseName,
-  parseMetadata,
-  plainBytes,
+  parseHead,
+  readTimeBytes,
   RELEASE,
   RENEW,
+  stampOf,
   TOUCH,
+  valueOf,
 } from "./redis_format.ts";
 
 export type {
@@ -79,6 +87,10 @@ const DEFAULT_PREFIX = "local-task-cache:";
 const BATCH = 500;
 /** Redis' default `proto-max-bulk-len`, used when the server does not say its own. */
 const DEFAULT_MAX_BULK = 512 * 1024 * 1024;
+/** Entries from this size up go into memory kept for the next one, in bytes. */
+const SCRATCH_MIN_BYTES = 64 * 1024;
+/** The largest memory kept for the next entry stored, in bytes. */
+const SCRATCH_MAX_BYTES = 4 * 1024 * 1024;
 /** Replies of bulk strings as Buffers (the value), not as text. */
 const AS_BYTES = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } };
 
@@ -115,6 +127,8 @@ export class RedisAdapter implements CacheAdapter {
   #link: RedisLink;
   #closed = false;
   #maxBulk: Promise<number> | undefined;
+  /** Memory for the next entry stored (see `setChunks`), when no store uses it. */
+  #scratch: Buffer | undefined;
 
   /**
    * An adapter on the server of `connection`: its own client for a `url` (connecting at once),
@@ -165,63 +179,97 @@ export class RedisAdapter implements CacheAdapter {
   get(key: string, options: GetOptions = {}): Promise<Uint8Array | undefined> {
     return this.#run("read the entry", key, async (client) => {
       const name = entryName(this.prefix, key);
-      const [value, meta, readAt] = await client.sendCommand(
-        ["HMGET", name, "v", "m", "r"],
-        AS_BYTES,
-      ) as (Buffer | null)[];
-      if (value == null && meta == null) return undefined;
-      const metadata = meta == null ? undefined : parseMetadata(meta.toString());
-      if (value == null || metadata === undefined) {
-        // Torn (a field gone) or damaged: a miss, and the remains go.
+      let entry: Buffer | null;
+      try {
+        entry = await client.sendCommand(["GET", name], AS_BYTES) as Buffer | null;
+      } catch (error) {
+        if (!isWrongType(error)) throw error;
+        entry = Buffer.alloc(0); // not a string: damaged
+      }
+      if (entry == null) return undefined;
+      const head = parseHead(entry);
+      if (head === undefined || "needs" in head) {
+        // Not a whole entry (changed by hand): a miss, and it goes.
         await client.sendCommand(["DEL", name]);
         return undefined;
       }
       const { notBefore, expect } = options;
-      if (isOtherTask(expect, metadata.t, metadata.c)) return undefined;
-      if (notBefore !== undefined && metadata.s < notBefore) {
-        await client.sendCommand(["EVAL", DELETE_IF_UNCHANGED, "1", name, meta!.toString()]);
+      if (isOtherTask(expect, head.taskName, head.cacheVersion)) return undefined;
+      if (notBefore !== undefined && head.createdAt < notBefore) {
+        await client.sendCommand(["EVAL", DELETE_IF_UNCHANGED, "1", name, ...stampOf(entry, head)]);
         return undefined;
       }
       const now = Date.now();
-      if (!(now - Number(readAt?.toString()) <= READ_TIME_RESOLUTION_MS)) {
-        await client.sendCommand(["EVAL", TOUCH, "1", name, String(now)]);
+      if (!(now - head.readAt <= READ_TIME_RESOLUTION_MS)) {
+        await client.sendCommand(["EVAL", TOUCH, "1", name, readTimeBytes(now)]);
       }
-      return plainBytes(value);
+      return valueOf(entry, head.headerBytes);
     });
   }
 
   /**
-   * Stores `value` under `key` with its metadata, atomically (one `HSET`, or one `MULTI`).
+   * Stores `value` under `key` with its metadata, atomically (one `SET`).
    *
    * @param key The cache key.
    * @param value The bytes to store.
    * @param metadata The task name and cache version the entry is for.
    */
   set(key: string, value: Uint8Array, metadata?: EntryMetadata): Promise<void> {
+    return setAsOnePiece(this, "RedisAdapter", key, value, metadata);
+  }
+
+  /**
+   * Stores the bytes of `pieces`, in order, under `key` with its metadata, atomically (one
+   * `SET`): `TaskCache` hands over an output's large binaries as pieces of their own, and they
+   * are copied once, into the entry.
+   *
+   * @param key The cache key.
+   * @param pieces The value's bytes, in order.
+   * @param metadata The task name and cache version the entry is for.
+   */
+  setChunks(
+    key: string,
+    pieces: readonly Uint8Array[],
+    metadata?: EntryMetadata,
+  ): Promise<void> {
     return this.#run("store the entry", key, async (client) => {
-      if (!(value instanceof Uint8Array)) {
-        throw new TypeError(`RedisAdapter.set: value must be a Uint8Array, got ${typeof value}`);
-      }
+      checkPieces(pieces, "RedisAdapter.setChunks");
       const limit = await this.#maxBulkLength(client);
-      if (value.length > limit) {
+      const size = totalLength(pieces);
+      if (size + headerSize(metadata) > limit) {
         throw adapterError(
           ADAPTER,
           "TOO_LARGE",
           `store the entry ${describeKey(key)}`,
-          `its ${value.length} bytes are more than the Redis server accepts in one value ` +
+          `its ${size} bytes are more than the Redis server accepts in one value ` +
             `(proto-max-bulk-len ${limit}); raise proto-max-bulk-len on the server, or keep ` +
             "such outputs out of the cache. Nothing was written.",
         );
       }
       const name = entryName(this.prefix, key);
-      const write = entryWrite(name, value, Date.now(), metadata);
-      // One HSET of every field replaces the entry whole; with an expiry, in one MULTI with it.
-      if (this.maxAge === undefined) await client.sendCommand(write);
-      else {
-        const multi = client.multi();
-        multi.addCommand(write);
-        multi.addCommand(["PEXPIRE", name, String(this.maxAge)]);
-        await multi.exec();
+      // A large entry goes into memory of its own, kept for the next one (when no other store
+      // uses it and it is large enough): new memory for every value of a MiB costs more than
+      // copying the value in (page faults, garbage collections).
+      const total = headerSize(metadata) + size;
+      let memory: Buffer | undefined;
+      if (total >= SCRATCH_MIN_BYTES && total <= SCRATCH_MAX_BYTES) {
+        const kept = this.#scratch;
+        if (kept !== undefined && kept.length >= total) {
+          memory = kept;
+          this.#scratch = undefined;
+        } else memory = Buffer.allocUnsafeSlow(total);
+      }
+      const entry = await entryBytes(pieces, Date.now(), metadata, memory);
+      // One SET replaces the entry whole, with its expiry (or keeping the one it had).
+      await client.sendCommand(
+        this.maxAge === undefined
+          ? ["SET", name, entry, "KEEPTTL"]
+          : ["SET", name, entry, "PX", String(this.maxAge)],
+      );
+      // The server answered, so it has every byte of the command: the memory is free again.
+      // (After a failure it is not reused: a write of it may still be under way.)
+      if (memory !== undefined && memory.length > (this.#scratch?.length ?? 0)) {
+        this.#scratch = memory;
       }
     });
   }
@@ -238,10 +286,14 @@ export class RedisAdapter implements CacheAdapter {
     });
   }
 
-  /** Removes every entry under the prefix, in batches (`SCAN`, then `UNLINK`). */
+  /**
+   * Removes every entry under the prefix (version 0.1's too), in batches (`SCAN`, then
+   * `UNLINK`).
+   */
   clear(): Promise<void> {
     return this.#run("clear the cache", undefined, async (client) => {
-      for await (const names of this.#scan(client)) {
+      for await (const found of this.#scan(client, true)) {
+        const names = found.filter((name) => isEntryName(this.prefix, name));
         if (names.length > 0) await client.sendCommand(["UNLINK", ...names]);
       }
     });
@@ -261,30 +313,7 @@ export class RedisAdapter implements CacheAdapter {
       const infos = await this.#run(
         "list the entries",
         undefined,
-        (client) =>
-          Promise.all(step.value.map(async (name) => {
-            const [[meta, readAt], hasValue, size] = await Promise.all([
-              client.sendCommand(["HMGET", name, "m", "r"]) as Promise<(string | null)[]>,
-              client.sendCommand(["HEXISTS", name, "v"]),
-              client.sendCommand(["HSTRLEN", name, "v"]),
-            ]);
-            const metadata = meta == null ? undefined : parseMetadata(meta);
-            const key = keyOfName(this.prefix, name);
-            // A torn or damaged entry is not listed (a get removes it).
-            if (metadata === undefined || key === undefined || Number(hasValue) !== 1) {
-              return undefined;
-            }
-            const createdAt = metadata.s;
-            const read = Number(readAt);
-            return {
-              key,
-              taskName: metadata.t,
-              cacheVersion: metadata.c,
-              size: Number(size),
-              createdAt,
-              lastReadAt: Number.isFinite(read) && read > createdAt ? read : createdAt,
-            };
-          })),
+        (client) => Promise.all(step.value.map((name) => this.#info(client, name))),
       );
       for (const info of infos) if (info !== undefined) yield info;
     }
@@ -335,12 +364,56 @@ export class RedisAdapter implements CacheAdapter {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#scratch = undefined;
     await this.#link.close();
   }
 
-  /** The names of the entries under the prefix, a `SCAN` step at a time. */
-  async *#scan(client: RedisClientLike): AsyncIterable<string[]> {
-    const pattern = entryPattern(this.prefix);
+  /**
+   * The entry named `name`'s metadata, or `undefined` when it is gone or not a whole entry (a
+   * get removes that).
+   */
+  async #info(client: RedisClientLike, name: string): Promise<EntryInfo | undefined> {
+    const key = keyOfName(this.prefix, name);
+    if (key === undefined) return undefined;
+    let size: number;
+    let head;
+    try {
+      const [first, length] = await Promise.all([
+        client.sendCommand(["GETRANGE", name, "0", String(HEAD_READ - 1)], AS_BYTES),
+        client.sendCommand(["STRLEN", name]),
+      ]) as [Buffer, number];
+      size = Number(length);
+      head = parseHead(first, size);
+      if (head !== undefined && "needs" in head) {
+        // Long names: the rest of the header.
+        const whole = await client.sendCommand(
+          ["GETRANGE", name, "0", String(head.needs - 1)],
+          AS_BYTES,
+        ) as Buffer;
+        head = parseHead(whole, size);
+      }
+    } catch (error) {
+      if (isWrongType(error)) return undefined;
+      throw error;
+    }
+    if (head === undefined || "needs" in head) return undefined;
+    const { taskName, cacheVersion, createdAt, readAt } = head;
+    return {
+      key,
+      taskName,
+      cacheVersion,
+      size: head.size,
+      createdAt,
+      lastReadAt: readAt > createdAt ? readAt : createdAt,
+    };
+  }
+
+  /**
+   * The names of the entries under the prefix (with `old`, version 0.1's too), a `SCAN` step at
+   * a time.
+   */
+  async *#scan(client: RedisClientLike, old = false): AsyncIterable<string[]> {
+    const pattern = entryPattern(this.prefix, old);
     let cursor = "0";
     do {
       const [next, names] = await client.sendCommand(
@@ -378,9 +451,14 @@ export class RedisAdapter implements CacheAdapter {
     const what = () => key === undefined ? action : `${action} ${describeKey(key)}`;
     if (this.#closed) throw closed(what());
     try {
-      await this.#link.settled();
-      if (this.#closed) throw closed(what());
-      return await fn(this.#link.ready(what()));
+      const link = this.#link;
+      let client = link.client;
+      if (!client.isReady) {
+        await link.settled();
+        if (this.#closed) throw closed(what());
+        client = link.ready(what());
+      }
+      return await fn(client);
     } catch (error) {
       throw redisError(error, what());
     }
@@ -389,6 +467,11 @@ export class RedisAdapter implements CacheAdapter {
 
 function closed(action: string) {
   return adapterError(ADAPTER, "CLOSED", action, "the adapter is closed; create a new one");
+}
+
+/** Whether `error` is the server's `WRONGTYPE` reply (a key that is not a string). */
+function isWrongType(error: unknown): boolean {
+  return isServerReply(error) && /^WRONGTYPE\b/.test((error as Error).message);
 }
 
 function describeKey(key: string): string {

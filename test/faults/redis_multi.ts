@@ -102,7 +102,7 @@ async function check(
       ctx.violation("entries-threw", describeError(error));
     }
     const names = await raw.keys("*");
-    const strays = names.filter((name) => !/^faults:(entry|lease):/.test(name));
+    const strays = names.filter((name) => !/^faults:(entry2|lease):/.test(name));
     if (strays.length > 0) {
       ctx.violation("stray-keys", `keys outside the layout: ${strays.join(", ")}`);
     }
@@ -116,7 +116,7 @@ async function check(
     ctx.count("check.evicted-by-the-server-after-restart", Number(evicted ?? 0));
 
     await cache.clear();
-    const after = await raw.keys(`${PREFIX}entry:*`);
+    const after = await raw.keys(`${PREFIX}entry2:*`);
     if (after.length > 0) ctx.violation("stray-keys", `after clear: ${after.length} entries`);
     await checkRoundTrip(ctx, cache, kvLength);
   } finally {

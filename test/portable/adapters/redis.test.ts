@@ -1,11 +1,12 @@
 /**
  * RedisAdapter against a real redis-server started by this file: the conformance suite (values
  * up to 100 MiB), prefixes, a client the program owns, values past proto-max-bulk-len, the
- * server's own expiry, and hand-damaged entries.
+ * server's own expiry, hand-damaged entries, long and odd metadata, and version 0.1's entries.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { createClient } from "redis";
+import { Buffer } from "node:buffer";
+import { createClient, RESP_TYPES } from "redis";
 import { RedisAdapter, type RedisClientLike } from "../../../src/adapters/redis.ts";
 import type { GetOptions } from "../../../src/adapter.ts";
 import { CacheError } from "../../../src/errors.ts";
@@ -32,6 +33,7 @@ async function rawClient() {
 adapterConformance(test, {
   open: () => Promise.resolve(freshAdapter()),
   largestValue: 100 * 1024 * 1024,
+  chunks: true,
 });
 
 test("adapters with other prefixes do not see each other; clear keeps other keys", async () => {
@@ -112,45 +114,138 @@ test("a value past the server's proto-max-bulk-len is TOO_LARGE, and nothing is 
   }
 });
 
-test("maxAge is a server-side expiry too", async () => {
+test("maxAge is a server-side expiry too; an overwrite without maxAge keeps it", async () => {
   const adapter = freshAdapter({ maxAge: 60_000 });
   const raw = await rawClient();
+  const withoutMaxAge = new RedisAdapter({ url: server.url }, { prefix: adapter.prefix });
   try {
     await adapter.set("k", patternBytes(10));
-    const ttl = await raw.pTTL(`${adapter.prefix}entry:sk`);
+    const ttl = await raw.pTTL(`${adapter.prefix}entry2:sk`);
     assert.ok(ttl > 50_000 && ttl <= 60_000, `the entry expires on the server (pttl ${ttl})`);
+    await withoutMaxAge.set("k", patternBytes(11));
+    const kept = await raw.pTTL(`${adapter.prefix}entry2:sk`);
+    assert.ok(kept > 50_000 && kept <= ttl, `the overwrite keeps the expiry (pttl ${kept})`);
+    assert.deepEqual(await adapter.get("k"), patternBytes(11));
     const short = freshAdapter({ maxAge: 50 });
     await short.set("gone", patternBytes(10));
     await new Promise((resolve) => setTimeout(resolve, 200));
-    assert.equal(await raw.exists(`${short.prefix}entry:sgone`), 0, "Redis removed it itself");
+    assert.equal(await raw.exists(`${short.prefix}entry2:sgone`), 0, "Redis removed it itself");
     assert.equal(await short.get("gone"), undefined);
     await short.close();
+  } finally {
+    await Promise.all([adapter.close(), withoutMaxAge.close()]);
+    await raw.close();
+  }
+});
+
+test("an entry damaged or torn by hand reads as a miss, is not listed, and goes", async () => {
+  const adapter = freshAdapter();
+  const raw = await rawClient();
+  const name = `${adapter.prefix}entry2:sk`;
+  // Each damage, done to a whole entry of a 10-byte value for task "t" at version "1" (a header
+  // of 36 + 2 + 2 bytes).
+  const damages: [string, () => Promise<unknown>][] = [
+    ["another magic", () => raw.setRange(name, 0, "XTR2")],
+    ["a byte more", () => raw.append(name, "x")],
+    ["cut short", () => raw.sendCommand(["SET", name, "LTR2"])],
+    ["cut in the value", async () => {
+      const whole = await raw.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer }).get(name);
+      await raw.set(name, whole!.subarray(0, whole!.length - 1));
+    }],
+    [
+      "a task name length past the end",
+      () => raw.setRange(name, 28, Buffer.from([0xff, 0xff, 0, 0])),
+    ],
+    ["an odd task name length", () => raw.setRange(name, 28, Buffer.from([3]))],
+    ["a creation time that is not a time", () => raw.setRange(name, 12, Buffer.alloc(8, 0xff))],
+    ["empty", () => raw.set(name, "")],
+    ["a hash", async () => {
+      await raw.del(name);
+      await raw.hSet(name, "v", "x");
+    }],
+  ];
+  try {
+    for (const [what, damage] of damages) {
+      await adapter.set("k", patternBytes(10), { taskName: "t", cacheVersion: "1" });
+      assert.deepEqual(await adapter.get("k"), patternBytes(10), "whole before");
+      await damage();
+      assert.equal((await listEntries(adapter)).length, 0, `${what}: not listed`);
+      assert.equal(await adapter.get("k"), undefined, `${what}: a miss`);
+      assert.equal(await raw.exists(name), 0, `${what}: and it is removed`);
+    }
   } finally {
     await adapter.close();
     await raw.close();
   }
 });
 
-test("an entry damaged or torn by hand reads as a miss and goes", async () => {
+test("long and odd task names and versions are kept and listed exactly", async () => {
+  const adapter = freshAdapter();
+  try {
+    const cases = [
+      { taskName: "t".repeat(5000), cacheVersion: "v".repeat(3000) },
+      { taskName: "lone \ud800 surrogate", cacheVersion: "\udc00" },
+      { taskName: "", cacheVersion: "" },
+    ];
+    for (const [i, metadata] of cases.entries()) {
+      await adapter.set(`k${i}`, patternBytes(i * 1000, i), metadata);
+      assert.deepEqual(await adapter.get(`k${i}`, { expect: metadata }), patternBytes(i * 1000, i));
+    }
+    const listed = (await listEntries(adapter)).sort((a, b) => a.key < b.key ? -1 : 1);
+    assert.deepEqual(
+      listed.map(({ key, taskName, cacheVersion, size }) => ({
+        key,
+        taskName,
+        cacheVersion,
+        size,
+      })),
+      cases.map((metadata, i) => ({ key: `k${i}`, ...metadata, size: i * 1000 })),
+    );
+  } finally {
+    await adapter.close();
+  }
+});
+
+test("version 0.1's entries (hashes under entry:) read as misses, are not listed, and clear removes them", async () => {
   const adapter = freshAdapter();
   const raw = await rawClient();
+  const old = `${adapter.prefix}entry:sk`;
   try {
-    for (const [field, value] of [["m", "not json"], ["m", '{"t":1}']]) {
-      await adapter.set("k", patternBytes(10), { taskName: "t", cacheVersion: "1" });
-      await raw.hSet(`${adapter.prefix}entry:sk`, field!, value!);
-      assert.equal((await listEntries(adapter)).length, 0, "a damaged entry is not listed");
-      assert.equal(await adapter.get("k"), undefined, `${field} = ${value}: a miss`);
-      assert.equal(await raw.exists(`${adapter.prefix}entry:sk`), 0, "and it is removed");
-    }
-    for (const field of ["v", "m"]) {
-      await adapter.set("k", patternBytes(10), { taskName: "t", cacheVersion: "1" });
-      await raw.hDel(`${adapter.prefix}entry:sk`, field);
-      assert.equal((await listEntries(adapter)).length, 0, "a torn entry is not listed");
-      assert.equal(await adapter.get("k"), undefined, `without ${field}: a miss`);
-    }
+    await raw.hSet(old, { v: "bytes", m: '{"t":"t","c":"1","s":1}', r: "1" });
+    assert.equal(await adapter.get("k"), undefined, "a miss");
+    assert.equal((await listEntries(adapter)).length, 0, "not listed");
+    await adapter.set("k", patternBytes(10), { taskName: "t", cacheVersion: "1" });
+    assert.deepEqual(await adapter.get("k"), patternBytes(10), "the new entry beside it");
+    assert.equal(await raw.exists(old), 1, "a 0.1 process still reads its own");
+    await adapter.clear();
+    assert.equal(await raw.exists(old), 0, "clear removes it");
+    assert.equal(await adapter.get("k"), undefined);
   } finally {
     await adapter.close();
     await raw.close();
+  }
+});
+
+test("large values stored in turn and at once each read back exactly (memory reused between stores)", async () => {
+  const adapter = freshAdapter();
+  try {
+    const sizes = [70_000, 1_500_000, 200_000, 3_000_000, 100_000, 5_000_000, 65_000, 1_000_000];
+    for (const [i, size] of sizes.entries()) {
+      await adapter.set(`in turn ${i}`, patternBytes(size, i));
+    }
+    await Promise.all(
+      sizes.map((size, i) => adapter.set(`at once ${i}`, patternBytes(size, i + 50))),
+    );
+    for (const [i, size] of sizes.entries()) {
+      assert.deepEqual(await adapter.get(`in turn ${i}`), patternBytes(size, i), `in turn ${i}`);
+      assert.deepEqual(
+        await adapter.get(`at once ${i}`),
+        patternBytes(size, i + 50),
+        `at once ${i}`,
+      );
+    }
+  } finally {
+    await adapter.close();
   }
 });
 

@@ -146,15 +146,16 @@ test("Redis: a value changed by hand reads as a miss; the task runs again, signe
     assert.equal(await square({ n: 12 }), 144);
     assert.equal(await square({ n: 12 }), 144);
     assert.equal(runs, 1, "a signed hit");
-    const [name] = await raw.keys(`${prefix}entry:*`);
+    const [name] = await raw.keys(`${prefix}entry2:*`);
     assert.ok(name !== undefined);
-    const stored = await raw.withTypeMapping({ 36: Buffer }).hGet(name, "v") as unknown as Buffer;
-    // Someone with write access to the server but not the key changes the result: 144 -> 145.
+    const stored = await raw.withTypeMapping({ 36: Buffer }).get(name) as unknown as Buffer;
+    // Someone with write access to the server but not the key changes the result: 144 -> 145
+    // (in the value, after the entry's header: redis_format.ts).
     const forged = Buffer.from(stored);
-    const at = forged.indexOf(144);
+    const at = forged.indexOf(144, 36 + forged.readUInt32LE(28) + forged.readUInt32LE(32));
     assert.ok(at >= 0, "the stored integer is where a forger would change it");
     forged[at] = 145;
-    await raw.hSet(name, "v", forged);
+    await raw.set(name, forged);
     assert.equal(await square({ n: 12 }), 144, "the forged value is never returned");
     assert.equal(runs, 2, "the task ran again");
     // Reported on each read of it (the lookup, and the look again under the lease).
