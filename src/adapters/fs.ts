@@ -35,6 +35,7 @@ import { adapterError } from "../internal/storage_error.ts";
 import { CacheDirectory } from "./fs_directory.ts";
 import { fsError } from "./fs_errors.ts";
 import {
+  directoryPrefix,
   encodeKey,
   ENTRY,
   entryHeader,
@@ -42,6 +43,8 @@ import {
   entrySize,
   readEntry,
   readEntryInfo,
+  readSmallEntry,
+  SMALL_ENTRY,
 } from "./fs_format.ts";
 import {
   closeQuietly,
@@ -135,6 +138,8 @@ const CLEAR_BATCH = 64;
 export class FsAdapter implements CacheAdapter {
   /** The directory holding the entries. */
   readonly directory: string;
+  /** The directory and a separator, before the name of each entry file. */
+  readonly #prefix: string;
   readonly #directory: CacheDirectory;
   /** The running total of the values' sizes (`ltc-usage.log`). */
   readonly #usage: UsageJournal;
@@ -156,6 +161,7 @@ export class FsAdapter implements CacheAdapter {
       );
     }
     this.directory = directory;
+    this.#prefix = directoryPrefix(directory);
     this.#directory = new CacheDirectory(directory, options.shared === true);
     this.#usage = new UsageJournal(this.#directory);
   }
@@ -172,7 +178,7 @@ export class FsAdapter implements CacheAdapter {
   async get(key: string, options: GetOptions = {}): Promise<Uint8Array | undefined> {
     this.#checkOpen();
     const keyBytes = encodeKey(key);
-    const path = entryPath(this.directory, keyBytes);
+    const path = entryPath(this.#prefix, keyBytes);
     this.#directory.verify();
     let fd: number | "strange" | undefined;
     try {
@@ -192,9 +198,12 @@ export class FsAdapter implements CacheAdapter {
 
       const stats = fstatSync(fd);
       if (!stats.isDirectory()) inode = stats.ino;
-      const entry = this.#directory.isTrusted(stats)
-        ? await readEntry(fd, stats.size, keyBytes)
-        : undefined;
+      // A small entry synchronously, without a turn of the promise machinery.
+      const entry = !this.#directory.isTrusted(stats)
+        ? undefined
+        : stats.size <= SMALL_ENTRY
+        ? readSmallEntry(fd, stats.size, keyBytes)
+        : await readEntry(fd, stats.size, keyBytes);
       if (entry !== undefined && !(entry.createdAt < (options.notBefore ?? -Infinity))) {
         // Another task's entry (same key): a miss, left to it.
         if (isOtherTask(options.expect, entry.taskName, entry.cacheVersion)) return undefined;
@@ -266,7 +275,7 @@ export class FsAdapter implements CacheAdapter {
     this.#checkOpen();
     checkPieces(chunks, "FsAdapter.setChunks");
     const keyBytes = encodeKey(key);
-    const path = entryPath(this.directory, keyBytes);
+    const path = entryPath(this.#prefix, keyBytes);
     this.#directory.verify();
     const size = totalLength(chunks);
     const sum = size <= SLICE_BYTES
@@ -311,7 +320,7 @@ export class FsAdapter implements CacheAdapter {
     let path = this.directory;
     try {
       this.#checkOpen();
-      path = entryPath(this.directory, encodeKey(key));
+      path = entryPath(this.#prefix, encodeKey(key));
       this.#directory.verify();
       const size = entrySize(path);
       unlinkSync(path);
