@@ -29,8 +29,8 @@ import {
   type Lease,
   READ_TIME_RESOLUTION_MS,
 } from "../adapter.ts";
-import { Checksum, checksumInSlices } from "../internal/checksum.ts";
-import { checkPieces, setAsOnePiece, SLICE_BYTES, totalLength } from "../internal/slices.ts";
+import { Checksum } from "../internal/checksum.ts";
+import { checkPieces, setAsOnePiece, totalLength } from "../internal/slices.ts";
 import { adapterError } from "../internal/storage_error.ts";
 import { CacheDirectory } from "./fs_directory.ts";
 import { fsError } from "./fs_errors.ts";
@@ -44,7 +44,9 @@ import {
   readEntry,
   readEntryInfo,
   readSmallEntry,
+  setValueSum,
   SMALL_ENTRY,
+  VALUE_SUM_LATER,
 } from "./fs_format.ts";
 import {
   closeQuietly,
@@ -57,8 +59,9 @@ import {
   TEMPORARY,
   temporaryPath,
   touch,
-  writeAll,
+  writeAt,
   writeSmall,
+  writeValue,
 } from "./fs_io.ts";
 import { acquireLease, LEASE } from "./fs_lease.ts";
 import { USAGE, UsageJournal } from "./fs_usage.ts";
@@ -278,18 +281,24 @@ export class FsAdapter implements CacheAdapter {
     const path = entryPath(this.#prefix, keyBytes);
     this.#directory.verify();
     const size = totalLength(chunks);
-    const sum = size <= SLICE_BYTES
+    const small = size <= SMALL_VALUE;
+    // A small value's checksum goes in the header written with it; a larger one is summed
+    // while it is written, after a header whose value checksum is filled in last.
+    const sum = small
       ? chunks.reduce((sum, chunk) => sum.update(chunk), new Checksum()).digest()
-      : await checksumInSlices(chunks);
-    this.#checkOpen();
+      : VALUE_SUM_LATER;
     const header = entryHeader(keyBytes, size, sum, metadata, Date.now());
     const temporary = temporaryPath(this.directory);
     let fd: number | undefined;
     let renaming = false;
     try {
       fd = this.#directory.createTemporary(temporary);
-      if (size <= SMALL_VALUE) writeSmall(fd, [header, ...chunks]);
-      else await writeAll(fd, [header, ...chunks]);
+      if (small) writeSmall(fd, [header, ...chunks]);
+      else {
+        setValueSum(header, await writeValue(fd, header.length, chunks));
+        this.#checkOpen();
+        writeAt(fd, header, 0);
+      }
       const written = fd;
       fd = undefined;
       closeSync(written);

@@ -149,6 +149,19 @@ export function entryHeader(
   return header;
 }
 
+/**
+ * The value checksum to give `entryHeader` when the value is summed as it is written: the
+ * header is written last, once `setValueSum` has put the checksum in it.
+ */
+export const VALUE_SUM_LATER: [number, number] = [0, 0];
+
+/** Puts the value checksum `sum` in `header` (from `entryHeader`; its metadata sum stays). */
+export function setValueSum(header: Uint8Array, [low, high]: [number, number]): void {
+  const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  view.setUint32(16, low, true);
+  view.setUint32(20, high, true);
+}
+
 /** Writes `value` (an integer below 2^53) at `offset` of `view`, little-endian. */
 function setUint64(view: DataView, offset: number, value: number): void {
   view.setUint32(offset, value % 0x1_0000_0000, true);

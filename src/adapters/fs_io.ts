@@ -23,7 +23,8 @@ import {
 import { dirname, join } from "node:path";
 import { Buffer } from "node:buffer";
 import { bytesToHex, randomBytes } from "@noble/hashes/utils.js";
-import { totalLength, yieldToEventLoop } from "../internal/slices.ts";
+import { Checksum } from "../internal/checksum.ts";
+import { inSlices, SLICE_BYTES, totalLength, yieldToEventLoop } from "../internal/slices.ts";
 
 /**
  * Files up to this size are read and written with synchronous calls: from the page cache that
@@ -268,28 +269,60 @@ export function writeSmall(fd: number, pieces: readonly Uint8Array[]): void {
 }
 
 /**
- * Writes all of the pieces `chunks` in turn at the current position of `fd`: small ones with
- * synchronous calls (with a turn of the event loop after every `SYNC_LIMIT` bytes of them),
- * large ones asynchronously.
+ * Writes the pieces `chunks` in turn into `fd` from `position` on, and returns the checksum of
+ * their bytes (src/internal/checksum.ts): small pieces with synchronous calls, large ones in
+ * asynchronous pieces of `IO_PIECE` bytes, each summed while it is written (in Node the write
+ * runs in the thread pool meanwhile), a slice at a time with turns of the event loop between
+ * slices, so that a value of any size never holds the loop up for long.
  */
-export async function writeAll(fd: number, chunks: readonly Uint8Array[]): Promise<void> {
+export async function writeValue(
+  fd: number,
+  position: number,
+  chunks: readonly Uint8Array[],
+): Promise<[number, number]> {
+  const sum = new Checksum();
   let sinceYield = 0;
   for (const bytes of chunks) {
-    if (bytes.length <= SYNC_LIMIT && sinceYield + bytes.length > SYNC_LIMIT) {
-      await yieldToEventLoop();
-      sinceYield = 0;
+    if (bytes.length <= SYNC_LIMIT) {
+      if (sinceYield > 0 && sinceYield + bytes.length > SLICE_BYTES) {
+        await yieldToEventLoop();
+        sinceYield = 0;
+      }
+      writeAt(fd, bytes, position);
+      sum.update(bytes);
+      position += bytes.length;
+      sinceYield += bytes.length;
+      continue;
     }
     for (let offset = 0; offset < bytes.length;) {
-      const length = Math.min(bytes.length - offset, IO_PIECE);
-      offset += bytes.length <= SYNC_LIMIT
-        ? writeSync(fd, bytes, offset, length)
-        : await new Promise<number>((resolve, reject) =>
-          write(fd, bytes, offset, length, null, (error, n) => {
-            if (error) reject(error);
-            else resolve(n);
-          })
-        );
+      const piece = bytes.subarray(offset, offset + IO_PIECE);
+      const written = writeAtAsync(fd, piece, position);
+      await inSlices([piece], (slice) => sum.update(slice));
+      await written;
+      offset += piece.length;
+      position += piece.length;
     }
-    if (bytes.length <= SYNC_LIMIT) sinceYield += bytes.length;
+    await yieldToEventLoop();
+    sinceYield = 0;
+  }
+  return sum.digest();
+}
+
+/** Writes all of `bytes` into `fd` at `position`, synchronously. */
+export function writeAt(fd: number, bytes: Uint8Array, position: number): void {
+  for (let done = 0; done < bytes.length;) {
+    done += writeSync(fd, bytes, done, bytes.length - done, position + done);
+  }
+}
+
+/** Writes all of `bytes` into `fd` at `position`, asynchronously. */
+async function writeAtAsync(fd: number, bytes: Uint8Array, position: number): Promise<void> {
+  for (let done = 0; done < bytes.length;) {
+    done += await new Promise<number>((resolve, reject) =>
+      write(fd, bytes, done, bytes.length - done, position + done, (error, n) => {
+        if (error) reject(error);
+        else resolve(n);
+      })
+    );
   }
 }

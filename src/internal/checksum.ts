@@ -31,18 +31,15 @@ export function checksum(bytes: Uint8Array): [number, number] {
   const whole = length & ~15;
   let a = LANE_A, b = LANE_B, c = LANE_C, d = LANE_D;
   if (whole > 0) {
-    const offset = bytes.byteOffset;
-    const words = (offset & 3) === 0
-      ? new Uint32Array(bytes.buffer, offset, whole >>> 2)
-      : new Uint32Array(new Uint8Array(bytes.subarray(0, whole)).buffer);
-    for (let i = 0; i < words.length; i += 4) {
-      a = Math.imul(a ^ words[i]!, 0x85ebca6b);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, whole);
+    for (let i = 0; i < whole; i += 16) {
+      a = Math.imul(a ^ view.getUint32(i, true), 0x85ebca6b);
       a = (a << 13) | (a >>> 19);
-      b = Math.imul(b ^ words[i + 1]!, 0xc2b2ae35);
+      b = Math.imul(b ^ view.getUint32(i + 4, true), 0xc2b2ae35);
       b = (b << 15) | (b >>> 17);
-      c = Math.imul(c ^ words[i + 2]!, 0x85ebca6b);
+      c = Math.imul(c ^ view.getUint32(i + 8, true), 0x85ebca6b);
       c = (c << 13) | (c >>> 19);
-      d = Math.imul(d ^ words[i + 3]!, 0xc2b2ae35);
+      d = Math.imul(d ^ view.getUint32(i + 12, true), 0xc2b2ae35);
       d = (d << 15) | (d >>> 17);
     }
   }
@@ -132,20 +129,19 @@ export class Checksum {
   /** Sums the 16-byte blocks of `bytes[from, from + length)`. */
   #blocks(bytes: Uint8Array, from: number, length: number): void {
     if (length === 0) return;
-    const offset = bytes.byteOffset + from;
-    // A copy when unaligned (not `slice`, which for a Node Buffer is a view at the same offset).
-    const words = (offset & 3) === 0
-      ? new Uint32Array(bytes.buffer, offset, length >>> 2)
-      : new Uint32Array(new Uint8Array(bytes.subarray(from, from + length)).buffer);
+    // A DataView reads words at any offset, without copying (a piece after another whose
+    // length is not a multiple of 4 is summed from an unaligned offset), and in V8 as fast
+    // as a Uint32Array or faster.
+    const view = new DataView(bytes.buffer, bytes.byteOffset + from, length);
     let a = this.#a, b = this.#b, c = this.#c, d = this.#d;
-    for (let i = 0; i < words.length; i += 4) {
-      a = Math.imul(a ^ words[i]!, 0x85ebca6b);
+    for (let i = 0; i < length; i += 16) {
+      a = Math.imul(a ^ view.getUint32(i, true), 0x85ebca6b);
       a = (a << 13) | (a >>> 19);
-      b = Math.imul(b ^ words[i + 1]!, 0xc2b2ae35);
+      b = Math.imul(b ^ view.getUint32(i + 4, true), 0xc2b2ae35);
       b = (b << 15) | (b >>> 17);
-      c = Math.imul(c ^ words[i + 2]!, 0x85ebca6b);
+      c = Math.imul(c ^ view.getUint32(i + 8, true), 0x85ebca6b);
       c = (c << 13) | (c >>> 19);
-      d = Math.imul(d ^ words[i + 3]!, 0xc2b2ae35);
+      d = Math.imul(d ^ view.getUint32(i + 12, true), 0xc2b2ae35);
       d = (d << 15) | (d >>> 17);
     }
     this.#a = a, this.#b = b, this.#c = c, this.#d = d;
