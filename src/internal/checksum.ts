@@ -29,20 +29,9 @@ export function checksum(bytes: Uint8Array): [number, number] {
   // The steps of `Checksum` for one piece, without its carried block and views: the header and
   // value of a small entry are summed on every read and store.
   const whole = length & ~15;
-  let a = LANE_A, b = LANE_B, c = LANE_C, d = LANE_D;
-  if (whole > 0) {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, whole);
-    for (let i = 0; i < whole; i += 16) {
-      a = Math.imul(a ^ view.getUint32(i, true), 0x85ebca6b);
-      a = (a << 13) | (a >>> 19);
-      b = Math.imul(b ^ view.getUint32(i + 4, true), 0xc2b2ae35);
-      b = (b << 15) | (b >>> 17);
-      c = Math.imul(c ^ view.getUint32(i + 8, true), 0x85ebca6b);
-      c = (c << 13) | (c >>> 19);
-      d = Math.imul(d ^ view.getUint32(i + 12, true), 0xc2b2ae35);
-      d = (d << 15) | (d >>> 17);
-    }
-  }
+  const lanes = [LANE_A, LANE_B, LANE_C, LANE_D];
+  if (whole > 0) sumBlocks(new DataView(bytes.buffer, bytes.byteOffset, whole), lanes);
+  const [a, b, c, d] = lanes as [number, number, number, number];
   return finish(bytes, whole, length - whole, length, a, b, c, d);
 }
 
@@ -53,6 +42,27 @@ const LANE_A = 0x9e3779b1;
 const LANE_B = 0x85ebca77;
 const LANE_C = 0xc2b2ae3d;
 const LANE_D = 0x27d4eb2f;
+
+/**
+ * Sums the 16-byte blocks of `view` (a multiple of 16 bytes long) into `lanes`. A DataView
+ * reads words at any offset, without copying (a piece after another whose length is not a
+ * multiple of 4 is summed from an unaligned offset), and in V8 as fast as a Uint32Array or
+ * faster.
+ */
+function sumBlocks(view: DataView, lanes: number[]): void {
+  let a = lanes[0]!, b = lanes[1]!, c = lanes[2]!, d = lanes[3]!;
+  for (let i = 0; i < view.byteLength; i += 16) {
+    a = Math.imul(a ^ view.getUint32(i, true), 0x85ebca6b);
+    a = (a << 13) | (a >>> 19);
+    b = Math.imul(b ^ view.getUint32(i + 4, true), 0xc2b2ae35);
+    b = (b << 15) | (b >>> 17);
+    c = Math.imul(c ^ view.getUint32(i + 8, true), 0x85ebca6b);
+    c = (c << 13) | (c >>> 19);
+    d = Math.imul(d ^ view.getUint32(i + 12, true), 0xc2b2ae35);
+    d = (d << 15) | (d >>> 17);
+  }
+  lanes[0] = a, lanes[1] = b, lanes[2] = c, lanes[3] = d;
+}
 
 /**
  * The checksum from the lanes `a`..`d` after the whole blocks, the last bytes (under 16:
@@ -97,10 +107,7 @@ function finish(
  */
 export class Checksum {
   // Four independent lanes keep the multiplier busy.
-  #a = LANE_A;
-  #b = LANE_B;
-  #c = LANE_C;
-  #d = LANE_D;
+  readonly #lanes = [LANE_A, LANE_B, LANE_C, LANE_D];
   /** Bytes summed so far. */
   #length = 0;
   /** The bytes of an unfinished 16-byte block, waiting for the next piece. */
@@ -128,29 +135,15 @@ export class Checksum {
 
   /** Sums the 16-byte blocks of `bytes[from, from + length)`. */
   #blocks(bytes: Uint8Array, from: number, length: number): void {
-    if (length === 0) return;
-    // A DataView reads words at any offset, without copying (a piece after another whose
-    // length is not a multiple of 4 is summed from an unaligned offset), and in V8 as fast
-    // as a Uint32Array or faster.
-    const view = new DataView(bytes.buffer, bytes.byteOffset + from, length);
-    let a = this.#a, b = this.#b, c = this.#c, d = this.#d;
-    for (let i = 0; i < length; i += 16) {
-      a = Math.imul(a ^ view.getUint32(i, true), 0x85ebca6b);
-      a = (a << 13) | (a >>> 19);
-      b = Math.imul(b ^ view.getUint32(i + 4, true), 0xc2b2ae35);
-      b = (b << 15) | (b >>> 17);
-      c = Math.imul(c ^ view.getUint32(i + 8, true), 0x85ebca6b);
-      c = (c << 13) | (c >>> 19);
-      d = Math.imul(d ^ view.getUint32(i + 12, true), 0xc2b2ae35);
-      d = (d << 15) | (d >>> 17);
+    if (length > 0) {
+      sumBlocks(new DataView(bytes.buffer, bytes.byteOffset + from, length), this.#lanes);
     }
-    this.#a = a, this.#b = b, this.#c = c, this.#d = d;
   }
 
   /** The checksum of the pieces given, as two unsigned 32-bit halves. */
   digest(): [number, number] {
-    const length = this.#length;
-    return finish(this.#carry, 0, this.#carried, length, this.#a, this.#b, this.#c, this.#d);
+    const [a, b, c, d] = this.#lanes as [number, number, number, number];
+    return finish(this.#carry, 0, this.#carried, this.#length, a, b, c, d);
   }
 }
 
