@@ -246,8 +246,9 @@ function memorySection(r: BenchReport): string {
   } MiB Binary, side by side with ${MEMORY_SIDES.raw} of the same ${m?.outputMiB ?? 100} MiB.
 Each phase of each side runs in a child process of its own (bench/memory.ts), ${
     m?.repeats ?? 3
-  } times, taking turns; the figure is the median of the peak resident set size during the one
-operation minus the resident set size just before it (${
+  } times, taking turns, each after a \`sync\` (so that what the side before it wrote is on disk and
+its write-back does not slow this one); the figure is the median of the peak resident set size
+during the one operation minus the resident set size just before it (${
     m?.method ?? "VmHWM after resetting it minus VmRSS before"
   }), after a warm-up on a small value and a garbage collection. Before a \`set\` the output is in
 memory already (it is not counted); after a \`get\` the output read is (the floor of a read is

@@ -16,7 +16,9 @@
  * operation's).
  *
  * The parent (`benchMemory`, for bench/run.ts) runs each side and phase `REPEATS` times,
- * taking turns, and keeps the median of peak minus baseline, and of the time. `figures` holds
+ * taking turns, each after a `sync` (else the write-back of what the side before wrote slows
+ * the next: a 100 MiB write took 30 ms or 300 ms by what ran before it), and keeps the median
+ * of peak minus baseline, and of the time. `figures` holds
  * Node over files; `variants` every runtime and adapter.
  *
  * @module
@@ -276,12 +278,14 @@ export async function benchMemory(): Promise<MemoryResult> {
             progress(
               `memory: ${runtime} ${what} ${phase} of ${OUTPUT_MIB} MiB (${repeat + 1}/${REPEATS})`,
             );
+            // What the previous side wrote goes to disk first, outside the measurement: else
+            // its write-back throttles whichever side runs next (a 100 MiB write took 30 ms
+            // or 300 ms by what ran before it).
+            execFileSync("sync");
             const reply = runChild(runtime, side, phase, directory, store);
             method = reply.method;
             (replies[`${runtime} ${side} ${store} ${phase}`] ??= []).push(reply);
           }
-          // The written files go to disk before the reads, outside any measurement.
-          execFileSync("sync");
         }
       } finally {
         await rm(directory, { recursive: true, force: true });

@@ -29,12 +29,13 @@ import {
   type Lease,
   READ_TIME_RESOLUTION_MS,
 } from "../adapter.ts";
-import { Checksum, checksumInSlices } from "../internal/checksum.ts";
-import { checkPieces, setAsOnePiece, SLICE_BYTES, totalLength } from "../internal/slices.ts";
+import { Checksum } from "../internal/checksum.ts";
+import { checkPieces, setAsOnePiece, totalLength } from "../internal/slices.ts";
 import { adapterError } from "../internal/storage_error.ts";
 import { CacheDirectory } from "./fs_directory.ts";
 import { fsError } from "./fs_errors.ts";
 import {
+  directoryPrefix,
   encodeKey,
   ENTRY,
   entryHeader,
@@ -42,6 +43,10 @@ import {
   entrySize,
   readEntry,
   readEntryInfo,
+  readSmallEntry,
+  setValueSum,
+  SMALL_ENTRY,
+  VALUE_SUM_LATER,
 } from "./fs_format.ts";
 import {
   closeQuietly,
@@ -54,8 +59,9 @@ import {
   TEMPORARY,
   temporaryPath,
   touch,
-  writeAll,
+  writeAt,
   writeSmall,
+  writeValue,
 } from "./fs_io.ts";
 import { acquireLease, LEASE } from "./fs_lease.ts";
 import { USAGE, UsageJournal } from "./fs_usage.ts";
@@ -135,6 +141,8 @@ const CLEAR_BATCH = 64;
 export class FsAdapter implements CacheAdapter {
   /** The directory holding the entries. */
   readonly directory: string;
+  /** The directory and a separator, before the name of each entry file. */
+  readonly #prefix: string;
   readonly #directory: CacheDirectory;
   /** The running total of the values' sizes (`ltc-usage.log`). */
   readonly #usage: UsageJournal;
@@ -156,6 +164,7 @@ export class FsAdapter implements CacheAdapter {
       );
     }
     this.directory = directory;
+    this.#prefix = directoryPrefix(directory);
     this.#directory = new CacheDirectory(directory, options.shared === true);
     this.#usage = new UsageJournal(this.#directory);
   }
@@ -172,7 +181,7 @@ export class FsAdapter implements CacheAdapter {
   async get(key: string, options: GetOptions = {}): Promise<Uint8Array | undefined> {
     this.#checkOpen();
     const keyBytes = encodeKey(key);
-    const path = entryPath(this.directory, keyBytes);
+    const path = entryPath(this.#prefix, keyBytes);
     this.#directory.verify();
     let fd: number | "strange" | undefined;
     try {
@@ -192,9 +201,12 @@ export class FsAdapter implements CacheAdapter {
 
       const stats = fstatSync(fd);
       if (!stats.isDirectory()) inode = stats.ino;
-      const entry = this.#directory.isTrusted(stats)
-        ? await readEntry(fd, stats.size, keyBytes)
-        : undefined;
+      // A small entry synchronously, without a turn of the promise machinery.
+      const entry = !this.#directory.isTrusted(stats)
+        ? undefined
+        : stats.size <= SMALL_ENTRY
+        ? readSmallEntry(fd, stats.size, keyBytes)
+        : await readEntry(fd, stats.size, keyBytes);
       if (entry !== undefined && !(entry.createdAt < (options.notBefore ?? -Infinity))) {
         // Another task's entry (same key): a miss, left to it.
         if (isOtherTask(options.expect, entry.taskName, entry.cacheVersion)) return undefined;
@@ -266,21 +278,27 @@ export class FsAdapter implements CacheAdapter {
     this.#checkOpen();
     checkPieces(chunks, "FsAdapter.setChunks");
     const keyBytes = encodeKey(key);
-    const path = entryPath(this.directory, keyBytes);
+    const path = entryPath(this.#prefix, keyBytes);
     this.#directory.verify();
     const size = totalLength(chunks);
-    const sum = size <= SLICE_BYTES
+    const small = size <= SMALL_VALUE;
+    // A small value's checksum goes in the header written with it; a larger one is summed
+    // while it is written, after a header whose value checksum is filled in last.
+    const sum = small
       ? chunks.reduce((sum, chunk) => sum.update(chunk), new Checksum()).digest()
-      : await checksumInSlices(chunks);
-    this.#checkOpen();
+      : VALUE_SUM_LATER;
     const header = entryHeader(keyBytes, size, sum, metadata, Date.now());
     const temporary = temporaryPath(this.directory);
     let fd: number | undefined;
     let renaming = false;
     try {
       fd = this.#directory.createTemporary(temporary);
-      if (size <= SMALL_VALUE) writeSmall(fd, [header, ...chunks]);
-      else await writeAll(fd, [header, ...chunks]);
+      if (small) writeSmall(fd, [header, ...chunks]);
+      else {
+        setValueSum(header, await writeValue(fd, header.length, chunks));
+        this.#checkOpen();
+        writeAt(fd, header, 0);
+      }
       const written = fd;
       fd = undefined;
       closeSync(written);
@@ -311,7 +329,7 @@ export class FsAdapter implements CacheAdapter {
     let path = this.directory;
     try {
       this.#checkOpen();
-      path = entryPath(this.directory, encodeKey(key));
+      path = entryPath(this.#prefix, encodeKey(key));
       this.#directory.verify();
       const size = entrySize(path);
       unlinkSync(path);

@@ -28,10 +28,9 @@
  *
  * @module
  */
+import { createHash, hash } from "node:crypto";
 import { fstatSync, type Stats } from "node:fs";
 import { join } from "node:path";
-import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex } from "@noble/hashes/utils.js";
 import type { EntryInfo, EntryMetadata } from "../adapter.ts";
 import { checksum, checksumInSlices, utf16le } from "../internal/checksum.ts";
 import { SLICE_BYTES } from "../internal/slices.ts";
@@ -40,18 +39,43 @@ import { closeQuietly, openFile, readAll, readPrefix } from "./fs_io.ts";
 
 const MAGIC = [0x4c, 0x54, 0x43, 0x32]; // "LTC2"
 const HEADER_BYTES = 48;
-/** How much of a file is read first: the header of any entry with a short key. */
+/**
+ * How much of a file is read first: the header of any entry with a short key; a file of at
+ * most this size is read whole at once (`readSmallEntry`).
+ */
 const HEAD_READ = 4096;
+/** The largest file `readSmallEntry` reads. */
+export const SMALL_ENTRY = HEAD_READ;
 /** Strings up to this many bytes are decoded by the short way. */
 const SHORT_TEXT = 256;
 
 /** The names of entry files. */
 export const ENTRY = /^[0-9a-f]{64}\.ltc$/;
 
-/** The path of the entry file in `directory` for the key encoded as `keyBytes`. */
-export function entryPath(directory: string, keyBytes: Uint8Array): string {
-  return join(directory, `${bytesToHex(sha256(keyBytes))}.ltc`);
+/**
+ * The path of the entry file in the directory whose `directoryPrefix` is `prefix`, for the key
+ * encoded as `keyBytes`.
+ */
+export function entryPath(prefix: string, keyBytes: Uint8Array): string {
+  return `${prefix}${sha256Hex(keyBytes)}.ltc`;
 }
+
+/**
+ * What `join(directory, name)` puts before `name` (a plain file name): the directory,
+ * normalized, and a separator (nothing for `"."`). Joined once, not on every call.
+ */
+export function directoryPrefix(directory: string): string {
+  return join(directory, "x").slice(0, -1);
+}
+
+/**
+ * The SHA-256 of `bytes` in hex, from `node:crypto` (Node, Deno and Bun have it): every `get`
+ * and `set` hashes its key, and this is a few times quicker than a pure-JS hash; its one-shot
+ * `hash` quicker still where there is one (Node >= 20.12).
+ */
+const sha256Hex: (bytes: Uint8Array) => string = typeof hash === "function"
+  ? (bytes) => hash("sha256", bytes, "hex")
+  : (bytes) => createHash("sha256").update(bytes).digest("hex");
 
 /** An entry read back: its value, creation time, task name and cache version. */
 export interface StoredEntry {
@@ -110,7 +134,7 @@ export function entryHeader(
   const view = new DataView(header.buffer);
   header.set(MAGIC, 0);
   view.setUint32(4, keyBytes.length, true);
-  view.setBigUint64(8, BigInt(size), true);
+  setUint64(view, 8, size);
   view.setUint32(16, low, true);
   view.setUint32(20, high, true);
   view.setFloat64(32, createdAt, true);
@@ -123,6 +147,30 @@ export function entryHeader(
   view.setUint32(24, metaLow, true);
   view.setUint32(28, metaHigh, true);
   return header;
+}
+
+/**
+ * The value checksum to give `entryHeader` when the value is summed as it is written: the
+ * header is written last, once `setValueSum` has put the checksum in it.
+ */
+export const VALUE_SUM_LATER: [number, number] = [0, 0];
+
+/** Puts the value checksum `sum` in `header` (from `entryHeader`; its metadata sum stays). */
+export function setValueSum(header: Uint8Array, [low, high]: [number, number]): void {
+  const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  view.setUint32(16, low, true);
+  view.setUint32(20, high, true);
+}
+
+/** Writes `value` (an integer below 2^53) at `offset` of `view`, little-endian. */
+function setUint64(view: DataView, offset: number, value: number): void {
+  view.setUint32(offset, value % 0x1_0000_0000, true);
+  view.setUint32(offset + 4, Math.floor(value / 0x1_0000_0000), true);
+}
+
+/** The unsigned 64-bit integer at `offset` of `view`, little-endian (exact below 2^53). */
+function getUint64(view: DataView, offset: number): number {
+  return view.getUint32(offset, true) + view.getUint32(offset + 4, true) * 0x1_0000_0000;
 }
 
 /** Where the value starts: after the header and its strings, at a multiple of 4. */
@@ -138,6 +186,8 @@ interface Header {
   taskNameLength: number;
   versionLength: number;
   createdAt: number;
+  /** The value's checksum, as the header gives it. */
+  valueSum: [number, number];
 }
 
 /**
@@ -157,13 +207,20 @@ function decodeHeader(file: Uint8Array, fileSize: number): Header | undefined {
     return undefined;
   }
   const start = valueOffset(strings);
-  if (start > file.length || view.getBigUint64(8, true) !== BigInt(fileSize - start)) {
+  if (start > file.length || getUint64(view, 8) !== fileSize - start) {
     return undefined;
   }
   for (let i = HEADER_BYTES + strings; i < start; i++) if (file[i] !== 0) return undefined;
   const [low, high] = checksum(file.subarray(32, start));
   if (view.getUint32(24, true) !== low || view.getUint32(28, true) !== high) return undefined;
-  return { start, keyLength, taskNameLength, versionLength, createdAt: view.getFloat64(32, true) };
+  return {
+    start,
+    keyLength,
+    taskNameLength,
+    versionLength,
+    createdAt: view.getFloat64(32, true),
+    valueSum: [view.getUint32(16, true), view.getUint32(20, true)],
+  };
 }
 
 /**
@@ -187,43 +244,85 @@ function readHeader(fd: number, size: number): { head: Uint8Array; header: Heade
 
 /**
  * The entry in the regular file open as `fd` (`size` bytes long) if it is a whole entry for
- * the key, else `undefined`. The value is read only once the header and key are checked.
+ * the key, else `undefined`. The value is read only once the header and key are checked; a
+ * large one is read asynchronously and summed a slice at a time, so that the event loop runs
+ * meanwhile (a small one: see `readSmallEntry`).
  */
 export async function readEntry(
   fd: number,
   size: number,
   keyBytes: Uint8Array,
 ): Promise<StoredEntry | undefined> {
+  if (size <= HEAD_READ) return readSmallEntry(fd, size, keyBytes);
   const found = readHeader(fd, size);
-  if (found === undefined) return undefined;
+  if (found === undefined || !isKey(found, keyBytes)) return undefined;
   const { head, header } = found;
-  if (header.keyLength !== keyBytes.length) return undefined;
-  for (let i = 0; i < keyBytes.length; i++) {
-    if (head[HEADER_BYTES + i] !== keyBytes[i]) return undefined;
-  }
-  // A small entry was read whole with its header.
-  const value = head.length === size
-    ? head.subarray(header.start)
-    : await readAll(fd, header.start, size - header.start);
+  const value = await readAll(fd, header.start, size - header.start);
   if (value.length !== size - header.start) return undefined; // shrank meanwhile
-  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
-  // A large value a slice at a time, so that the event loop runs meanwhile.
-  const [low, high] = value.length <= SLICE_BYTES
-    ? checksum(value)
-    : await checksumInSlices([value]);
-  if (view.getUint32(16, true) !== low || view.getUint32(20, true) !== high) return undefined;
-  let strings: { taskName: string; cacheVersion: string } | undefined;
-  return {
-    value,
-    createdAt: header.createdAt,
-    // Decoded only when asked for, once.
-    get taskName() {
-      return (strings ??= metadataStrings(head, header)).taskName;
-    },
-    get cacheVersion() {
-      return (strings ??= metadataStrings(head, header)).cacheVersion;
-    },
-  };
+  const sum = value.length <= SLICE_BYTES ? checksum(value) : await checksumInSlices([value]);
+  return storedEntry(head, header, value, sum);
+}
+
+/**
+ * {@link readEntry} of a file of at most `HEAD_READ` bytes, synchronously: read whole in one
+ * call, its header and key checked, its value summed.
+ */
+export function readSmallEntry(
+  fd: number,
+  size: number,
+  keyBytes: Uint8Array,
+): StoredEntry | undefined {
+  const found = readHeader(fd, size);
+  if (found === undefined || found.head.length !== size || !isKey(found, keyBytes)) {
+    return undefined; // not an entry for the key, or it changed meanwhile
+  }
+  const { head, header } = found;
+  const value = head.subarray(header.start);
+  return storedEntry(head, header, value, checksum(value));
+}
+
+/** Whether the header `found` names the key `keyBytes`. */
+function isKey({ head, header }: { head: Uint8Array; header: Header }, keyBytes: Uint8Array) {
+  if (header.keyLength !== keyBytes.length) return false;
+  for (let i = 0; i < keyBytes.length; i++) {
+    if (head[HEADER_BYTES + i] !== keyBytes[i]) return false;
+  }
+  return true;
+}
+
+/** The entry of `head` and `value`, if the value's checksum `sum` is the one in the header. */
+function storedEntry(
+  head: Uint8Array,
+  header: Header,
+  value: Uint8Array,
+  [low, high]: [number, number],
+): StoredEntry | undefined {
+  const [expectLow, expectHigh] = header.valueSum;
+  return low === expectLow && high === expectHigh ? new Entry(head, header, value) : undefined;
+}
+
+/** An entry read back, its task name and cache version decoded only when asked for, once. */
+class Entry implements StoredEntry {
+  readonly value: Uint8Array;
+  readonly createdAt: number;
+  readonly #head: Uint8Array;
+  readonly #header: Header;
+  #strings: { taskName: string; cacheVersion: string } | undefined;
+
+  constructor(head: Uint8Array, header: Header, value: Uint8Array) {
+    this.value = value;
+    this.createdAt = header.createdAt;
+    this.#head = head;
+    this.#header = header;
+  }
+
+  get taskName(): string {
+    return (this.#strings ??= metadataStrings(this.#head, this.#header)).taskName;
+  }
+
+  get cacheVersion(): string {
+    return (this.#strings ??= metadataStrings(this.#head, this.#header)).cacheVersion;
+  }
 }
 
 /** The task name and cache version in the start of an entry file (`head`). */

@@ -23,7 +23,8 @@ import {
 import { dirname, join } from "node:path";
 import { Buffer } from "node:buffer";
 import { bytesToHex, randomBytes } from "@noble/hashes/utils.js";
-import { totalLength, yieldToEventLoop } from "../internal/slices.ts";
+import { Checksum } from "../internal/checksum.ts";
+import { inSlices, SLICE_BYTES, totalLength, yieldToEventLoop } from "../internal/slices.ts";
 
 /**
  * Files up to this size are read and written with synchronous calls: from the page cache that
@@ -51,9 +52,24 @@ const STRANGE_FILE = new Set(["ELOOP", "EMLINK", "ENXIO", "ENODEV", "EOPNOTSUPP"
 const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | (constants.O_NOFOLLOW ?? 0) |
   (constants.O_NONBLOCK ?? 0);
 
+/** How many random bytes are drawn at once for temporary names (16 a name). */
+const RANDOM_POOL = 4096;
+/** Random bytes drawn for temporary names, and how many of them are used. */
+let pool = new Uint8Array(0);
+let pooled = 0;
+
 /** The name of a new temporary file in `directory`: `.tmp-<32 random hex digits>`. */
 export function temporaryPath(directory: string): string {
-  return join(directory, `.tmp-${bytesToHex(randomBytes(16))}`);
+  // Drawn from the system's generator a pool at a time: once per name, the draw took longer
+  // than the rest of a small `set`'s work in the process.
+  if (pooled + 16 > pool.length) {
+    pool = randomBytes(RANDOM_POOL);
+    pooled = 0;
+  }
+  const name = bytesToHex(pool.subarray(pooled, pooled + 16));
+  pool.fill(0, pooled, pooled + 16); // each drawn once
+  pooled += 16;
+  return join(directory, `.tmp-${name}`);
 }
 
 /** The names of temporary files (`temporaryPath`). */
@@ -156,8 +172,10 @@ export function isDirectory(path: string): boolean {
 /** The size of the file at `path`, or `undefined` if there is none (or it cannot be seen). */
 export function fileSize(path: string): number | undefined {
   try {
-    const stats = lstatSync(path);
-    return stats.isFile() ? stats.size : undefined;
+    // Without an exception for a missing file (the usual case: a new entry), which costs
+    // several times the system call.
+    const stats = lstatSync(path, { throwIfNoEntry: false });
+    return stats?.isFile() ? stats.size : undefined;
   } catch {
     return undefined;
   }
@@ -188,7 +206,7 @@ export function readPrefix(fd: number, length: number): Uint8Array {
     if (count === 0) break;
     done += count;
   }
-  return bytes.subarray(0, done);
+  return done === length ? bytes : bytes.subarray(0, done);
 }
 
 /** `length` bytes of the file open as `fd` from `position` on (fewer if it is shorter). */
@@ -251,28 +269,60 @@ export function writeSmall(fd: number, pieces: readonly Uint8Array[]): void {
 }
 
 /**
- * Writes all of the pieces `chunks` in turn at the current position of `fd`: small ones with
- * synchronous calls (with a turn of the event loop after every `SYNC_LIMIT` bytes of them),
- * large ones asynchronously.
+ * Writes the pieces `chunks` in turn into `fd` from `position` on, and returns the checksum of
+ * their bytes (src/internal/checksum.ts): small pieces with synchronous calls, large ones in
+ * asynchronous pieces of `IO_PIECE` bytes, each summed while it is written (in Node the write
+ * runs in the thread pool meanwhile), a slice at a time with turns of the event loop between
+ * slices, so that a value of any size never holds the loop up for long.
  */
-export async function writeAll(fd: number, chunks: readonly Uint8Array[]): Promise<void> {
+export async function writeValue(
+  fd: number,
+  position: number,
+  chunks: readonly Uint8Array[],
+): Promise<[number, number]> {
+  const sum = new Checksum();
   let sinceYield = 0;
   for (const bytes of chunks) {
-    if (bytes.length <= SYNC_LIMIT && sinceYield + bytes.length > SYNC_LIMIT) {
-      await yieldToEventLoop();
-      sinceYield = 0;
+    if (bytes.length <= SYNC_LIMIT) {
+      if (sinceYield > 0 && sinceYield + bytes.length > SLICE_BYTES) {
+        await yieldToEventLoop();
+        sinceYield = 0;
+      }
+      writeAt(fd, bytes, position);
+      sum.update(bytes);
+      position += bytes.length;
+      sinceYield += bytes.length;
+      continue;
     }
     for (let offset = 0; offset < bytes.length;) {
-      const length = Math.min(bytes.length - offset, IO_PIECE);
-      offset += bytes.length <= SYNC_LIMIT
-        ? writeSync(fd, bytes, offset, length)
-        : await new Promise<number>((resolve, reject) =>
-          write(fd, bytes, offset, length, null, (error, n) => {
-            if (error) reject(error);
-            else resolve(n);
-          })
-        );
+      const piece = bytes.subarray(offset, offset + IO_PIECE);
+      const written = writeAtAsync(fd, piece, position);
+      await inSlices([piece], (slice) => sum.update(slice));
+      await written;
+      offset += piece.length;
+      position += piece.length;
     }
-    if (bytes.length <= SYNC_LIMIT) sinceYield += bytes.length;
+    await yieldToEventLoop();
+    sinceYield = 0;
+  }
+  return sum.digest();
+}
+
+/** Writes all of `bytes` into `fd` at `position`, synchronously. */
+export function writeAt(fd: number, bytes: Uint8Array, position: number): void {
+  for (let done = 0; done < bytes.length;) {
+    done += writeSync(fd, bytes, done, bytes.length - done, position + done);
+  }
+}
+
+/** Writes all of `bytes` into `fd` at `position`, asynchronously. */
+async function writeAtAsync(fd: number, bytes: Uint8Array, position: number): Promise<void> {
+  for (let done = 0; done < bytes.length;) {
+    done += await new Promise<number>((resolve, reject) =>
+      write(fd, bytes, done, bytes.length - done, position + done, (error, n) => {
+        if (error) reject(error);
+        else resolve(n);
+      })
+    );
   }
 }

@@ -3,12 +3,15 @@
  * directory, shared by every process using it. It is a journal of float64 (little-endian)
  * records, each a change in bytes, appended (`O_APPEND`, atomic for a write this small) by each
  * store, deletion and expiry once a `TaskCache` has started it; the total is their sum. A
- * reader reads only what was appended since it last looked; past `USAGE_COMPACT` bytes, the
- * journal is rewritten as one record (its sum) by the next reader.
+ * reader reads only what was appended since it last looked, and nothing when a `stat` of the
+ * journal shows it unchanged since (a store that finds its own record the only one appended
+ * since this process last read counts it at once, so the read after it costs that one `stat`);
+ * past `USAGE_COMPACT` bytes, the journal is rewritten as one record (its sum) by the next
+ * reader.
  *
  * @module
  */
-import { fstatSync, linkSync, renameSync, writeSync } from "node:fs";
+import { fstatSync, linkSync, lstatSync, renameSync, type Stats, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { CacheDirectory } from "./fs_directory.ts";
 import {
@@ -33,8 +36,12 @@ export class UsageJournal {
   /** The journal's path. */
   readonly path: string;
   readonly #directory: CacheDirectory;
-  /** The journal as read so far: which file, how far, its sum. */
-  #read: { ino: number; offset: number; bytes: number } | undefined;
+  /**
+   * The journal as read so far: which file, how far, its sum; and its change time then, so
+   * that a file in its place that merely has the same inode number and size is not taken for
+   * it.
+   */
+  #read: { ino: number; offset: number; bytes: number; changed: number } | undefined;
 
   /** The journal of `directory` (nothing is read yet). */
   constructor(directory: CacheDirectory) {
@@ -47,6 +54,8 @@ export class UsageJournal {
    * is none yet (or it is not trusted, or damaged).
    */
   read(): number | undefined {
+    const known = this.#unchanged();
+    if (known !== undefined) return Math.max(0, known);
     const fd = openFile(this.path);
     if (fd === undefined) return undefined;
     if (fd === "strange") {
@@ -59,8 +68,9 @@ export class UsageJournal {
       if (!this.#directory.isTrusted(stats)) return undefined;
       usage = this.#read;
       if (usage === undefined || usage.ino !== stats.ino || usage.offset > stats.size) {
-        usage = { ino: stats.ino, offset: 0, bytes: 0 };
+        usage = { ino: stats.ino, offset: 0, bytes: 0, changed: stats.ctimeMs };
       }
+      usage.changed = stats.ctimeMs;
       const end = stats.size - (stats.size % USAGE_RECORD);
       const records = readRange(fd, usage.offset, end - usage.offset);
       const view = new DataView(records.buffer, records.byteOffset, records.byteLength);
@@ -117,11 +127,42 @@ export class UsageJournal {
       const record = new Uint8Array(USAGE_RECORD);
       new DataView(record.buffer).setFloat64(0, delta, true);
       writeSync(fd, record);
+      // The record went to the end (O_APPEND): if the journal was as far as this process had
+      // read it before, the record is all that is new, and the total moves by it here.
+      const usage = this.#read;
+      if (usage !== undefined) {
+        const stats = fstatSync(fd);
+        if (stats.ino === usage.ino && stats.size === usage.offset + USAGE_RECORD) {
+          usage.offset = stats.size;
+          usage.bytes += delta;
+          usage.changed = stats.ctimeMs;
+        }
+      }
     } catch {
       // A full disk: the total drifts until the next count.
     } finally {
       closeQuietly(fd);
     }
+  }
+
+  /**
+   * The total as read last, if a `stat` of the journal shows the same file, unchanged since
+   * (and still one to trust), and it need not be compacted; else `undefined` (then it is read).
+   */
+  #unchanged(): number | undefined {
+    const usage = this.#read;
+    if (usage === undefined || usage.offset >= USAGE_COMPACT) return undefined;
+    let stats: Stats | undefined;
+    try {
+      stats = lstatSync(this.path, { throwIfNoEntry: false });
+    } catch {
+      return undefined;
+    }
+    const same = stats !== undefined && stats.ino === usage.ino &&
+      stats.ctimeMs === usage.changed &&
+      stats.size - (stats.size % USAGE_RECORD) === usage.offset &&
+      this.#directory.isTrusted(stats);
+    return same && Number.isFinite(usage.bytes) ? usage.bytes : undefined;
   }
 
   /** Forgets what was read (the journal was removed). */
@@ -150,7 +191,7 @@ export class UsageJournal {
         closeQuietly(fd);
       }
       place(temporary);
-      this.#read = { ino, offset: USAGE_RECORD, bytes };
+      this.#read = { ino, offset: USAGE_RECORD, bytes, changed: Number.NaN };
     } finally {
       removeQuietly(temporary); // renamed or gone already
     }

@@ -24,7 +24,70 @@ import { inSlices } from "./slices.ts";
  * ```
  */
 export function checksum(bytes: Uint8Array): [number, number] {
-  return new Checksum().update(bytes).digest();
+  const length = bytes.length;
+  if (length > ONE_PIECE_LIMIT) return new Checksum().update(bytes).digest();
+  // The steps of `Checksum` for one piece, without its carried block and views: the header and
+  // value of a small entry are summed on every read and store.
+  const whole = length & ~15;
+  const lanes = [LANE_A, LANE_B, LANE_C, LANE_D];
+  if (whole > 0) sumBlocks(new DataView(bytes.buffer, bytes.byteOffset, whole), lanes);
+  const [a, b, c, d] = lanes as [number, number, number, number];
+  return finish(bytes, whole, length - whole, length, a, b, c, d);
+}
+
+/** Values up to this length are summed by `checksum`'s one-piece path. */
+const ONE_PIECE_LIMIT = 0x4000_0000;
+// The lanes' starting values.
+const LANE_A = 0x9e3779b1;
+const LANE_B = 0x85ebca77;
+const LANE_C = 0xc2b2ae3d;
+const LANE_D = 0x27d4eb2f;
+
+/**
+ * Sums the 16-byte blocks of `view` (a multiple of 16 bytes long) into `lanes`. A DataView
+ * reads words at any offset, without copying (a piece after another whose length is not a
+ * multiple of 4 is summed from an unaligned offset), and in V8 as fast as a Uint32Array or
+ * faster.
+ */
+function sumBlocks(view: DataView, lanes: number[]): void {
+  let a = lanes[0]!, b = lanes[1]!, c = lanes[2]!, d = lanes[3]!;
+  for (let i = 0; i < view.byteLength; i += 16) {
+    a = Math.imul(a ^ view.getUint32(i, true), 0x85ebca6b);
+    a = (a << 13) | (a >>> 19);
+    b = Math.imul(b ^ view.getUint32(i + 4, true), 0xc2b2ae35);
+    b = (b << 15) | (b >>> 17);
+    c = Math.imul(c ^ view.getUint32(i + 8, true), 0x85ebca6b);
+    c = (c << 13) | (c >>> 19);
+    d = Math.imul(d ^ view.getUint32(i + 12, true), 0xc2b2ae35);
+    d = (d << 15) | (d >>> 17);
+  }
+  lanes[0] = a, lanes[1] = b, lanes[2] = c, lanes[3] = d;
+}
+
+/**
+ * The checksum from the lanes `a`..`d` after the whole blocks, the last bytes (under 16:
+ * `rest[from, from + carried)`) and the length: their last 0..3 words, then their last 0..3
+ * bytes with the length, go to lane a.
+ */
+function finish(
+  rest: Uint8Array,
+  from: number,
+  carried: number,
+  length: number,
+  a: number,
+  b: number,
+  c: number,
+  d: number,
+): [number, number] {
+  const end = from + (carried & ~3);
+  for (let i = from; i < end; i += 4) {
+    const word = rest[i]! | (rest[i + 1]! << 8) | (rest[i + 2]! << 16) | (rest[i + 3]! << 24);
+    a = Math.imul(((a << 13) | (a >>> 19)) ^ word, 0x85ebca6b);
+  }
+  let tail = 0;
+  for (let j = end; j < from + carried; j++) tail = (tail << 8) | rest[j]!;
+  a = Math.imul(a ^ tail ^ length, 0x85ebca6b);
+  return [mix(a ^ c), mix(b ^ d ^ (length / 0x1_0000_0000))];
 }
 
 /**
@@ -44,10 +107,7 @@ export function checksum(bytes: Uint8Array): [number, number] {
  */
 export class Checksum {
   // Four independent lanes keep the multiplier busy.
-  #a = 0x9e3779b1;
-  #b = 0x85ebca77;
-  #c = 0xc2b2ae3d;
-  #d = 0x27d4eb2f;
+  readonly #lanes = [LANE_A, LANE_B, LANE_C, LANE_D];
   /** Bytes summed so far. */
   #length = 0;
   /** The bytes of an unfinished 16-byte block, waiting for the next piece. */
@@ -75,40 +135,15 @@ export class Checksum {
 
   /** Sums the 16-byte blocks of `bytes[from, from + length)`. */
   #blocks(bytes: Uint8Array, from: number, length: number): void {
-    if (length === 0) return;
-    const offset = bytes.byteOffset + from;
-    // A copy when unaligned (not `slice`, which for a Node Buffer is a view at the same offset).
-    const words = (offset & 3) === 0
-      ? new Uint32Array(bytes.buffer, offset, length >>> 2)
-      : new Uint32Array(new Uint8Array(bytes.subarray(from, from + length)).buffer);
-    let a = this.#a, b = this.#b, c = this.#c, d = this.#d;
-    for (let i = 0; i < words.length; i += 4) {
-      a = Math.imul(a ^ words[i]!, 0x85ebca6b);
-      a = (a << 13) | (a >>> 19);
-      b = Math.imul(b ^ words[i + 1]!, 0xc2b2ae35);
-      b = (b << 15) | (b >>> 17);
-      c = Math.imul(c ^ words[i + 2]!, 0x85ebca6b);
-      c = (c << 13) | (c >>> 19);
-      d = Math.imul(d ^ words[i + 3]!, 0xc2b2ae35);
-      d = (d << 15) | (d >>> 17);
+    if (length > 0) {
+      sumBlocks(new DataView(bytes.buffer, bytes.byteOffset + from, length), this.#lanes);
     }
-    this.#a = a, this.#b = b, this.#c = c, this.#d = d;
   }
 
   /** The checksum of the pieces given, as two unsigned 32-bit halves. */
   digest(): [number, number] {
-    const carry = this.#carry, carried = this.#carried, length = this.#length;
-    let a = this.#a;
-    // The last 0..3 words, then the last 0..3 bytes with the length, go to lane a.
-    const count = carried >>> 2;
-    const view = new DataView(carry.buffer);
-    for (let i = 0; i < count; i++) {
-      a = Math.imul(((a << 13) | (a >>> 19)) ^ view.getUint32(i * 4, true), 0x85ebca6b);
-    }
-    let tail = 0;
-    for (let j = count * 4; j < carried; j++) tail = (tail << 8) | carry[j]!;
-    a = Math.imul(a ^ tail ^ length, 0x85ebca6b);
-    return [mix(a ^ this.#c), mix(this.#b ^ this.#d ^ (length / 0x1_0000_0000))];
+    const [a, b, c, d] = this.#lanes as [number, number, number, number];
+    return finish(this.#carry, 0, this.#carried, this.#length, a, b, c, d);
   }
 }
 

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtemp, readdir, rm, unlink } from "node:fs/promises";
+import { mkdtemp, readdir, rename, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -121,6 +121,38 @@ test("fs: a directory without a running total (an older version's) starts one on
   assert.equal(await adapter.storedBytes!(), await listed(adapter));
   await next.close();
   await cache.close();
+});
+
+test("fs: each adapter's total has every other's changes, however they interleave", async () => {
+  const dir = await directory();
+  // Two adapters on one directory: each reads the journal as a process of its own would.
+  const a = new FsAdapter({ directory: dir });
+  const b = new FsAdapter({ directory: dir });
+  await a.correctStoredBytes(0, undefined);
+  const totals = async () => [await a.storedBytes(), await b.storedBytes()];
+  assert.deepEqual(await totals(), [0, 0]);
+  await a.set("1", new Uint8Array(10));
+  assert.deepEqual(await totals(), [10, 10], "a's own store, and b sees it");
+  await b.set("2", new Uint8Array(20));
+  await a.set("3", new Uint8Array(5)); // a's record is not the only one since a last read
+  assert.deepEqual(await totals(), [35, 35]);
+  await a.set("4", new Uint8Array(1));
+  await a.set("4", new Uint8Array(2)); // replaced
+  await b.set("1", new Uint8Array(7)); // another's entry replaced
+  assert.equal(await a.delete("2"), true);
+  assert.deepEqual(await totals(), [14, 14]);
+  assert.equal(await listed(a), 14);
+  // A journal put in its place (as a compaction by another process does): read afresh.
+  const record = new Uint8Array(8);
+  new DataView(record.buffer).setFloat64(0, 100, true);
+  await writeFile(join(dir, "replacement"), record, { mode: 0o600 });
+  await rename(join(dir, "replacement"), join(dir, "ltc-usage.log"));
+  assert.deepEqual(await totals(), [100, 100]);
+  await a.set("5", new Uint8Array(3));
+  assert.deepEqual(await totals(), [103, 103]);
+  // Removed (a clear elsewhere): none kept.
+  await unlink(join(dir, "ltc-usage.log"));
+  assert.deepEqual(await totals(), [undefined, undefined]);
 });
 
 test("fs: a total thrown off by files removed by hand is set right by the next count", async () => {
