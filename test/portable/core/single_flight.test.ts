@@ -178,7 +178,11 @@ test("runExclusively: storage failures of the lease never fail the work; an unre
     },
   });
   assert.equal(
-    await runExclusively(busy, "k", { leaseMs: 1_000, recheck: none, run: async () => 1 }),
+    await runExclusively(busy, "k", {
+      leaseMs: 1_000,
+      recheck: none,
+      run: () => Promise.resolve(1),
+    }),
     1,
   );
   assert.ok(attempts > 1, `a busy storage is tried again (${attempts} attempts)`);
@@ -190,7 +194,11 @@ test("runExclusively: storage failures of the lease never fail the work; an unre
     },
   });
   assert.equal(
-    await runExclusively(down, "k", { leaseMs: 1_000, recheck: none, run: async () => 2 }),
+    await runExclusively(down, "k", {
+      leaseMs: 1_000,
+      recheck: none,
+      run: () => Promise.resolve(2),
+    }),
     2,
   );
   assert.equal(attempts, 1, "an unreachable server is not asked again");
