@@ -22,6 +22,7 @@ import { type CacheState, openCache } from "./diskcache_open.ts";
 import { expandCachePath, FLYTEKIT_CACHE_LOCATION } from "./diskcache_path.ts";
 import {
   cull,
+  DATA_VERSION,
   EVICTION_POLICY,
   formatTag,
   fromDbKey,
@@ -54,6 +55,11 @@ export {
   FLYTEKIT_CACHE_LOCATION,
   flytekitCacheDirectory,
 } from "./diskcache_path.ts";
+
+/** A hit's read time (under least-frequently-used eviction: and diskcache's count). */
+const RECORD_READ = "UPDATE Cache SET access_time = ? WHERE rowid = ?";
+const RECORD_READ_LFU =
+  "UPDATE Cache SET access_time = ?, access_count = access_count + 1 WHERE rowid = ?";
 
 /** Options of {@link DiskcacheAdapter}. */
 export interface DiskcacheAdapterOptions {
@@ -189,7 +195,14 @@ export class DiskcacheAdapter implements CacheAdapter {
       db.run("BEGIN IMMEDIATE");
       cleanup.length = 0;
       try {
-        state.settings = parseSettings(readSettingsTable(db, "acted-on"));
+        // The settings are read again when another connection has written since they were
+        // (a Python process may have changed a limit): SQLite's data_version says so.
+        const [version] = db.all(DATA_VERSION);
+        const dataVersion = version?.data_version;
+        if (dataVersion === undefined || dataVersion !== state.dataVersion) {
+          state.settings = parseSettings(readSettingsTable(db, "acted-on"));
+          state.dataVersion = dataVersion;
+        }
         const value = fn(db, state, (file) => cleanup.push(file));
         db.run("COMMIT");
         return value;
@@ -263,10 +276,9 @@ export class DiskcacheAdapter implements CacheAdapter {
     const policy = EVICTION_POLICY[state.settings.evictionPolicy]?.get;
     const stale = now * 1000 - Number(row.access_time) * 1000 > READ_TIME_RESOLUTION_MS;
     if (!stale && policy === null) return;
-    const set = ["access_time = ?"];
-    if (policy === "access_count = access_count + 1") set.push(policy);
+    const update = policy === "access_count = access_count + 1" ? RECORD_READ_LFU : RECORD_READ;
     try {
-      db.run(`UPDATE Cache SET ${set.join(", ")} WHERE rowid = ?`, [now, Number(row.rowid)]);
+      db.run(update, [now, Number(row.rowid)]);
     } catch {
       // Busy or read-only: the read time is a hint, the hit stands.
     }
