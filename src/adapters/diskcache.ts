@@ -10,6 +10,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { CacheAdapter, EntryInfo, EntryMetadata, GetOptions, Lease } from "../adapter.ts";
 import { isOtherTask, READ_TIME_RESOLUTION_MS } from "../adapter.ts";
+import { checkPieces, joinInSlices, setAsOnePiece, totalLength } from "../internal/slices.ts";
 import { blockedError, closedError, diskcacheError, readOnlyError } from "./diskcache_errors.ts";
 import {
   newValueFile,
@@ -306,25 +307,46 @@ export class DiskcacheAdapter implements CacheAdapter {
    * @param value The bytes to store.
    * @param metadata The task name and cache version the entry is for (kept in the row's tag).
    */
-  async set(key: string, value: Uint8Array, metadata?: EntryMetadata): Promise<void> {
+  set(key: string, value: Uint8Array, metadata?: EntryMetadata): Promise<void> {
+    return setAsOnePiece(this, "DiskcacheAdapter", key, value, metadata);
+  }
+
+  /**
+   * `set` of a value given as pieces (`TaskCache` hands a large output over uncopied): a value
+   * file is written from the pieces as they are; an inline value is joined.
+   *
+   * @param key The cache key.
+   * @param chunks The pieces of the value, in order.
+   * @param metadata The task name and cache version the entry is for (kept in the row's tag).
+   */
+  async setChunks(
+    key: string,
+    chunks: readonly Uint8Array[],
+    metadata?: EntryMetadata,
+  ): Promise<void> {
+    checkPieces(chunks, "DiskcacheAdapter.setChunks");
     const tag = metadata === undefined ? null : formatTag(metadata);
-    await this.#store(toDbKey(key), value, tag, null);
+    await this.#store(toDbKey(key), chunks, tag, null);
   }
 
   async #store(
     dbKey: SqlValue,
-    value: Uint8Array,
+    chunks: readonly Uint8Array[],
     tag: string | null,
     expireTime: number | null,
     lookup?: (db: SqliteConnection, rowid: number | undefined) => boolean,
   ): Promise<boolean> {
     const state = await this.#open("store an entry");
-    const inline = value.length < state.settings.minFileSize;
+    const size = totalLength(chunks);
+    const inline = size < state.settings.minFileSize;
     let temporary: string | undefined;
     let filename: string | null = null;
-    if (!inline && state.db?.writable) {
+    let value: Uint8Array | null = null;
+    if (inline) {
+      value = chunks.length === 1 ? chunks[0]! : await joinInSlices(chunks);
+    } else if (state.db?.writable) {
       ({ filename, temporary } = newValueFile(this.directory));
-      await writeValueFile(temporary, value).catch((error: unknown) => {
+      await writeValueFile(temporary, chunks, size).catch((error: unknown) => {
         throw diskcacheError(error, `store an entry in ${this.directory}`);
       });
     }
@@ -336,7 +358,7 @@ export class DiskcacheAdapter implements CacheAdapter {
         if (lookup !== undefined && !lookup(db, rowid)) return false;
         const columns: RowColumns = inline
           ? { expireTime, tag, size: 0, mode: MODE_RAW, filename: null, value }
-          : { expireTime, tag, size: value.length, mode: MODE_BINARY, filename, value: null };
+          : { expireTime, tag, size, mode: MODE_BINARY, filename, value: null };
         if (rowid !== undefined) {
           cleanup(rows[0]!.filename ?? null);
           rowUpdate(db, rowid, now, columns);
@@ -445,7 +467,7 @@ export class DiskcacheAdapter implements CacheAdapter {
     const token = new Uint8Array(randomBytes(16));
     const taken = await this.#store(
       dbKey,
-      token,
+      [token],
       LEASE_TAG,
       (Date.now() + ttlMs) / 1000,
       (db, rowid) => {
