@@ -45,6 +45,7 @@ import {
   toDbKey,
 } from "./diskcache_sql.ts";
 import {
+  isBusy,
   type SqliteConnection,
   type SqlRow,
   type SqlValue,
@@ -238,12 +239,17 @@ export class DiskcacheAdapter implements CacheAdapter {
     const state = await this.#open("read an entry");
     const db = state.db;
     if (db === undefined) return undefined;
-    const dbKey = toDbKey(key);
-    const nowSeconds = Date.now() / 1000;
-    const rows = await this.#retry(() => db.all(SELECT_ROW, [dbKey, 1, nowSeconds]), "read")
-      .catch((error) => {
+    const params = [toDbKey(key), 1, Date.now() / 1000];
+    let rows: SqlRow[];
+    try {
+      rows = db.all(SELECT_ROW, params);
+    } catch (error) {
+      // A lock in the way (a writer's checkpoint, say): the wait and the retries.
+      if (!isBusy(error)) throw diskcacheError(error, `read an entry in ${this.directory}`);
+      rows = await this.#retry(() => db.all(SELECT_ROW, params), "read").catch((error) => {
         throw diskcacheError(error, `read an entry in ${this.directory}`);
       });
+    }
     const row = rows[0];
     if (row === undefined || row.tag === LEASE_TAG) return undefined;
     const metadata = parseTag(row.tag);
