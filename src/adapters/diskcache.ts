@@ -10,6 +10,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { CacheAdapter, EntryInfo, EntryMetadata, GetOptions, Lease } from "../adapter.ts";
 import { isOtherTask, READ_TIME_RESOLUTION_MS } from "../adapter.ts";
+import { checkPieces, joinInSlices, setAsOnePiece, totalLength } from "../internal/slices.ts";
 import { blockedError, closedError, diskcacheError, readOnlyError } from "./diskcache_errors.ts";
 import {
   newValueFile,
@@ -22,6 +23,7 @@ import { type CacheState, openCache } from "./diskcache_open.ts";
 import { expandCachePath, FLYTEKIT_CACHE_LOCATION } from "./diskcache_path.ts";
 import {
   cull,
+  DATA_VERSION,
   EVICTION_POLICY,
   formatTag,
   fromDbKey,
@@ -43,6 +45,7 @@ import {
   toDbKey,
 } from "./diskcache_sql.ts";
 import {
+  isBusy,
   type SqliteConnection,
   type SqlRow,
   type SqlValue,
@@ -54,6 +57,11 @@ export {
   FLYTEKIT_CACHE_LOCATION,
   flytekitCacheDirectory,
 } from "./diskcache_path.ts";
+
+/** A hit's read time (under least-frequently-used eviction: and diskcache's count). */
+const RECORD_READ = "UPDATE Cache SET access_time = ? WHERE rowid = ?";
+const RECORD_READ_LFU =
+  "UPDATE Cache SET access_time = ?, access_count = access_count + 1 WHERE rowid = ?";
 
 /** Options of {@link DiskcacheAdapter}. */
 export interface DiskcacheAdapterOptions {
@@ -189,7 +197,14 @@ export class DiskcacheAdapter implements CacheAdapter {
       db.run("BEGIN IMMEDIATE");
       cleanup.length = 0;
       try {
-        state.settings = parseSettings(readSettingsTable(db, "acted-on"));
+        // The settings are read again when another connection has written since they were
+        // (a Python process may have changed a limit): SQLite's data_version says so.
+        const [version] = db.all(DATA_VERSION);
+        const dataVersion = version?.data_version;
+        if (dataVersion === undefined || dataVersion !== state.dataVersion) {
+          state.settings = parseSettings(readSettingsTable(db, "acted-on"));
+          state.dataVersion = dataVersion;
+        }
         const value = fn(db, state, (file) => cleanup.push(file));
         db.run("COMMIT");
         return value;
@@ -224,12 +239,17 @@ export class DiskcacheAdapter implements CacheAdapter {
     const state = await this.#open("read an entry");
     const db = state.db;
     if (db === undefined) return undefined;
-    const dbKey = toDbKey(key);
-    const nowSeconds = Date.now() / 1000;
-    const rows = await this.#retry(() => db.all(SELECT_ROW, [dbKey, 1, nowSeconds]), "read")
-      .catch((error) => {
+    const params = [toDbKey(key), 1, Date.now() / 1000];
+    let rows: SqlRow[];
+    try {
+      rows = db.all(SELECT_ROW, params);
+    } catch (error) {
+      // A lock in the way (a writer's checkpoint, say): the wait and the retries.
+      if (!isBusy(error)) throw diskcacheError(error, `read an entry in ${this.directory}`);
+      rows = await this.#retry(() => db.all(SELECT_ROW, params), "read").catch((error) => {
         throw diskcacheError(error, `read an entry in ${this.directory}`);
       });
+    }
     const row = rows[0];
     if (row === undefined || row.tag === LEASE_TAG) return undefined;
     const metadata = parseTag(row.tag);
@@ -263,10 +283,9 @@ export class DiskcacheAdapter implements CacheAdapter {
     const policy = EVICTION_POLICY[state.settings.evictionPolicy]?.get;
     const stale = now * 1000 - Number(row.access_time) * 1000 > READ_TIME_RESOLUTION_MS;
     if (!stale && policy === null) return;
-    const set = ["access_time = ?"];
-    if (policy === "access_count = access_count + 1") set.push(policy);
+    const update = policy === "access_count = access_count + 1" ? RECORD_READ_LFU : RECORD_READ;
     try {
-      db.run(`UPDATE Cache SET ${set.join(", ")} WHERE rowid = ?`, [now, Number(row.rowid)]);
+      db.run(update, [now, Number(row.rowid)]);
     } catch {
       // Busy or read-only: the read time is a hint, the hit stands.
     }
@@ -294,25 +313,46 @@ export class DiskcacheAdapter implements CacheAdapter {
    * @param value The bytes to store.
    * @param metadata The task name and cache version the entry is for (kept in the row's tag).
    */
-  async set(key: string, value: Uint8Array, metadata?: EntryMetadata): Promise<void> {
+  set(key: string, value: Uint8Array, metadata?: EntryMetadata): Promise<void> {
+    return setAsOnePiece(this, "DiskcacheAdapter", key, value, metadata);
+  }
+
+  /**
+   * `set` of a value given as pieces (`TaskCache` hands a large output over uncopied): a value
+   * file is written from the pieces as they are; an inline value is joined.
+   *
+   * @param key The cache key.
+   * @param chunks The pieces of the value, in order.
+   * @param metadata The task name and cache version the entry is for (kept in the row's tag).
+   */
+  async setChunks(
+    key: string,
+    chunks: readonly Uint8Array[],
+    metadata?: EntryMetadata,
+  ): Promise<void> {
+    checkPieces(chunks, "DiskcacheAdapter.setChunks");
     const tag = metadata === undefined ? null : formatTag(metadata);
-    await this.#store(toDbKey(key), value, tag, null);
+    await this.#store(toDbKey(key), chunks, tag, null);
   }
 
   async #store(
     dbKey: SqlValue,
-    value: Uint8Array,
+    chunks: readonly Uint8Array[],
     tag: string | null,
     expireTime: number | null,
     lookup?: (db: SqliteConnection, rowid: number | undefined) => boolean,
   ): Promise<boolean> {
     const state = await this.#open("store an entry");
-    const inline = value.length < state.settings.minFileSize;
+    const size = totalLength(chunks);
+    const inline = size < state.settings.minFileSize;
     let temporary: string | undefined;
     let filename: string | null = null;
-    if (!inline && state.db?.writable) {
+    let value: Uint8Array | null = null;
+    if (inline) {
+      value = chunks.length === 1 ? chunks[0]! : await joinInSlices(chunks);
+    } else if (state.db?.writable) {
       ({ filename, temporary } = newValueFile(this.directory));
-      await writeValueFile(temporary, value).catch((error: unknown) => {
+      await writeValueFile(temporary, chunks, size).catch((error: unknown) => {
         throw diskcacheError(error, `store an entry in ${this.directory}`);
       });
     }
@@ -324,7 +364,7 @@ export class DiskcacheAdapter implements CacheAdapter {
         if (lookup !== undefined && !lookup(db, rowid)) return false;
         const columns: RowColumns = inline
           ? { expireTime, tag, size: 0, mode: MODE_RAW, filename: null, value }
-          : { expireTime, tag, size: value.length, mode: MODE_BINARY, filename, value: null };
+          : { expireTime, tag, size, mode: MODE_BINARY, filename, value: null };
         if (rowid !== undefined) {
           cleanup(rows[0]!.filename ?? null);
           rowUpdate(db, rowid, now, columns);
@@ -433,7 +473,7 @@ export class DiskcacheAdapter implements CacheAdapter {
     const token = new Uint8Array(randomBytes(16));
     const taken = await this.#store(
       dbKey,
-      token,
+      [token],
       LEASE_TAG,
       (Date.now() + ttlMs) / 1000,
       (db, rowid) => {

@@ -1,8 +1,9 @@
 /**
  * The files of a diskcache directory, as `DiskcacheAdapter` handles them: value files named as
  * diskcache names them (`ab/cd/<28 hex digits>.val`), written whole under a temporary name that
- * diskcache's `check()` ignores and renamed into place; their removal with their folders
- * (diskcache's `Disk.remove`).
+ * diskcache's `check()` ignores, in the value's own folder (where diskcache writes its files),
+ * and renamed into place; their removal with their folders (diskcache's `Disk.remove`); and the
+ * sweep of temporaries that killed writers left.
  *
  * @module
  */
@@ -17,7 +18,7 @@ import {
   unlinkSync,
   writeSync,
 } from "node:fs";
-import { open, readdir, readFile, rm, stat } from "node:fs/promises";
+import { open, readdir, readFile, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { DBNAME } from "./diskcache_sql.ts";
 import type { SqlValue } from "./diskcache_sqlite.ts";
@@ -33,51 +34,81 @@ const TEMPORARY_PREFIX = `${DBNAME}-ltc-`;
 const SYNC_IO_LIMIT = 4 * 1024 * 1024;
 /** Temporary files left by a killed process are removed once they are this old. */
 const STALE_TEMPORARY_MS = 60 * 60 * 1000;
+/**
+ * The value folders are looked through for killed writers' temporaries at most this often (a
+ * walk through up to 65,536 folders); the time of the last walk is the mtime of this file.
+ */
+const FOLDER_SWEEP_INTERVAL_MS = 24 * 60 * 60 * 1000;
+const FOLDER_SWEEP_MARKER = `${TEMPORARY_PREFIX}swept`;
+/** diskcache's folder names: two hex digits, at both levels. */
+const FOLDER = /^[0-9a-f]{2}$/;
 
 /**
  * A new value file's name (relative, as the row holds it; random, as `Disk.filename` makes it)
- * and the temporary path it is written to first.
+ * and the temporary path it is written to first, in the same folder: a file is created much
+ * faster there, where diskcache creates its own, than in the cache's top folder, and the rename
+ * stays within one folder.
  */
 export function newValueFile(directory: string): { filename: string; temporary: string } {
   const hex = randomBytes(16).toString("hex");
+  const folder = join(hex.slice(0, 2), hex.slice(2, 4));
   return {
-    filename: join(hex.slice(0, 2), hex.slice(2, 4), `${hex.slice(4)}.val`),
-    temporary: join(directory, `${TEMPORARY_PREFIX}${hex}.tmp`),
+    filename: join(folder, `${hex.slice(4)}.val`),
+    temporary: join(directory, folder, `${TEMPORARY_PREFIX}${hex.slice(4)}.tmp`),
   };
 }
 
-/** A value file written completely before it is named in a row. */
-export async function writeValueFile(path: string, value: Uint8Array): Promise<void> {
-  if (value.length <= SYNC_IO_LIMIT) {
-    const fd = openSync(path, "wx", 0o644);
+/**
+ * Runs `create` (which opens a new file at `path`), making the file's folders first when they
+ * are missing: again if another cache removed an empty folder meanwhile, as diskcache's `_write`
+ * tries 10 times.
+ */
+async function inFolder<T>(path: string, create: () => T | Promise<T>): Promise<T> {
+  for (let attempt = 1;; attempt++) {
     try {
-      for (let at = 0; at < value.length;) at += writeSync(fd, value, at);
+      return await create();
+    } catch (error) {
+      if ((error as { code?: string }).code !== "ENOENT" || attempt === 10) throw error;
+    }
+    mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+  }
+}
+
+/** A value file written completely (its pieces, `size` bytes) before it is named in a row. */
+export async function writeValueFile(
+  path: string,
+  chunks: readonly Uint8Array[],
+  size: number,
+): Promise<void> {
+  if (size <= SYNC_IO_LIMIT) {
+    const fd = await inFolder(path, () => openSync(path, "wx", 0o644));
+    try {
+      for (const chunk of chunks) {
+        for (let at = 0; at < chunk.length;) at += writeSync(fd, chunk, at);
+      }
     } finally {
       closeSync(fd);
     }
     return;
   }
-  const handle = await open(path, "wx", 0o644);
+  const handle = await inFolder(path, () => open(path, "wx", 0o644));
   try {
-    await handle.writeFile(value);
+    for (const chunk of chunks) {
+      for (let at = 0; at < chunk.length;) {
+        at += (await handle.write(chunk, at, chunk.length - at)).bytesWritten;
+      }
+    }
   } finally {
     await handle.close();
   }
 }
 
-/** Moves a finished value file to its name, making its directories (again, if a remover raced). */
+/**
+ * Moves a finished value file to its name, in the same folder (which stays while the file is in
+ * it: diskcache removes only empty folders).
+ */
 export function placeFile(from: string, to: string): void {
-  for (let attempt = 1;; attempt++) {
-    try {
-      // Most folders exist already (256 x 256 of them): make them only when the rename says so.
-      if (attempt > 1) mkdirSync(dirname(to), { recursive: true, mode: 0o755 });
-      renameSync(from, to);
-      return;
-    } catch (error) {
-      // Another cache removed the directories after the mkdir (diskcache's `_write` retries too).
-      if ((error as { code?: string }).code !== "ENOENT" || attempt === 11) throw error;
-    }
-  }
+  renameSync(from, to);
 }
 
 /**
@@ -114,16 +145,47 @@ export function removeValueFile(directory: string, filename: SqlValue | undefine
   }
 }
 
-/** Removes the temporary files of killed writers, once they are an hour old. */
+/**
+ * Removes the temporary files of killed writers once they are an hour old: those in the top
+ * folder (where earlier versions wrote them) at every open, those in the value folders at most
+ * once a day (then a folder left empty goes too, as diskcache's `check()` wants none).
+ */
 export async function sweepTemporaries(directory: string): Promise<void> {
   try {
-    for (const name of await readdir(directory)) {
-      if (!name.startsWith(TEMPORARY_PREFIX)) continue;
-      const path = join(directory, name);
-      const info = await stat(path);
-      if (Date.now() - info.mtimeMs > STALE_TEMPORARY_MS) await rm(path, { force: true });
+    await sweepFolder(directory);
+    const marker = join(directory, FOLDER_SWEEP_MARKER);
+    const last = await stat(marker).then((info) => info.mtimeMs, () => 0);
+    if (Date.now() - last < FOLDER_SWEEP_INTERVAL_MS) return;
+    await writeFile(marker, "", { mode: 0o644 });
+    for (const top of await readdir(directory)) {
+      if (!FOLDER.test(top)) continue;
+      const names = await readdir(join(directory, top)).catch(() => []);
+      for (const name of names) {
+        if (!FOLDER.test(name)) continue;
+        const folder = join(directory, top, name);
+        if (await sweepFolder(folder)) {
+          for (const empty of [folder, join(directory, top)]) {
+            await rmdir(empty).catch(() => {}); // not empty: kept
+          }
+        }
+      }
     }
   } catch {
     // Best effort.
   }
+}
+
+/** Removes a folder's stale temporaries; resolves to whether it removed any. */
+async function sweepFolder(folder: string): Promise<boolean> {
+  let removed = false;
+  for (const name of await readdir(folder).catch(() => [])) {
+    if (!name.startsWith(TEMPORARY_PREFIX) || !name.endsWith(".tmp")) continue;
+    const path = join(folder, name);
+    const info = await stat(path).catch(() => undefined);
+    if (info !== undefined && Date.now() - info.mtimeMs > STALE_TEMPORARY_MS) {
+      await rm(path, { force: true });
+      removed = true;
+    }
+  }
+  return removed;
 }

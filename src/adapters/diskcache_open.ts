@@ -22,7 +22,7 @@ import {
   readSettingsTable,
   type Settings,
 } from "./diskcache_sql.ts";
-import { openSqlite, type SqliteConnection } from "./diskcache_sqlite.ts";
+import { openSqlite, type SqliteConnection, type SqlValue } from "./diskcache_sqlite.ts";
 
 /** An open cache directory. */
 export interface CacheState {
@@ -34,6 +34,11 @@ export interface CacheState {
   settings: Settings;
   /** SQLite's page size, for diskcache's `volume()`. */
   pageSize: number;
+  /**
+   * SQLite's `data_version` when the settings were last read in a transaction: it changes when
+   * another connection writes.
+   */
+  dataVersion?: SqlValue;
 }
 
 /**

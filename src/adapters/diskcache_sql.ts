@@ -82,6 +82,12 @@ function applyPragmas(db: SqliteConnection, settings: Record<string, SqlValue>):
   }
 }
 
+/**
+ * A number that changes when another connection (another process) commits a change to the
+ * database, and only then.
+ */
+export const DATA_VERSION = "PRAGMA data_version";
+
 /** The settings `parseSettings` reads. */
 const ACTED_ON =
   "('eviction_policy', 'size_limit', 'cull_limit', 'disk_min_file_size', 'statistics')";
@@ -227,11 +233,39 @@ export function rowInsert(db: SqliteConnection, key: SqlValue, now: number, c: R
   db.run(ROW_INSERT, [key, 1, ...columnValues(now, c)]);
 }
 
+/** `_cull`'s query of expired rows (`{fields}`: what it selects), the oldest first. */
+const SELECT_EXPIRED = "SELECT {fields} FROM Cache WHERE expire_time IS NOT NULL" +
+  " AND expire_time < ? ORDER BY expire_time LIMIT ?";
+
+/**
+ * What `_cull` looks at first, in one statement: whether a row has expired (`_cull` selects them,
+ * and finds none almost always), and the parts of `volume()`.
+ */
+const CULL_CHECK = "SELECT EXISTS (SELECT 1 FROM Cache WHERE expire_time IS NOT NULL" +
+  " AND expire_time < ?) AS expired, (SELECT page_count FROM pragma_page_count) AS pages," +
+  " (SELECT value FROM Settings WHERE key = 'size') AS size";
+
+/** The policies' culling queries, by what they select. */
+const CULL_QUERIES = new Map<string, { select: string; remove: string }>();
+
+function cullQueries(template: string): { select: string; remove: string } {
+  let queries = CULL_QUERIES.get(template);
+  if (queries === undefined) {
+    queries = {
+      select: template.replace("{fields}", "filename"),
+      remove: `DELETE FROM Cache WHERE rowid IN (${template.replace("{fields}", "rowid")})`,
+    };
+    CULL_QUERIES.set(template, queries);
+  }
+  return queries;
+}
+
 /**
  * `Cache._cull(now, sql, cleanup)`, run inside `set`'s transaction: up to `cull_limit` expired
  * rows, then, when the volume has reached `size_limit`, up to as many rows again by the eviction
  * policy (for flytekit's `least-recently-stored`: the oldest stored). Hands the removed rows'
- * files to `cleanup`.
+ * files to `cleanup`. Where no row has expired (one statement says so, with the volume), that
+ * is all it reads.
  */
 export function cull(
   db: SqliteConnection,
@@ -242,33 +276,37 @@ export function cull(
 ): void {
   let cullLimit = settings.cullLimit;
   if (cullLimit === 0) return;
-  const selectExpired = (fields: string) =>
-    `SELECT ${fields} FROM Cache WHERE expire_time IS NOT NULL AND expire_time < ?` +
-    " ORDER BY expire_time LIMIT ?";
-  const expired = db.all(selectExpired("filename"), [now, cullLimit]);
-  if (expired.length > 0) {
-    db.run(`DELETE FROM Cache WHERE rowid IN (${selectExpired("rowid")})`, [now, cullLimit]);
-    for (const row of expired) cleanup(row.filename ?? null);
-    cullLimit -= expired.length;
-    if (cullLimit === 0) return;
+  const [check] = db.all(CULL_CHECK, [now]);
+  let total = pageSize * Number(check?.pages ?? 0) + Number(check?.size ?? 0);
+  if (Number(check?.expired ?? 0) !== 0) {
+    const expired = cullQueries(SELECT_EXPIRED);
+    const rows = db.all(expired.select, [now, cullLimit]);
+    if (rows.length > 0) {
+      db.run(expired.remove, [now, cullLimit]);
+      for (const row of rows) cleanup(row.filename ?? null);
+      cullLimit -= rows.length;
+      if (cullLimit === 0) return;
+      total = volume(db, pageSize);
+    }
   }
   const policy = EVICTION_POLICY[settings.evictionPolicy]?.cull;
-  if (!policy || volume(db, pageSize) < settings.sizeLimit) return;
-  const rows = db.all(policy.replace("{fields}", "filename"), [cullLimit]);
+  if (!policy || total < settings.sizeLimit) return;
+  const { select, remove } = cullQueries(policy);
+  const rows = db.all(select, [cullLimit]);
   if (rows.length > 0) {
-    db.run(
-      `DELETE FROM Cache WHERE rowid IN (${policy.replace("{fields}", "rowid")})`,
-      [cullLimit],
-    );
+    db.run(remove, [cullLimit]);
     for (const row of rows) cleanup(row.filename ?? null);
   }
 }
 
+/** `volume()`'s parts: the database's pages and the `size` counter. */
+const VOLUME = "SELECT (SELECT page_count FROM pragma_page_count) AS pages," +
+  " (SELECT value FROM Settings WHERE key = 'size') AS size";
+
 /** `Cache.volume()`: the database's pages plus the `size` counter (the files' bytes). */
 export function volume(db: SqliteConnection, pageSize: number): number {
-  const [pages] = db.all("PRAGMA page_count");
-  const [size] = db.all("SELECT value FROM Settings WHERE key = ?", ["size"]);
-  return pageSize * Number(pages?.page_count ?? 0) + Number(size?.value ?? 0);
+  const [row] = db.all(VOLUME);
+  return pageSize * Number(row?.pages ?? 0) + Number(row?.size ?? 0);
 }
 
 /** The tag of a row written with task metadata; flytekit's rows have none (NULL). */

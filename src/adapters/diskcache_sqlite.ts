@@ -53,7 +53,7 @@ export async function openSqlite(path: string): Promise<SqliteConnection> {
     const { Database } = await load("bun:sqlite") as {
       Database: new (path: string) => RawDatabase & { query?: unknown };
     };
-    return wrap("bun:sqlite", new Database(path), (value) => value, true);
+    return wrap("bun:sqlite", new Database(path), undefined, true);
   }
   let nodeSqlite: Record<string, unknown> | undefined;
   try {
@@ -68,7 +68,7 @@ export async function openSqlite(path: string): Promise<SqliteConnection> {
     ) => RawDatabase;
     const db = new DatabaseSync(path, { enableDoubleQuotedStringLiterals: true });
     // node:sqlite returns BLOBs as fresh, plain Uint8Arrays: its rows are handed on as they are.
-    return wrap("node:sqlite", db, (value) => value, false);
+    return wrap("node:sqlite", db, undefined, false);
   }
   let betterSqlite: (new (path: string) => RawDatabase) | undefined;
   try {
@@ -96,7 +96,8 @@ export async function openSqlite(path: string): Promise<SqliteConnection> {
 function wrap(
   binding: string,
   db: RawDatabase,
-  bind: (value: SqlValue) => unknown,
+  /** How a parameter is bound, where the binding takes not every `SqlValue` as it is. */
+  bind: ((value: SqlValue) => unknown) | undefined,
   /** Whether BLOBs come back as Buffers (or shared), to be copied into plain Uint8Arrays. */
   copyBlobs: boolean,
 ): SqliteConnection {
@@ -109,6 +110,7 @@ function wrap(
     }
     return statement;
   };
+  const bound = (params: readonly SqlValue[]) => bind === undefined ? params : params.map(bind);
   let writable = true;
   try {
     // diskcache's triggers compare with "count" and "size": a build without double-quoted
@@ -123,10 +125,10 @@ function wrap(
     all(sql, params = []) {
       const statement = prepare(sql);
       if (statement.reader === false) {
-        statement.run(...params.map(bind));
+        statement.run(...bound(params));
         return [];
       }
-      const rows = statement.all(...params.map(bind)) as Record<string, unknown>[];
+      const rows = statement.all(...bound(params)) as Record<string, unknown>[];
       if (!copyBlobs) return rows as SqlRow[];
       return rows.map((row) => {
         const out: SqlRow = {};
@@ -137,7 +139,7 @@ function wrap(
       });
     },
     run(sql, params = []) {
-      prepare(sql).run(...params.map(bind));
+      prepare(sql).run(...bound(params));
     },
     close() {
       statements.clear();

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { chmodSync, chownSync, mkdirSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -20,6 +20,7 @@ import {
   expandCachePath,
   flytekitCacheDirectory,
 } from "../../../src/adapters/diskcache.ts";
+import { sweepTemporaries } from "../../../src/adapters/diskcache_files.ts";
 import { CacheError } from "../../../src/errors.ts";
 import { adapterConformance, patternBytes } from "../../conformance/adapter_suite.ts";
 
@@ -141,6 +142,34 @@ test("after close, calls fail with CLOSED", async () => {
     adapter.get("k"),
     (error) => error instanceof CacheError && error.code === "CLOSED",
   );
+});
+
+test("killed writers' temporaries go once an hour old: the top folder's at every sweep, the value folders' once a day", async () => {
+  const directory = await freshDirectory();
+  const hourAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+  const temporary = async (folder: string, name: string, stale: boolean) => {
+    await mkdir(join(directory, folder), { recursive: true });
+    const path = join(directory, folder, name);
+    await writeFile(path, "x");
+    if (stale) await utimes(path, hourAgo, hourAgo);
+    return path;
+  };
+  const exists = (path: string) => stat(path).then(() => true, () => false);
+  const stale = await temporary("ab/cd", "cache.db-ltc-0123.tmp", true);
+  const fresh = await temporary("ab/ce", "cache.db-ltc-4567.tmp", false);
+  const value = await temporary("ab/ce", "0123456789abcdef0123456789ab.val", true);
+  const top = await temporary(".", "cache.db-ltc-89ab.tmp", true);
+  await sweepTemporaries(directory);
+  assert.equal(await exists(stale), false, "a stale one in a value folder");
+  assert.equal(await exists(join(directory, "ab/cd")), false, "its folder, left empty");
+  assert.equal(await exists(fresh), true, "a fresh one (a writer at work) stays");
+  assert.equal(await exists(value), true, "value files stay, however old");
+  assert.equal(await exists(top), false, "a stale one in the top folder");
+  const later = await temporary("ab/cd", "cache.db-ltc-cdef.tmp", true);
+  const laterTop = await temporary(".", "cache.db-ltc-cdef.tmp", true);
+  await sweepTemporaries(directory);
+  assert.equal(await exists(later), true, "the value folders wait a day for the next look");
+  assert.equal(await exists(laterTop), false, "the top folder is looked through every time");
 });
 
 /** Every operation of a fresh adapter on `directory`, each refused with `UNSAFE_DIRECTORY`. */

@@ -204,9 +204,11 @@ test("culling: ours at size_limit by least-recently-stored, and Python's own sti
   const s = await setup(t);
   if (!s) return;
   if (!s.writable) return assertClean(await s.python.check(), 0, "read-only: nothing to cull");
-  await s.python.request("limit", { size_limit: 600 * KiB });
+  // Open and writing before Python sets the limit: a write sees the settings Python changed.
   const adapter = new DiskcacheAdapter({ directory: s.directory });
   t.after(() => adapter.close());
+  await adapter.set("before", patternBytes(64 * KiB, 99));
+  await s.python.request("limit", { size_limit: 600 * KiB });
   for (let i = 0; i < 30; i++) {
     await adapter.set(`k${i}`, patternBytes(64 * KiB, i));
   }
@@ -221,6 +223,26 @@ test("culling: ours at size_limit by least-recently-stored, and Python's own sti
   assertClean(report, Number(filled.len), "after Python's culling sets");
   assert.ok(report.size_sum <= 600 * KiB, "Python culled too");
   assert.equal(await adapter.get("k29"), undefined, "Python culled our old entries");
+});
+
+test("culling: expired rows first, cull_limit a set, their files removed", async (t) => {
+  const s = await setup(t);
+  if (!s?.writable) return;
+  const { python, adapter } = s;
+  for (let i = 0; i < 12; i++) await python.rawSet(`expired-${i}`, patternBytes(40 * KiB, i));
+  await python.rawSet("kept", patternBytes(40 * KiB, 12));
+  await python.request("sql", {
+    statement: "UPDATE Cache SET expire_time = 1 WHERE key LIKE 'expired-%'",
+    params: [],
+  });
+  await adapter.set("first", patternBytes(10, 1));
+  let report = await s.python.check();
+  assertClean(report, 3 + 1, "after one set: 10 expired rows culled (cull_limit)");
+  await adapter.set("second", patternBytes(10, 2));
+  report = await s.python.check();
+  assertClean(report, 1 + 2, "after another: the last 2");
+  assert.equal(report.files, 1, "the expired rows' files are gone");
+  assert.deepEqual(await adapter.get("kept"), patternBytes(40 * KiB, 12));
 });
 
 test("pickled, damaged and foreign rows, missing and truncated files read as misses and stay", async (t) => {
