@@ -16,6 +16,7 @@ import { FsAdapter } from "../../../src/adapters/fs.ts";
 import { MemoryAdapter } from "../../../src/adapters/memory.ts";
 import { runExclusively, shareFlight } from "../../../src/core/single_flight.ts";
 import { CacheError } from "../../../src/errors.ts";
+import { forwarding } from "../../support/forwarding.ts";
 
 const none = () => Promise.resolve(undefined);
 
@@ -111,12 +112,7 @@ test("runExclusively: past waitTimeoutMs a waiter runs the work itself and says 
 async function recordingAdapter(calls: string[]): Promise<CacheAdapter> {
   const adapter = await leasing();
   return {
-    get: (key, options) => adapter.get(key, options),
-    set: (key, value, metadata) => adapter.set(key, value, metadata),
-    delete: (key) => adapter.delete(key),
-    clear: () => adapter.clear(),
-    entries: () => adapter.entries(),
-    close: () => adapter.close(),
+    ...forwarding(adapter),
     async acquireLease(name: string, ttlMs: number): Promise<Lease | undefined> {
       const lease = await adapter.acquireLease(name, ttlMs);
       if (lease === undefined) return undefined;

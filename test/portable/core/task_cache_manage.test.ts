@@ -15,6 +15,7 @@ import type { CacheEvent } from "../../../src/core/events.ts";
 import { DEFAULT_MAX_SIZE } from "../../../src/core/size_limit.ts";
 import { TaskCache } from "../../../src/core/task_cache.ts";
 import { binary, integer, literalMap } from "../../support/literals.ts";
+import { forwarding } from "../../support/forwarding.ts";
 
 const directories: string[] = [];
 after(() => Promise.all(directories.map((d) => rm(d, { recursive: true, force: true }))));
@@ -198,14 +199,7 @@ test("events: hit, miss, store and error, with key, task, version and timings", 
 
 /** `adapter` without its running total (`storedBytes`), as an adapter that keeps none. */
 function withoutTotal(adapter: CacheAdapter): CacheAdapter {
-  return {
-    get: (key, options) => adapter.get(key, options),
-    set: (key, value, metadata) => adapter.set(key, value, metadata),
-    delete: (key) => adapter.delete(key),
-    clear: () => adapter.clear(),
-    entries: () => adapter.entries(),
-    close: () => adapter.close(),
-  };
+  return forwarding(adapter);
 }
 
 test("without a running total, the size limit counts again after a minute: other processes' stores are seen", async (t) => {
