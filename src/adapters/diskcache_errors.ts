@@ -5,23 +5,23 @@
  *
  * @module
  */
-import type { CacheErrorCode } from "../errors.ts";
-import { adapterError, type Classify, storageError } from "../internal/storage_error.ts";
+import {
+  adapterError,
+  type Classification,
+  type Classify,
+  storageError,
+} from "../internal/storage_error.ts";
+import { ERRNO_CODES } from "./fs_errors.ts";
 
 /** The adapter's name in its errors. */
 export const ADAPTER = "DiskcacheAdapter";
 
-/** What each error code (errno or SQLite's) means, and what to do. */
-const CODES: Record<string, [CacheErrorCode, string]> = {
-  EACCES: ["PERMISSION_DENIED", "permission denied; fix the directory's owner or mode"],
-  EPERM: ["PERMISSION_DENIED", "operation not permitted; fix the directory's owner or mode"],
-  EROFS: ["PERMISSION_DENIED", "the file system is read-only"],
+/** What each error code (SQLite's, then the file system's errno codes) means, and what to do. */
+const CODES: Readonly<Record<string, Classification>> = {
+  ...ERRNO_CODES,
   SQLITE_READONLY: ["PERMISSION_DENIED", "the database is read-only"],
   SQLITE_CANTOPEN: ["PERMISSION_DENIED", "SQLite cannot open the database file"],
-  ENOSPC: ["NO_SPACE", "the disk is full; free some space or clear the cache"],
   SQLITE_FULL: ["NO_SPACE", "the disk is full; free some space or clear the cache"],
-  ENOTDIR: ["NOT_A_DIRECTORY", "a part of the directory's path is a file"],
-  EEXIST: ["NOT_A_DIRECTORY", "the directory's path is a file"],
 };
 
 /** The code of a failure of SQLite or the file system, from its `code` or its message. */
@@ -35,7 +35,7 @@ const classify: Classify = (error, message) => {
     /readonly database/.test(message) ? "SQLITE_READONLY" : undefined,
     /unable to open database/.test(message) ? "SQLITE_CANTOPEN" : undefined,
   ];
-  const known = candidates.find((name) => name !== undefined && name in CODES);
+  const known = candidates.find((name) => name !== undefined && Object.hasOwn(CODES, name));
   return known === undefined ? undefined : CODES[known];
 };
 

@@ -8,8 +8,12 @@
 import { type Classification, storageError } from "../internal/storage_error.ts";
 import { codeOf } from "./fs_io.ts";
 
-/** The `node:fs` codes with a code of their own and advice (the rest are `IO`). */
-const CODES: Record<string, Classification> = {
+/**
+ * The `node:fs` (errno) codes with a code of their own and advice (the rest are `IO`): one table
+ * for every adapter on files (`FsAdapter`, and `DiskcacheAdapter` beside SQLite's codes), so the
+ * same failure reads the same in each.
+ */
+export const ERRNO_CODES: Readonly<Record<string, Classification>> = {
   EACCES: [
     "PERMISSION_DENIED",
     "permission denied; fix the directory's owner or mode, or choose another directory",
@@ -35,7 +39,7 @@ const CODES: Record<string, Classification> = {
 /** The code and advice for a `node:fs` failure, by its `errno` code. */
 function classify(error: unknown): Classification | undefined {
   const code = codeOf(error);
-  return code !== undefined && Object.hasOwn(CODES, code) ? CODES[code] : undefined;
+  return code !== undefined && Object.hasOwn(ERRNO_CODES, code) ? ERRNO_CODES[code] : undefined;
 }
 
 /**
