@@ -122,13 +122,20 @@ export function toBinaryDeterministicChunks(
   name = "message",
   byReference = 64 * 1024,
 ): Uint8Array[] {
-  const writer = new ByteWriter().keepByReference(byReference);
-  try {
-    writerFor(schema, BARE)(writer, message);
-  } catch (error) {
-    throw located(error, name);
-  }
-  return writer.finishChunks();
+  // Written into the reused scratch writer (a new writer and buffer cost more than the whole
+  // encoding of a small value), and its own bytes copied out.
+  return withDeterministicBytes(
+    schema,
+    message,
+    name,
+    (buffer, start, end, parts) => {
+      if (parts === undefined) return [buffer.slice(start, end)];
+      return parts.map((part) => part.buffer === buffer.buffer ? part.slice() : part);
+    },
+    0,
+    BARE,
+    byReference,
+  );
 }
 
 /** The largest buffer kept between encodings; larger ones are left to the garbage collector. */

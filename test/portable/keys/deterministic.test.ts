@@ -165,3 +165,21 @@ test("chunks hand large byte fields out by reference and join to the same bytes"
   for (const chunk of chunks) joined.set(chunk, (at += chunk.length) - chunk.length);
   assert.deepEqual(joined, toBinaryDeterministic(BinarySchema, message));
 });
+
+test("chunks are the caller's own: encodings after them (keys too) leave them as they were", () => {
+  const small = literalMap({ o0: binary(new Uint8Array(1024).fill(1)) });
+  const large = create(BinarySchema, { value: new Uint8Array(100_000).fill(2), tag: "t" });
+  const smallChunks = toBinaryDeterministicChunks(LiteralMapSchema, small);
+  const largeChunks = toBinaryDeterministicChunks(BinarySchema, large);
+  const expected = [toBinary(LiteralMapSchema, small), toBinary(BinarySchema, large)];
+  // Other encodings write over the writer these were made in.
+  toBinaryDeterministicChunks(LiteralMapSchema, literalMap({ x: string("y".repeat(5000)) }));
+  calculateCacheKey("task", "1", literalMap({ n: binary(new Uint8Array(3000).fill(3)) }));
+  const join = (chunks: Uint8Array[]) => new Uint8Array(chunks.flatMap((chunk) => [...chunk]));
+  assert.deepEqual(join(smallChunks), expected[0]);
+  assert.deepEqual(join(largeChunks), expected[1]);
+  // Not views of one buffer that a later encoding could reuse.
+  assert.equal(smallChunks.length, 1);
+  assert.equal(smallChunks[0]!.byteOffset, 0);
+  assert.equal(smallChunks[0]!.buffer.byteLength, smallChunks[0]!.length);
+});
