@@ -127,6 +127,8 @@ export class RedisAdapter implements CacheAdapter {
   #link: RedisLink;
   #closed = false;
   #maxBulk: Promise<number> | undefined;
+  /** What `#maxBulk` resolved to, once it has. */
+  #maxBulkKnown: number | undefined;
   /** Memory for the next entry stored (see `setChunks`), when no store uses it. */
   #scratch: Buffer | undefined;
 
@@ -234,7 +236,7 @@ export class RedisAdapter implements CacheAdapter {
   ): Promise<void> {
     return this.#run("store the entry", key, async (client) => {
       checkPieces(pieces, "RedisAdapter.setChunks");
-      const limit = await this.#maxBulkLength(client);
+      const limit = this.#maxBulkKnown ?? await this.#maxBulkLength(client);
       const size = totalLength(pieces);
       if (size + headerSize(metadata) > limit) {
         throw adapterError(
@@ -259,7 +261,8 @@ export class RedisAdapter implements CacheAdapter {
           this.#scratch = undefined;
         } else memory = Buffer.allocUnsafeSlow(total);
       }
-      const entry = await entryBytes(pieces, Date.now(), metadata, memory);
+      let entry = entryBytes(pieces, Date.now(), metadata, memory);
+      if (entry instanceof Promise) entry = await entry;
       // One SET replaces the entry whole, with its expiry (or keeping the one it had).
       await client.sendCommand(
         this.maxAge === undefined
@@ -437,7 +440,10 @@ export class RedisAdapter implements CacheAdapter {
         return DEFAULT_MAX_BULK; // CONFIG refused (a managed server): Redis' default
       }
     })();
-    this.#maxBulk.catch(() => (this.#maxBulk = undefined));
+    this.#maxBulk.then(
+      (limit) => (this.#maxBulkKnown = limit),
+      () => (this.#maxBulk = undefined),
+    );
     return this.#maxBulk;
   }
 
@@ -447,20 +453,18 @@ export class RedisAdapter implements CacheAdapter {
     key: string | undefined,
     fn: (client: RedisClientLike) => Promise<T>,
   ): Promise<T> {
-    // What failed, for messages: made only when something did.
-    const what = () => key === undefined ? action : `${action} ${describeKey(key)}`;
-    if (this.#closed) throw closed(what());
+    if (this.#closed) throw closed(what(action, key));
     try {
       const link = this.#link;
       let client = link.client;
       if (!client.isReady) {
         await link.settled();
-        if (this.#closed) throw closed(what());
-        client = link.ready(what());
+        if (this.#closed) throw closed(what(action, key));
+        client = link.ready(what(action, key));
       }
       return await fn(client);
     } catch (error) {
-      throw redisError(error, what());
+      throw redisError(error, what(action, key));
     }
   }
 }
@@ -472,6 +476,11 @@ function closed(action: string) {
 /** Whether `error` is the server's `WRONGTYPE` reply (a key that is not a string). */
 function isWrongType(error: unknown): boolean {
   return isServerReply(error) && /^WRONGTYPE\b/.test((error as Error).message);
+}
+
+/** What failed, for messages: the action, and the key it was for. */
+function what(action: string, key: string | undefined): string {
+  return key === undefined ? action : `${action} ${describeKey(key)}`;
 }
 
 function describeKey(key: string): string {

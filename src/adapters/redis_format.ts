@@ -133,14 +133,15 @@ export function headerSize(metadata?: EntryMetadata): number {
  * The entry for `pieces` (the value's bytes in order) stored at `now`: its header and the value
  * in one Buffer (copied a slice at a time, with turns of the event loop between slices, for a
  * large value), as `SET` takes it; written into the start of `into` when that is long enough
- * (memory used before), else into new memory.
+ * (memory used before), else into new memory. A small value's entry comes back as it is, not
+ * in a promise.
  */
-export async function entryBytes(
+export function entryBytes(
   pieces: readonly Uint8Array[],
   now: number,
   metadata?: EntryMetadata,
   into?: Buffer,
-): Promise<Buffer> {
+): Buffer | Promise<Buffer> {
   const taskName = metadata?.taskName ?? "";
   const cacheVersion = metadata?.cacheVersion ?? "";
   const size = totalLength(pieces);
@@ -156,14 +157,14 @@ export async function entryBytes(
   entry.writeUInt32LE(2 * cacheVersion.length, 32);
   const versionAt = entry.write(taskName, FIXED, "utf16le") + FIXED;
   entry.write(cacheVersion, versionAt, "utf16le");
-  if (size <= SLICE_BYTES) {
-    let at = headerBytes;
-    for (const piece of pieces) {
-      entry.set(piece, at);
-      at += piece.length;
-    }
-  } else {
-    await inSlices(pieces, (slice, offset) => entry.set(slice, headerBytes + offset));
+  if (size > SLICE_BYTES) {
+    return inSlices(pieces, (slice, offset) => entry.set(slice, headerBytes + offset))
+      .then(() => entry);
+  }
+  let at = headerBytes;
+  for (const piece of pieces) {
+    entry.set(piece, at);
+    at += piece.length;
   }
   return entry;
 }

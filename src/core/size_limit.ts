@@ -82,15 +82,25 @@ export class SizeLimit {
    * the entries are listed only to evict (or to start the total where none is kept yet).
    * Otherwise the total is counted by listing the entries on the first store, when it seems
    * past the limit, and at least every minute (other processes store too), adding this cache's
-   * own stores in between.
+   * own stores in between. Answers `undefined`, not a promise, when that needs no I/O.
    */
-  async stored(stored: number): Promise<void> {
+  stored(stored: number): Promise<void> | undefined {
+    if (this.#maxSize === Infinity) return undefined;
+    if (this.#evicting !== undefined) return undefined; // one pass at a time; it counts this store
+    if (this.#adapter.storedBytes !== undefined) return this.#storedKept(stored);
+    // No running total: the count, plus this cache's stores since (no I/O, no promise).
+    const size = this.#size;
+    if (size !== undefined && now() - size.countedAt < RECOUNT_INTERVAL_MS) {
+      size.bytes += stored;
+      if (size.bytes <= this.#maxSize) return undefined;
+    }
+    return this.#pass(false, undefined);
+  }
+
+  /** `stored` where the adapter keeps a running total. */
+  async #storedKept(stored: number): Promise<void> {
     const maxSize = this.#maxSize;
-    if (maxSize === Infinity) return;
-    if (this.#evicting !== undefined) return; // one pass at a time; it counts this store too
-    const adapter = this.#adapter;
-    const keeps = adapter.storedBytes !== undefined;
-    const kept = keeps ? await adapter.storedBytes!() : undefined;
+    const kept = await this.#adapter.storedBytes!();
     const size = this.#size;
     const recent = size !== undefined && now() - size.countedAt < RECOUNT_INTERVAL_MS;
     if (kept !== undefined && !(kept > maxSize && recent && this.#keptIsOff)) {
@@ -102,10 +112,20 @@ export class SizeLimit {
       // alone would miss).
       if (size.bytes + (kept - this.#keptAtCount) <= maxSize) return;
     } else if (recent && kept === undefined) {
-      // No running total: the count, plus this cache's stores since.
+      // No total kept yet: the count, plus this cache's stores since.
       size.bytes += stored;
       if (size.bytes <= maxSize) return;
     }
+    await this.#pass(true, kept);
+  }
+
+  /**
+   * Lists the entries to count them (and, where the adapter keeps a running total, `kept`,
+   * to check it), and evicts when they are past the limit.
+   */
+  async #pass(keeps: boolean, kept: number | undefined): Promise<void> {
+    const adapter = this.#adapter;
+    const maxSize = this.#maxSize;
     const pass = (async () => {
       let bytes = 0;
       for await (const entry of adapter.entries()) bytes += entry.size;

@@ -67,34 +67,35 @@ export function checkStored(
 
 /**
  * Refuses (with a `RangeError` naming the depth) a value whose messages nest deeper than
- * {@link MAX_MESSAGE_DEPTH}: stored, it could never be read back. Walks the value without
- * recursion, so that any depth gets this error rather than a stack overflow.
+ * {@link MAX_MESSAGE_DEPTH}: stored, it could never be read back. The walk goes no deeper than
+ * the limit (four levels of objects per message at most: oneof cases, maps, arrays), so that any
+ * depth, a cycle among plain objects too, gets this error rather than a stack overflow.
  */
 function checkReadableDepth(value: LiteralMap): void {
-  // Objects to look at, with the depth of messages they are in; non-message objects (oneof
-  // cases, maps, arrays) count in `levels`, so that a cycle among them ends too.
-  const items: object[] = [value];
-  const depths: number[] = [0];
-  const levelsOf: number[] = [0];
-  while (items.length > 0) {
-    const item = items.pop()!;
-    const depth = depths.pop()! + ("$typeName" in item ? 1 : 0);
-    const levels = levelsOf.pop()! + 1;
-    if (depth > MAX_MESSAGE_DEPTH || levels > 4 * MAX_MESSAGE_DEPTH) {
-      throw new RangeError(
-        `TaskCache.set: the value nests messages deeper than ${MAX_MESSAGE_DEPTH} levels (maps ` +
-          `or lists of literals nested about ${MAX_MESSAGE_DEPTH / 2} deep), past what ` +
-          `protobuf readers (protobuf-es, Python's) read back; flatten it, or store the deep ` +
-          `part as one value (t.msgpack)`,
-      );
-    }
-    for (const name in item) {
-      const child = (item as Record<string, unknown>)[name];
-      if (typeof child === "object" && child !== null && !ArrayBuffer.isView(child)) {
-        items.push(child);
-        depths.push(depth);
-        levelsOf.push(levels);
-      }
+  if (!withinDepth(value, 0, 0)) {
+    throw new RangeError(
+      `TaskCache.set: the value nests messages deeper than ${MAX_MESSAGE_DEPTH} levels (maps ` +
+        `or lists of literals nested about ${MAX_MESSAGE_DEPTH / 2} deep), past what ` +
+        `protobuf readers (protobuf-es, Python's) read back; flatten it, or store the deep ` +
+        `part as one value (t.msgpack)`,
+    );
+  }
+}
+
+/**
+ * Whether the messages in `item` (an object `levels` objects down, inside `depth` messages)
+ * nest at most {@link MAX_MESSAGE_DEPTH} deep, without going more than four times that many
+ * objects down.
+ */
+function withinDepth(item: object, depth: number, levels: number): boolean {
+  if ("$typeName" in item) depth++;
+  levels++;
+  if (depth > MAX_MESSAGE_DEPTH || levels > 4 * MAX_MESSAGE_DEPTH) return false;
+  for (const name in item) {
+    const child = (item as Record<string, unknown>)[name];
+    if (typeof child === "object" && child !== null && !ArrayBuffer.isView(child)) {
+      if (!withinDepth(child, depth, levels)) return false;
     }
   }
+  return true;
 }

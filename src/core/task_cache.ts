@@ -315,7 +315,8 @@ export class TaskCache {
       throw error;
     }
     this.#events.emit({ type: "store", key, ...entry, durationMs: now() - started, size });
-    await this.#limit.stored(size);
+    const counting = this.#limit.stored(size); // no promise when no I/O is needed
+    if (counting !== undefined) await counting;
   }
 
   /** The value of a sealed entry, or `undefined` (reported) when its seal does not verify. */
