@@ -138,7 +138,7 @@ function withUnstorage(w: DiskWorkload): Promise<Contender> {
  * `writeFileSync` to a temporary name and a `renameSync` into place (as every atomic writer
  * must), read with one `readFileSync`.
  */
-function floor(w: DiskWorkload): Promise<Contender> {
+export function floor(w: DiskWorkload): Promise<Contender> {
   let temporary = 0;
   return jsContender(SERIES.floor, w, (directory) => ({
     set: (inputs, value) => {

@@ -15,6 +15,7 @@ import {
   memoryVariantsTable,
   multiple,
 } from "./memory.ts";
+import { flytekitSection } from "./flytekit.ts";
 import { redisSection } from "./redis.ts";
 import { type BenchReport, goalsTable } from "./report.ts";
 import {
@@ -310,6 +311,7 @@ export function markdown(r: BenchReport): string {
     md5Section(r),
     keyScaleSection(r),
     diskSection(r),
+    flytekitSection(r.flytekit, NOT_MEASURED),
     scaleSection(r),
     memorySection(r),
     denoSection(r),

@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import type { BrowserResult } from "./browser.ts";
 import type { DenoResult } from "./deno_report.ts";
 import type { DiskResult } from "./disk.ts";
+import type { FlytekitResult } from "./flytekit.ts";
 import type { KeyResult, KeyScalePoint } from "./keys.ts";
 import type { Md5Result } from "./md5.ts";
 import type { MemoryResult } from "./memory.ts";
@@ -80,6 +81,8 @@ export interface BenchReport {
   md5?: Md5Result[] | undefined;
   keyScale: KeyScalePoint[] | undefined;
   disk: DiskResult[] | undefined;
+  /** flytekit's cache (DiskcacheAdapter vs diskcache); absent in reports from before it. */
+  flytekit?: FlytekitResult | undefined;
   scale: ScaleResult | undefined;
   memory: MemoryResult | undefined;
   deno: DenoResult | undefined;

@@ -10,6 +10,8 @@
  *   Node and Chromium.
  * - Disk (bench/disk.ts): `TaskCache` over `FsAdapter` against Python `diskcache`
  *   (flytekit's store), `cacache` and `unstorage`'s fs driver, key computation included.
+ * - flytekit's cache (bench/flytekit.ts, in the engines' Node 22): `TaskCache` over
+ *   `DiskcacheAdapter` against Python `diskcache` on flytekit's path.
  * - Scale (bench/scale.ts): get and set as the cache grows from 100 to 100,000 entries.
  * - Memory (bench/memory.ts): peak RSS of storing and reading a 100 MiB output.
  * - Deno (bench/deno.ts): `DenoKvAdapter` against raw `Deno.Kv` and `FsAdapter`, and
@@ -23,8 +25,8 @@
  *
  *   --out DIR            where to write the report (default: bench/ at the repository's root;
  *                        or the environment variable BENCH_OUT)
- *   --only a,b,...       only these parts (keys, md5, keyscale, disk, scale, memory, deno, browser,
- *                        redis),
+ *   --only a,b,...       only these parts (keys, md5, keyscale, disk, flytekit, scale, memory, deno,
+ *                        browser, redis),
  *                        for development; the report notes the others as not measured
  *   --render FILE        measure nothing: write the report again from a report.json (after a
  *                        change to the Markdown or the chart)
@@ -47,6 +49,7 @@ import { benchBrowser, browserGoals } from "./browser.ts";
 import { reportChart } from "./chart.ts";
 import { benchDeno, denoGoals } from "./deno_report.ts";
 import { benchDisk, diskGoals } from "./disk.ts";
+import { benchFlytekit, flytekitGoals } from "./flytekit.ts";
 import { benchKeys, benchKeyScale, keyScaleGoals, keysGoals } from "./keys.ts";
 import { markdown } from "./markdown.ts";
 import { benchMd5, md5Goals } from "./md5.ts";
@@ -58,6 +61,7 @@ import {
   DENO,
   elapsed,
   machine,
+  mismatch,
   mismatches,
   notes,
   progress,
@@ -72,6 +76,7 @@ const PARTS = [
   "md5",
   "keyscale",
   "disk",
+  "flytekit",
   "scale",
   "memory",
   "deno",
@@ -129,6 +134,11 @@ async function measure(): Promise<BenchReport> {
     md5: await part("md5", benchMd5),
     keyScale: await part("keyscale", () => benchKeyScale(python)),
     disk: await part("disk", () => benchDisk(python)),
+    flytekit: await part("flytekit", async () => {
+      const { mismatches: found, ...result } = await benchFlytekit();
+      for (const message of found) mismatch(message);
+      return result;
+    }),
     scale: await part("scale", () => benchScale(denoScaleMax)),
     memory: await part("memory", benchMemory),
     deno: await part("deno", benchDeno),
@@ -151,6 +161,7 @@ report.goals = [
   ...(report.md5 === undefined ? [] : md5Goals(report.md5)),
   ...(report.keyScale === undefined ? [] : keyScaleGoals(report.keyScale)),
   ...(report.disk === undefined ? [] : diskGoals(report.disk)),
+  ...(report.flytekit === undefined ? [] : flytekitGoals(report.flytekit)),
   ...(report.scale === undefined ? [] : scaleGoals(report.scale)),
   ...(report.memory === undefined ? [] : memoryGoals(report.memory)),
   ...(report.deno === undefined ? [] : denoGoals(report.deno)),
