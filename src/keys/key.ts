@@ -377,6 +377,8 @@ function ignoreSet(names: unknown): Set<string> {
       }`,
     );
   }
+  // Shared when empty (most calls): never changed by its users.
+  if (names.length === 0) return NO_NAMES;
   names.forEach((name, index) => {
     if (typeof name !== "string") {
       throw new TypeError(
@@ -386,6 +388,5 @@ function ignoreSet(names: unknown): Set<string> {
       );
     }
   });
-  // Shared when empty (most calls): never changed by its users.
-  return names.length === 0 ? NO_NAMES : new Set(names as string[]);
+  return new Set(names as string[]);
 }
