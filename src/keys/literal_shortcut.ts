@@ -18,16 +18,27 @@
  * @module
  */
 import { WireType } from "@bufbuild/protobuf/wire";
+import {
+  BinarySchema,
+  LiteralSchema,
+  PrimitiveSchema,
+  ScalarSchema,
+} from "../../gen/flyteidl/core/literals_pb.ts";
 import type { ByteWriter } from "./byte_writer.ts";
 import { isEmptyRecord } from "../internal/entries.ts";
 import { INT64_MAX, INT64_MIN } from "../internal/integers.ts";
 
-/** The type names the shortcut writes itself: rules touching any of them turn it off. */
+/**
+ * The type names the shortcut writes itself: rules touching any of them turn it off. Taken from
+ * the schemas, as the very strings protobuf-es puts in its messages' `$typeName`: the engines
+ * then compare them by reference, where a literal string of the same text is compared character
+ * by character (the schemas' names are built at run time, and not interned).
+ */
 export const SHORTCUT_TYPES: readonly string[] = [
-  "flyteidl.core.Literal",
-  "flyteidl.core.Scalar",
-  "flyteidl.core.Primitive",
-  "flyteidl.core.Binary",
+  LiteralSchema.typeName,
+  ScalarSchema.typeName,
+  PrimitiveSchema.typeName,
+  BinarySchema.typeName,
 ];
 const [LITERAL, SCALAR, PRIMITIVE, BINARY] = SHORTCUT_TYPES;
 
