@@ -268,8 +268,10 @@ export function writeLiteralEntry(
   const literalLength = 1 + varintSize(scalarLength) + scalarLength;
   const entryLength = 1 + varintSize(nameLength) + nameLength + 1 + varintSize(literalLength) +
     literalLength;
-  // Tags and lengths, the name, and the value unless it is a binary's (written by the writer).
-  let buf = writer.room(32 + nameLength + (kind === STRING ? n : 0));
+  // Tags and lengths (6 tags and up to 6 varints of lengths, 5 bytes each at most), an
+  // integer's varint (8 bytes at most) or a boolean, the name, and a string's bytes: a binary's
+  // bytes and tag are written after, with their own room.
+  let buf = writer.room(40 + nameLength + (kind === STRING ? n : 0));
   let at = writer.position;
   buf[at++] = (fieldNo << 3) | WireType.LengthDelimited;
   at = writeVarint(buf, at, entryLength);
