@@ -47,9 +47,10 @@ export class ByteWriter {
    * into one buffer, one after the other, without a new writer each time.
    */
   restart(start: number): this {
-    if (this.#buf.length < start) this.#buf = new Uint8Array(start + 256);
-    if (this.#view.buffer !== this.#buf.buffer) {
-      this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength);
+    // The view follows the buffer wherever the buffer changes (here and in #reserve).
+    if (this.#buf.length < start) {
+      this.#buf = new Uint8Array(start + 256);
+      this.#view = new DataView(this.#buf.buffer);
     }
     this.#pos = this.#start = start;
     // Left empty by a writer that finished; emptied only after a failure.

@@ -11,19 +11,34 @@
  * writes it or refuses it with its path. The encoder uses it only where the rules leave these
  * messages as they are (src/keys/flytekit_models.ts does).
  *
+ * In a `map<string, Literal>` (the inputs of a key), such a literal is written with its entry
+ * in one go ({@link writeLiteralEntry}), every length counted before its bytes are written, so
+ * that no message is moved to make room for its length (a binary of a few KiB was moved twice).
+ *
  * @module
  */
 import { WireType } from "@bufbuild/protobuf/wire";
+import {
+  BinarySchema,
+  LiteralSchema,
+  PrimitiveSchema,
+  ScalarSchema,
+} from "../../gen/flyteidl/core/literals_pb.ts";
 import type { ByteWriter } from "./byte_writer.ts";
 import { isEmptyRecord } from "../internal/entries.ts";
 import { INT64_MAX, INT64_MIN } from "../internal/integers.ts";
 
-/** The type names the shortcut writes itself: rules touching any of them turn it off. */
+/**
+ * The type names the shortcut writes itself: rules touching any of them turn it off. Taken from
+ * the schemas, as the very strings protobuf-es puts in its messages' `$typeName`: the engines
+ * then compare them by reference, where a literal string of the same text is compared character
+ * by character (the schemas' names are built at run time, and not interned).
+ */
 export const SHORTCUT_TYPES: readonly string[] = [
-  "flyteidl.core.Literal",
-  "flyteidl.core.Scalar",
-  "flyteidl.core.Primitive",
-  "flyteidl.core.Binary",
+  LiteralSchema.typeName,
+  ScalarSchema.typeName,
+  PrimitiveSchema.typeName,
+  BinarySchema.typeName,
 ];
 const [LITERAL, SCALAR, PRIMITIVE, BINARY] = SHORTCUT_TYPES;
 
@@ -159,47 +174,174 @@ function writeSmallInteger(buf: Uint8Array, at: number, n: number): number {
   return at;
 }
 
-/** The integer of a plain Literal holding a small one (0 to {@link SMALL}), else -1. */
-function smallInteger(message: Fields): number {
-  if (
-    message.$typeName !== LITERAL || message.hash !== "" || message.$unknown !== undefined ||
-    !isEmptyObject(message.metadata)
-  ) {
-    return -1;
-  }
-  const value = message.value as { case?: unknown; value?: unknown } | undefined;
-  if (value?.case !== "scalar") return -1;
-  const scalar = value.value as Fields | undefined;
-  if (!isObject(scalar) || scalar.$typeName !== SCALAR || scalar.$unknown !== undefined) return -1;
-  const oneof = scalar.value as { case?: unknown; value?: unknown } | undefined;
-  if (oneof?.case !== "primitive") return -1;
-  const primitive = oneof.value as Fields | undefined;
-  if (
-    !isObject(primitive) || primitive.$typeName !== PRIMITIVE || primitive.$unknown !== undefined
-  ) {
-    return -1;
-  }
-  const integer = primitive.value as { case?: unknown; value?: unknown } | undefined;
-  if (integer?.case !== "integer" || typeof integer.value !== "bigint") return -1;
-  const n = Number(integer.value);
-  return n >= 0 && n <= SMALL ? n : -1;
-}
+/** What {@link writeLiteralEntry} writes in the Scalar: the kinds of value it takes. */
+const INTEGER = 0, NEGATIVE = 1, FLOAT = 2, STRING = 3, BOOLEAN = 4, BYTES = 5;
 
 /**
  * Writes the entry `name` -> `literal` of a `map<string, Literal>` field `fieldNo` (1 to 15)
- * in one go, when the literal is a plain small integer ({@link smallInteger}) and `name` short
- * ASCII; answers false, having written nothing, otherwise.
+ * in one go, every length known before a byte is written (no message is moved to make room for
+ * its length), when `name` is ASCII and the literal a plain scalar: no hash, no metadata, no
+ * unknown fields, and an integer of up to 53 bits, a float, a boolean, an ASCII string, or a
+ * binary with an ASCII tag. Answers false, having written nothing, otherwise.
  */
-export function writeIntegerEntry(
+export function writeLiteralEntry(
   writer: ByteWriter,
   fieldNo: number,
   name: string,
   literal: unknown,
 ): boolean {
+  if (
+    !isObject(literal) || literal.$typeName !== LITERAL || literal.hash !== "" ||
+    literal.$unknown !== undefined || !isEmptyObject(literal.metadata)
+  ) {
+    return false;
+  }
+  const value = literal.value as { case?: unknown; value?: unknown } | undefined;
+  if (value?.case !== "scalar") return false;
+  const scalar = value.value as Fields | undefined;
+  if (!isObject(scalar) || scalar.$typeName !== SCALAR || scalar.$unknown !== undefined) {
+    return false;
+  }
+  const oneof = scalar.value as { case?: unknown; value?: unknown } | undefined;
+  const inner = oneof?.value as Fields | undefined;
+  if (!isObject(inner) || inner.$unknown !== undefined) return false;
+  let kind: number;
+  // The Primitive's or the Binary's own bytes, and what else is asked for along the way.
+  let innerLength: number;
+  let n = 0, text = "", bytes: Uint8Array | undefined, v: unknown;
+  if (oneof!.case === "primitive") {
+    if (inner.$typeName !== PRIMITIVE) return false;
+    const primitive = inner.value as { case?: unknown; value?: unknown } | undefined;
+    v = primitive?.value;
+    switch (primitive?.case) {
+      case "integer":
+        if (typeof v !== "bigint") return false;
+        // Exact below 2^53 in size: no bigint comparison is needed.
+        n = Number(v);
+        // The most common entry: every length fits in one byte.
+        if (n >= 0 && n <= SMALL && name.length <= 100) {
+          return writeSmallIntegerEntry(writer, fieldNo, name, n);
+        }
+        if (n >= 0 && n <= Number.MAX_SAFE_INTEGER) {
+          kind = INTEGER;
+          innerLength = 1 + varintSize53(n);
+        } else if (n < 0 && n >= -Number.MAX_SAFE_INTEGER) {
+          // Two's complement in 64 bits: ten bytes.
+          kind = NEGATIVE;
+          innerLength = 11;
+        } else return false;
+        break;
+      case "floatValue":
+        if (typeof v !== "number") return false;
+        kind = FLOAT;
+        innerLength = 9;
+        break;
+      case "stringValue":
+        if (typeof v !== "string") return false;
+        text = v;
+        n = asciiLength(text);
+        if (n < 0) return false;
+        kind = STRING;
+        innerLength = 1 + varintSize(n) + n;
+        break;
+      case "boolean":
+        if (typeof v !== "boolean") return false;
+        kind = BOOLEAN;
+        innerLength = 2;
+        break;
+      default:
+        return false;
+    }
+  } else if (oneof!.case === "binary") {
+    if (inner.$typeName !== BINARY) return false;
+    const data = inner.value, tag = inner.tag;
+    if (!(data instanceof Uint8Array) || typeof tag !== "string") return false;
+    n = asciiLength(tag);
+    if (n < 0) return false;
+    kind = BYTES;
+    bytes = data;
+    text = tag;
+    innerLength = field(data.length) + field(n);
+  } else return false;
+  const nameLength = name.length;
+  const scalarLength = 1 + varintSize(innerLength) + innerLength;
+  const literalLength = 1 + varintSize(scalarLength) + scalarLength;
+  const entryLength = 1 + varintSize(nameLength) + nameLength + 1 + varintSize(literalLength) +
+    literalLength;
+  // Tags and lengths (6 tags and up to 6 varints of lengths, 5 bytes each at most), an
+  // integer's varint (8 bytes at most) or a boolean, the name, and a string's bytes: a binary's
+  // bytes and tag are written after, with their own room.
+  let buf = writer.room(40 + nameLength + (kind === STRING ? n : 0));
+  let at = writer.position;
+  buf[at++] = (fieldNo << 3) | WireType.LengthDelimited;
+  at = writeVarint(buf, at, entryLength);
+  buf[at++] = 0x0a;
+  at = writeVarint(buf, at, nameLength);
+  for (let i = 0; i < nameLength; i++) {
+    const unit = name.charCodeAt(i);
+    // Not ASCII: the position was not moved, so nothing is written.
+    if (unit > 0x7f) return false;
+    buf[at++] = unit;
+  }
+  buf[at++] = 0x12;
+  at = writeVarint(buf, at, literalLength);
+  // Literal.scalar, then Scalar.primitive (field 1) or Scalar.binary (field 3).
+  buf[at++] = 0x0a;
+  at = writeVarint(buf, at, scalarLength);
+  buf[at++] = kind === BYTES ? 0x1a : 0x0a;
+  at = writeVarint(buf, at, innerLength);
+  switch (kind) {
+    case INTEGER:
+      buf[at++] = 0x08;
+      writer.position = writeVarint(buf, at, n);
+      return true;
+    case NEGATIVE:
+      buf[at++] = 0x08;
+      writer.position = at;
+      writer.int64(v as bigint);
+      return true;
+    case FLOAT:
+      buf[at++] = 0x11;
+      writer.position = at;
+      writer.double(v as number);
+      return true;
+    case STRING:
+      buf[at++] = 0x1a;
+      at = writeVarint(buf, at, n);
+      for (let i = 0; i < n; i++) buf[at++] = text.charCodeAt(i);
+      writer.position = at;
+      return true;
+    case BOOLEAN:
+      buf[at++] = 0x20;
+      buf[at++] = v ? 1 : 0;
+      writer.position = at;
+      return true;
+  }
+  writer.position = at;
+  if (bytes!.length !== 0) writer.tag(1, WireType.LengthDelimited).bytes(bytes!);
+  if (n !== 0) {
+    buf = writer.room(6 + n);
+    at = writer.position;
+    buf[at++] = 0x12;
+    at = writeVarint(buf, at, n);
+    for (let i = 0; i < n; i++) buf[at++] = text.charCodeAt(i);
+    writer.position = at;
+  }
+  return true;
+}
+
+/**
+ * Writes the entry `name` (ASCII, up to 100 units) -> a plain Literal holding the integer `n`
+ * (0 to {@link SMALL}), as {@link writeLiteralEntry} does; answers false, having written
+ * nothing, if `name` is not ASCII.
+ */
+function writeSmallIntegerEntry(
+  writer: ByteWriter,
+  fieldNo: number,
+  name: string,
+  n: number,
+): boolean {
   const length = name.length;
-  if (length > 100 || !isObject(literal)) return false;
-  const n = smallInteger(literal);
-  if (n < 0) return false;
   const literalLength = 5 + varintSize(n);
   // Key (tag, length, name) and value (tag, length, literal): under 128 bytes, one length byte.
   const buf = writer.room(4 + length + 2 + literalLength);
@@ -218,6 +360,28 @@ export function writeIntegerEntry(
   buf[at++] = literalLength;
   writer.position = writeSmallInteger(buf, at, n);
   return true;
+}
+
+/** Writes `n` (0 to 2^53 - 1) as a varint from `at` in `buf`; answers where it ended. */
+function writeVarint(buf: Uint8Array, at: number, n: number): number {
+  while (n > 0xffff_ffff) {
+    buf[at++] = (n % 0x80) | 0x80;
+    n = Math.floor(n / 0x80);
+  }
+  while (n > 0x7f) {
+    buf[at++] = (n & 0x7f) | 0x80;
+    n >>>= 7;
+  }
+  buf[at++] = n;
+  return at;
+}
+
+/** The size of the varint of `n` (0 to 2^53 - 1). */
+function varintSize53(n: number): number {
+  if (n < 0x1000_0000) return varintSize(n);
+  let size = 4;
+  for (n = Math.floor(n / 0x1000_0000); n > 0; n = Math.floor(n / 0x80)) size++;
+  return size;
 }
 
 /** Literal.scalar, then Scalar.primitive (field 1): two messages to `join`. */

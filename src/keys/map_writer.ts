@@ -8,7 +8,7 @@
 import { type DescField, ScalarType } from "@bufbuild/protobuf";
 import { WireType } from "@bufbuild/protobuf/wire";
 import type { ModelRules } from "./flytekit_models.ts";
-import { SHORTCUT_TYPES, writeIntegerEntry } from "./literal_shortcut.ts";
+import { SHORTCUT_TYPES, writeLiteralEntry } from "./literal_shortcut.ts";
 import type { EntriesWriter, ValueWriter } from "./message_writer.ts";
 import { leftAsIs } from "./apply_model_rules.ts";
 import { typeError, within } from "./pathed_error.ts";
@@ -62,10 +62,10 @@ export function compileEntries(
       writeScalar(writer, value);
     };
   }
-  // A map of literals (LiteralMap.literals) writes its plain integers in one go.
+  // A map of literals (LiteralMap.literals) writes its plain scalars in one go.
   const writeEntry = isString && field.mapKind === "message" && fieldNo < 16 &&
       field.message.typeName === SHORTCUT_TYPES[0] && leftAsIs(SHORTCUT_TYPES, rules)
-    ? writeIntegerEntry
+    ? writeLiteralEntry
     : undefined;
   return (writer, names, valueOf, sorted) => {
     // Non-string keys are sorted by value; strings by code point (their UTF-8 byte order).

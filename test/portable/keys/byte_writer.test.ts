@@ -176,3 +176,26 @@ test("byte fields kept by reference: the pieces join to the same bytes, the fiel
   assert.equal(chunks[1], large, "the large field itself, not a copy");
   assert.throws(() => writer.finish(), /finishChunks/);
 });
+
+test("a restarted writer writes as a new one would, also past its buffer and at a larger start", () => {
+  const fresh = (start: number) => {
+    const w = new ByteWriter(new Uint8Array(start + 4), start);
+    for (const step of script(7)) step(w);
+    return w.finish().slice();
+  };
+  const writer = new ByteWriter(new Uint8Array(16));
+  // Grown by the first script; started again inside that buffer, then past it.
+  for (const start of [0, 3, 0, 7, 100_000, 5]) {
+    writer.restart(start);
+    for (const step of script(7)) step(writer);
+    assert.deepEqual(writer.finish(), fresh(start), `from ${start}`);
+  }
+  // Fixed-width fields go into the buffer written to, also when a restart past the buffer
+  // replaced it (with room for them: they do not grow it).
+  assert.ok(writer.buffer.length < 1_000_000);
+  writer.restart(1_000_000).double(1.5).fixed32(7).fixed64(9n);
+  const bytes = writer.finish();
+  assert.deepEqual([...bytes.subarray(0, 8)], [0, 0, 0, 0, 0, 0, 0xf8, 0x3f]);
+  assert.deepEqual([...bytes.subarray(8, 12)], [7, 0, 0, 0]);
+  assert.equal(bytes[12], 9);
+});

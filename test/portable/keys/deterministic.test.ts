@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { create, equals, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { md5 } from "@noble/hashes/legacy.js";
 import { bytesToHex as hex } from "@noble/hashes/utils.js";
 import {
   BinarySchema,
@@ -12,6 +13,7 @@ import {
   toBinaryDeterministic,
   toBinaryDeterministicChunks,
 } from "../../../src/keys/deterministic.ts";
+import { pickleBytesHeader } from "../../../src/keys/joblib.ts";
 import { calculateCacheKey } from "../../../src/keys/key.ts";
 import { sortCodePoints } from "../../../src/keys/map_writer.ts";
 import { binary, collection, integer, literalMap, map, string } from "../../support/literals.ts";
@@ -107,22 +109,53 @@ test("scalar literals (the encoder's shortcut) are written as protobuf writes th
   }
 });
 
-test("map entries of plain integers (written in one go) are written as protobuf writes them", () => {
-  const names = ["", "a", "x".repeat(100), "x".repeat(101), "ü", "a\u{1F600}", "__proto__"];
-  const values = [0n, 1n, 127n, 128n, 2n ** 28n - 1n, 2n ** 28n, 2n ** 40n, -1n];
+test("map entries of plain scalars (written in one go) are written as protobuf writes them", () => {
+  const names = [
+    "",
+    "a",
+    "x".repeat(100),
+    "x".repeat(101),
+    "x".repeat(200),
+    "ü",
+    "a\u{1F600}",
+    "__proto__",
+  ];
+  const scalar = (value: object) =>
+    create(LiteralSchema, { value: { case: "scalar", value: { value } as never } });
+  const primitive = (value: object) => scalar({ case: "primitive", value: { value } });
+  const integers = [0n, 1n, 127n, 128n, 2n ** 28n - 1n, 2n ** 28n, 2n ** 32n, 2n ** 40n]
+    .concat([2n ** 53n - 1n, 2n ** 53n, 2n ** 63n - 1n, -1n, -(2n ** 53n) + 1n, -(2n ** 63n)]);
+  const values = [
+    ...integers.map((value) => integer(value)),
+    ...[0, -0, 1.5, NaN, -Infinity].map((value) => primitive({ case: "floatValue", value })),
+    ...["", "a", "ü", "x".repeat(127), "x".repeat(128), "x".repeat(20_000)]
+      .map((value) => string(value)),
+    primitive({ case: "boolean", value: false }),
+    primitive({ case: "boolean", value: true }),
+    ...[0, 1, 100, 200, 20_000, 70_000].flatMap((size) =>
+      ["", "msgpack", "t".repeat(130), "ü"].map((tag) =>
+        scalar({ case: "binary", value: { value: new Uint8Array(size).fill(size % 251), tag } })
+      )
+    ),
+  ];
   for (const name of names) {
     for (const value of values) {
       const inputs = create(LiteralMapSchema);
       Object.defineProperty(inputs.literals, name, {
-        value: integer(value),
+        value,
         enumerable: true,
         writable: true,
         configurable: true,
       });
-      assert.deepEqual(
-        toBinaryDeterministic(LiteralMapSchema, inputs),
-        toBinary(LiteralMapSchema, inputs),
-        `${JSON.stringify(name)}: ${value}`,
+      const expected = toBinary(LiteralMapSchema, inputs);
+      const what = `${JSON.stringify(name)}: ${hex(toBinary(LiteralSchema, value)).slice(0, 40)}`;
+      assert.deepEqual(toBinaryDeterministic(LiteralMapSchema, inputs), expected, what);
+      // Keyed as the same bytes: large binaries are hashed where they are, not copied.
+      const pickled = new Uint8Array([...pickleBytesHeader(expected.length), ...expected, 0x2e]);
+      assert.equal(
+        calculateCacheKey("t", "1", inputs),
+        `t-1-${hex(md5(pickled))}`,
+        what,
       );
     }
   }

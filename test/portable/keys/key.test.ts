@@ -463,3 +463,50 @@ test("keys in a row, of the same names or others, in one order or another, each 
     );
   }
 });
+
+test("keys of many inputs in a row (past the names kept for any inputs), each right", () => {
+  const reference = (inputs: LiteralMap) =>
+    `t-1-${
+      joblibHashBytes(toBinaryDeterministic(LiteralMapSchema, clone(LiteralMapSchema, inputs)))
+    }`;
+  const many = (n: number, prefix = "x") => {
+    const inputs = create(LiteralMapSchema);
+    for (let i = 0; i < n; i++) inputs.literals[`${prefix}${i}`] = integer(BigInt(i));
+    return inputs;
+  };
+  for (const n of [10_000, 10_001, 12_345]) {
+    const inputs = many(n);
+    const key = calculateCacheKey("t", "1", inputs);
+    assert.equal(key, reference(inputs), `${n} names`);
+    // The same object again, then changed in place: one name for another (as many names, in
+    // the same order of listing but for the last), then a value.
+    assert.equal(calculateCacheKey("t", "1", inputs), key);
+    delete inputs.literals["x5"];
+    inputs.literals["a5"] = integer(5n);
+    const renamed = calculateCacheKey("t", "1", inputs);
+    assert.notEqual(renamed, key);
+    assert.equal(renamed, reference(inputs), `${n} names, one renamed`);
+    inputs.literals["x7"] = integer(-7n);
+    assert.equal(calculateCacheKey("t", "1", inputs), reference(inputs), `${n} names, one changed`);
+    // Other objects of as many names: the same names listed in another order, other names.
+    const reversed = create(LiteralMapSchema);
+    for (const name of Object.keys(inputs.literals).reverse()) {
+      reversed.literals[name] = inputs.literals[name]!;
+    }
+    assert.equal(calculateCacheKey("t", "1", reversed), reference(inputs), `${n} names, reversed`);
+    const others = many(n, "y");
+    assert.equal(calculateCacheKey("t", "1", others), reference(others), `${n} other names`);
+    // As many names kept, all of them inputs, but other ones: one ignored, then another.
+    const without = (name: string) =>
+      create(LiteralMapSchema, {
+        literals: Object.fromEntries(Object.entries(inputs.literals).filter(([k]) => k !== name)),
+      });
+    for (const name of ["x7", "x8", "x7"]) {
+      assert.equal(
+        calculateCacheKey("t", "1", inputs, [name]),
+        reference(without(name)),
+        `${n} names, ${name} ignored`,
+      );
+    }
+  }
+});
