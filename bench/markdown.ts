@@ -98,8 +98,8 @@ inputs; (c) one 1 MiB Binary. The floor is the least work a key of the case need
 nothing of ours in it: \`Object.keys\` of the inputs and a sort of the names, and
 \`node:crypto\`'s MD5 of the final bytes (made beforehand); "Node / floor" is how far ours is
 from it. Each side keys the same inputs again and again, as a task called again does: ours then
-reuses the sorted order of the last key's input names (up to 10,000 of them, checked name by
-name), where the floor sorts every time, so for (b) ours can come below the floor's sort; a first
+reuses the sorted order of the last key's input names (checked name by name; past 10,000 names,
+for as long as the inputs object lives), where the floor sorts every time, so for (b) ours can come below the floor's sort; a first
 key of new names sorts as the floor does.
 
 ${r.keys === undefined ? NOT_MEASURED : keysTable(r.keys)}
