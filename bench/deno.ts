@@ -11,7 +11,8 @@
  *   answers the requests of bench/scale_core.ts on stdin, for bench/scale.ts.
  * - Keys: `calculateCacheKey` in Deno on the cases of bench/inputs.ts. With
  *   `--keys-server`, it answers timing rounds for bench/keys.ts instead (one JSON request
- *   per line on stdin, `{ "name": case, "iterations": n }`; one answer per line on stdout,
+ *   per line on stdin, `{ "name": case, "iterations": n }`, with `"floor": true` for the
+ *   case's floor; one answer per line on stdout,
  *   `{ "key": the case's key, "us": µs per call over one round of n calls }`).
  *
  *   npx deno run -A --unstable-kv bench/deno.ts          (prints Markdown)
@@ -28,6 +29,7 @@ import { TaskCache } from "../src/core/task_cache.ts";
 import { patternBytes } from "../test/conformance/adapter_suite.ts";
 import { binary, integer, literalMap } from "../test/support/literals.ts";
 import { keyCases } from "./inputs.ts";
+import { floorCall } from "./key_floor.ts";
 import { type ScaleRequest, ScaleServer } from "./scale_core.ts";
 import { roundTime } from "./stats.ts";
 
@@ -149,10 +151,17 @@ async function serve(answer: (request: unknown) => Promise<unknown> | unknown): 
 function keysServer(): Promise<void> {
   const cases = new Map(keyCases().map((c) => [c.name, c]));
   return serve((request) => {
-    const { name, iterations } = request as { name: string; iterations: number };
+    const { name, iterations, floor } = request as {
+      name: string;
+      iterations: number;
+      floor?: boolean;
+    };
     const c = cases.get(name);
     if (c === undefined) throw new Error(`deno.ts: no key case ${JSON.stringify(name)}`);
-    const call = () => calculateCacheKey(c.taskName, c.cacheVersion, c.inputs);
+    // With `floor`, the least work a key of the case needs (bench/key_floor.ts).
+    const call = floor
+      ? floorCall(c.inputs)
+      : () => calculateCacheKey(c.taskName, c.cacheVersion, c.inputs);
     const us = roundTime(call, iterations);
     return { key: call(), us };
   });

@@ -13,14 +13,12 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import { toBinary } from "@bufbuild/protobuf";
 import { type LiteralMap, LiteralMapSchema } from "../gen/flyteidl/core/literals_pb.ts";
-import { toBinaryDeterministic } from "../src/keys/deterministic.ts";
-import { pickleBytesHeader } from "../src/keys/joblib.ts";
 import { calculateCacheKey } from "../src/keys/key.ts";
 import { type BenchPage, keyRoundInPage, openBenchPage } from "./browser.ts";
 import { integerInputs, keyCases } from "./inputs.ts";
+import { floorCall } from "./key_floor.ts";
 import { base64, JsonLinesProcess, pythonScript, type PythonStack } from "./python.ts";
 import {
   DENO,
@@ -45,6 +43,7 @@ export const KEY_SIDES = {
   webkit: "WebKit",
   python: "flytekit (Python)",
   floor: "floor (Node)",
+  denoFloor: "floor (Deno)",
 } as const;
 export type KeySide = keyof typeof KEY_SIDES;
 
@@ -83,29 +82,6 @@ export function keyGoal(
   runtime: (typeof KEY_RUNTIMES)[number],
 ): number | undefined {
   return result.goals === undefined ? result.goal : result.goals[runtime];
-}
-
-/**
- * The floor of a case: the least work a key of it needs in Node, with nothing of ours in it:
- * listing and sorting the input names, and `node:crypto`'s MD5 of the final bytes (the pickle
- * of the deterministic encoding, made once beforehand). The sorted names' "key" is the digest.
- * The floor sorts on every call, as a first key of new names must; ours, keying one case again
- * and again as a task called again does, keeps the last key's sorted names and skips the sort
- * (src/keys/key.ts `sortedNames`), so "ours / floor" can go below the floor's sort.
- */
-export function floorCall(inputs: LiteralMap): () => string {
-  const bytes = toBinaryDeterministic(LiteralMapSchema, inputs);
-  const framed = new Uint8Array(bytes.length + 8);
-  const header = pickleBytesHeader(bytes.length);
-  framed.set(header);
-  framed.set(bytes, header.length);
-  framed[header.length + bytes.length] = 0x2e;
-  const pickled = framed.subarray(0, header.length + bytes.length + 1);
-  const literals = inputs.literals;
-  return () => {
-    Object.keys(literals).sort();
-    return createHash("md5").update(pickled).digest("hex");
-  };
 }
 
 /** One timing round of one side on a case: µs per call, and the key it computed. */
@@ -172,8 +148,8 @@ async function startSides(python: PythonStack, want: KeySide[]): Promise<{
   const children: JsonLinesProcess[] = [];
   const pages: BenchPage[] = [];
   let pythonProcess: JsonLinesProcess | undefined;
-  const ask = (child: JsonLinesProcess): Round => (name, iterations) =>
-    child.ask<{ us: number; key: string }>({ name, iterations });
+  const ask = (child: JsonLinesProcess, floor = false): Round => (name, iterations) =>
+    child.ask<{ us: number; key: string }>({ name, iterations, ...(floor ? { floor } : {}) });
   if (want.includes("portable")) {
     progress("keys: starting the portable-MD5 process (bench/portable.ts)");
     const portable = new JsonLinesProcess(
@@ -194,6 +170,7 @@ async function startSides(python: PythonStack, want: KeySide[]): Promise<{
     );
     children.push(deno);
     rounds.deno = ask(deno);
+    rounds.denoFloor = ask(deno, true);
   }
   for (const engine of BROWSER_SIDES.filter((side) => want.includes(side))) {
     progress(`keys: starting ${KEY_SIDES[engine]} (bench/browser_page.ts)`);
@@ -225,7 +202,7 @@ async function startSides(python: PythonStack, want: KeySide[]): Promise<{
 /** Checks every side's key against Node's. */
 function checkKeys(what: string, node: string, keys: Partial<Record<KeySide, string>>): void {
   for (const [side, key] of Object.entries(keys)) {
-    if (side === "floor") continue;
+    if (side === "floor" || side === "denoFloor") continue;
     if (key !== node) {
       mismatch(`${what}: ${KEY_SIDES[side as KeySide]}'s key ${key} differs from Node's ${node}`);
     }
@@ -297,7 +274,9 @@ const fmt = (us: number | undefined) => us === undefined ? "n/a" : formatMicros(
 export function keysTable(results: KeyResult[]): string {
   const rows = results.map((r) => {
     const py = r.us.python;
-    const others = Object.keys(r.keys).filter((side) => side !== "node" && side !== "floor");
+    const others = Object.keys(r.keys).filter((side) =>
+      side !== "node" && side !== "floor" && side !== "denoFloor"
+    );
     const differ = others.filter((side) => r.keys[side as KeySide] !== r.key);
     return [
       r.case,
@@ -317,6 +296,11 @@ export function keysTable(results: KeyResult[]): string {
       r.us.floor === undefined || r.us.node === undefined
         ? "n/a"
         : `${sig3(r.us.node / r.us.floor)}x`,
+      fmt(r.us.denoFloor),
+      r.us.denoFloor === undefined || r.us.deno === undefined
+        ? "n/a"
+        : `${sig3(r.us.deno / r.us.denoFloor)}x`,
+      r.us.denoFloor === undefined || py === undefined ? "n/a" : ratio(r.us.denoFloor, py),
       differ.length > 0 ? `**MISMATCH** (${differ.join(", ")})` : `all ${others.length + 1} equal`,
     ];
   });
@@ -334,6 +318,9 @@ export function keysTable(results: KeyResult[]): string {
       "goals (Node / Deno / Chromium / Firefox / WebKit)",
       "floor (Node: names listed and sorted, MD5 of the final bytes)",
       "Node / floor",
+      "floor (Deno: the same, its node:crypto MD5)",
+      "Deno / floor",
+      "Python / Deno's floor (the most Deno can reach)",
       "keys",
     ],
     rows,

@@ -94,13 +94,15 @@ types.proto, compiled with protoc): recursive hash placement, new LiteralMap,
 \`SerializeToString(deterministic=True)\`, \`joblib.hash\`, on the parsed inputs (parsing not
 timed). Every side must give Node's key. Cases (bench/inputs.ts): (a) flytekit's stable-key
 example (an untyped dict of 1000 ints as MessagePack, an int, a float, a bool); (b) 1000 integer
-inputs; (c) one 1 MiB Binary. The floor is the least work a key of the case needs in Node with
-nothing of ours in it: \`Object.keys\` of the inputs and a sort of the names, and
-\`node:crypto\`'s MD5 of the final bytes (made beforehand); "Node / floor" is how far ours is
-from it. Each side keys the same inputs again and again, as a task called again does: ours then
-reuses the sorted order of the last key's input names (checked name by name; past 10,000 names,
-for as long as the inputs object lives), where the floor sorts every time, so for (b) ours can come below the floor's sort; a first
-key of new names sorts as the floor does.
+inputs; (c) one 1 MiB Binary. The floor is the least work a key of the case needs in a runtime
+with nothing of ours in it: \`Object.keys\` of the inputs and a sort of the names, and
+\`node:crypto\`'s MD5 of the final bytes (made beforehand), measured in Node and in Deno; "Node /
+floor" and "Deno / floor" are how far ours is from it, and "Python / Deno's floor" the most any
+key code could reach in Deno. Each side keys the same inputs again and again, as a task called
+again does: ours then reuses the sorted order of the last key's input names (checked name by
+name; past 10,000 names, for as long as the inputs object lives), where the floor sorts every
+time, so for (b) ours can come below the floor's sort; a first key of new names sorts as the
+floor does.
 
 ${r.keys === undefined ? NOT_MEASURED : keysTable(r.keys)}
 The goals by runtime (issue 16; Firefox and WebKit have Chromium's):
