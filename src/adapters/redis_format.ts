@@ -245,11 +245,14 @@ function escapeGlob(text: string): string {
 /**
  * The value of `entry` (from offset `start`) as a plain `Uint8Array` (never a Buffer): a view
  * without a copy when the reply has its memory to itself (a large value), else a copy (a small
- * reply is a piece of the connection's read buffer, which a view would keep alive).
+ * reply is a piece of the connection's read buffer, which a view would keep alive). A copy under
+ * 4 KiB is a slice of node:buffer's shared pool, as `readFileSync`'s results are: a memory block
+ * of its own costs more than the copy.
  */
 export function valueOf(entry: Buffer, start: number): Uint8Array {
   if (entry.byteOffset === 0 && entry.byteLength === entry.buffer.byteLength) {
     return new Uint8Array(entry.buffer, start, entry.byteLength - start);
   }
-  return new Uint8Array(entry.subarray(start));
+  const copy = Buffer.from(entry.subarray(start));
+  return new Uint8Array(copy.buffer, copy.byteOffset, copy.length);
 }
