@@ -29,10 +29,11 @@
  * @module
  */
 import { createHash, hash } from "node:crypto";
+import { Buffer } from "node:buffer";
 import { fstatSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import type { EntryInfo, EntryMetadata } from "../adapter.ts";
-import { checksum, checksumInSlices, utf16le } from "../internal/checksum.ts";
+import { checksum, checksumInSlices } from "../internal/checksum.ts";
 import { SLICE_BYTES } from "../internal/slices.ts";
 import { fsError } from "./fs_errors.ts";
 import { closeQuietly, openFile, readAll, readPrefix } from "./fs_io.ts";
@@ -90,12 +91,18 @@ export function encodeKey(key: string): Uint8Array {
   return encodeText(key, "a key");
 }
 
-/** A string's UTF-16 code units, little-endian; a `TypeError` naming `what` for a non-string. */
+/**
+ * A string's UTF-16 code units, little-endian (lone surrogates kept as such); a `TypeError`
+ * naming `what` for a non-string.
+ */
 export function encodeText(text: string, what: string): Uint8Array {
   if (typeof text !== "string") {
     throw new TypeError(`FsAdapter: ${what} must be a string, got ${typeof text}`);
   }
-  return utf16le(text);
+  // `node:buffer`'s encoder (its "utf16le" copies the code units as they are): a short key's
+  // bytes come from its pool, where a new Uint8Array of its own took 3x as long (0.5 µs for a
+  // 45-character key). Kept inside the adapter: never handed out.
+  return Buffer.from(text, "utf16le");
 }
 
 /** The string whose UTF-16LE code units `bytes` holds. */
