@@ -29,7 +29,7 @@ import {
   type Lease,
   READ_TIME_RESOLUTION_MS,
 } from "../adapter.ts";
-import { Checksum } from "../internal/checksum.ts";
+import { Checksum, checksum } from "../internal/checksum.ts";
 import { checkPieces, setAsOnePiece, totalLength } from "../internal/slices.ts";
 import { adapterError } from "../internal/storage_error.ts";
 import { CacheDirectory } from "./fs_directory.ts";
@@ -57,7 +57,7 @@ import {
   removeStrangeFile,
   SMALL_VALUE,
   TEMPORARY,
-  temporaryPath,
+  temporaryName,
   touch,
   writeAt,
   writeSmall,
@@ -284,11 +284,14 @@ export class FsAdapter implements CacheAdapter {
     const small = size <= SMALL_VALUE;
     // A small value's checksum goes in the header written with it; a larger one is summed
     // while it is written, after a header whose value checksum is filled in last.
-    const sum = small
-      ? chunks.reduce((sum, chunk) => sum.update(chunk), new Checksum()).digest()
-      : VALUE_SUM_LATER;
+    const sum = !small
+      ? VALUE_SUM_LATER
+      : chunks.length === 1
+      ? checksum(chunks[0]!)
+      : chunks.reduce((sum, chunk) => sum.update(chunk), new Checksum()).digest();
     const header = entryHeader(keyBytes, size, sum, metadata, Date.now());
-    const temporary = temporaryPath(this.directory);
+    // The directory's prefix and the name, without `join`'s normalizing of the whole path.
+    const temporary = this.#prefix + temporaryName();
     let fd: number | undefined;
     let renaming = false;
     try {

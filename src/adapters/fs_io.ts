@@ -60,6 +60,11 @@ let pooled = 0;
 
 /** The name of a new temporary file in `directory`: `.tmp-<32 random hex digits>`. */
 export function temporaryPath(directory: string): string {
+  return join(directory, temporaryName());
+}
+
+/** The name of a new temporary file: `.tmp-<32 random hex digits>`. */
+export function temporaryName(): string {
   // Drawn from the system's generator a pool at a time: once per name, the draw took longer
   // than the rest of a small `set`'s work in the process.
   if (pooled + 16 > pool.length) {
@@ -69,7 +74,7 @@ export function temporaryPath(directory: string): string {
   const name = bytesToHex(pool.subarray(pooled, pooled + 16));
   pool.fill(0, pooled, pooled + 16); // each drawn once
   pooled += 16;
-  return join(directory, `.tmp-${name}`);
+  return `.tmp-${name}`;
 }
 
 /** The names of temporary files (`temporaryPath`). */
