@@ -5,8 +5,7 @@
  * store, deletion and expiry once a `TaskCache` has started it; the total is their sum. A
  * reader reads only what was appended since it last looked, and nothing when a `stat` of the
  * journal shows it unchanged since (a store that finds its own record the only one appended
- * since this process last read counts it at once, so a read within `FRESH_MS` after it costs
- * nothing, and a later one that one `stat`);
+ * since this process last read counts it at once, so the read after it costs that one `stat`);
  * past `USAGE_COMPACT` bytes, the journal is rewritten as one record (its sum) by the next
  * reader.
  *
@@ -31,12 +30,6 @@ export const USAGE = "ltc-usage.log";
 const USAGE_RECORD = 8;
 /** Past this size, the journal is rewritten as one record (its sum) by the next reader. */
 const USAGE_COMPACT = 1024 * 1024;
-/**
- * How long after a store that counted its own record (`account`) the total it knew is read
- * without a `stat` of the journal, in milliseconds: what other processes appended meanwhile
- * is read by the next `read` after that.
- */
-const FRESH_MS = 1;
 
 /** The journal of the running total in one cache directory, and how far this process read it. */
 export class UsageJournal {
@@ -49,12 +42,6 @@ export class UsageJournal {
    * it.
    */
   #read: { ino: number; offset: number; bytes: number; changed: number } | undefined;
-  /**
-   * When (`performance.now()`) a store found its own record the only one appended to the
-   * journal since this process last read it (`account`), so that the total was known then;
-   * `-Infinity` when not since the last `read`.
-   */
-  #countedAt = -Infinity;
 
   /** The journal of `directory` (nothing is read yet). */
   constructor(directory: CacheDirectory) {
@@ -67,15 +54,6 @@ export class UsageJournal {
    * is none yet (or it is not trusted, or damaged).
    */
   read(): number | undefined {
-    // Right after a store that found the journal as this process had read it and counted its
-    // own record: the total as of that store's `fstat`, at most `FRESH_MS` ago, without
-    // another `stat` (`TaskCache` asks after every store; the `stat` was 2 µs of a store).
-    const countedAt = this.#countedAt;
-    this.#countedAt = -Infinity;
-    const counted = this.#read;
-    if (counted !== undefined && performance.now() - countedAt <= FRESH_MS) {
-      return Math.max(0, counted.bytes);
-    }
     const known = this.#unchanged();
     if (known !== undefined) return Math.max(0, known);
     const fd = openFile(this.path);
@@ -138,7 +116,6 @@ export class UsageJournal {
    * count.
    */
   account(delta: number): void {
-    this.#countedAt = -Infinity;
     if (delta === 0) return;
     let fd: number;
     try {
@@ -159,9 +136,6 @@ export class UsageJournal {
           usage.offset = stats.size;
           usage.bytes += delta;
           usage.changed = stats.ctimeMs;
-          if (Number.isFinite(usage.bytes) && usage.offset < USAGE_COMPACT) {
-            this.#countedAt = performance.now();
-          }
         }
       }
     } catch {
@@ -194,7 +168,6 @@ export class UsageJournal {
   /** Forgets what was read (the journal was removed). */
   forget(): void {
     this.#read = undefined;
-    this.#countedAt = -Infinity;
   }
 
   /**
