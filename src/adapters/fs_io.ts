@@ -39,6 +39,12 @@ const SYNC_LIMIT = 4 * 1024 * 1024;
  * pieces, each a short stretch there (Node's run in its thread pool anyway).
  */
 const IO_PIECE = 8 * 1024 * 1024;
+/**
+ * Reads shorter than this come from node:buffer's pool (`Buffer.allocUnsafe` pools below half
+ * of its 8 KiB `poolSize`): a value read back shares its `ArrayBuffer` with other small
+ * allocations, as `readFileSync`'s results do, and is a plain `Uint8Array` over its own bytes.
+ */
+const POOLED_READ = 4096;
 /** Values up to this size are written with their header in one system call (`writev`). */
 export const SMALL_VALUE = 64 * 1024;
 /**
@@ -197,10 +203,14 @@ export function touch(fd: number, now: number): void {
 
 /** The first `length` bytes of the file open as `fd` (fewer if it is shorter). */
 export function readPrefix(fd: number, length: number): Uint8Array {
-  // Not zero-filled: only the bytes read are handed out (a small one is cheaper zero-filled
-  // than from a Buffer).
+  // Not zero-filled: only the bytes read are handed out. A small one (under 4 KiB) is a slice
+  // of node:buffer's shared pool, as `readFileSync`'s are: a memory block of its own took
+  // 0.5 µs of a small get's 12 µs. Up to 64 KiB a block of its own zero-filled is as quick.
   let bytes;
-  if (length <= SMALL_VALUE) bytes = new Uint8Array(length);
+  if (length < POOLED_READ) {
+    const buffer = Buffer.allocUnsafe(length);
+    bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, length);
+  } else if (length <= SMALL_VALUE) bytes = new Uint8Array(length);
   else {
     const buffer = Buffer.allocUnsafeSlow(length);
     bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, length);
