@@ -57,7 +57,12 @@ export class UsageJournal {
     const known = this.#unchanged();
     if (known !== undefined) return Math.max(0, known);
     const fd = openFile(this.path);
-    if (fd === undefined) return undefined;
+    if (fd === undefined) {
+      // None: what was read is forgotten, or a journal started later in its place with the
+      // same inode number, size and (coarse) change time would pass for it unchanged.
+      this.#read = undefined;
+      return undefined;
+    }
     if (fd === "strange") {
       removeStrangeFile(this.path);
       return undefined;
