@@ -498,11 +498,14 @@ export class FsAdapter implements CacheAdapter {
   }
 
   /**
-   * Marks the adapter closed (it holds no open files between calls): later calls reject with
-   * `CLOSED`. Closing again is harmless.
+   * Marks the adapter closed, and closes the one file it holds open between calls (the
+   * running total, `ltc-usage.log`, kept open for appending except on Windows; an adapter
+   * dropped without `close` has it closed when it is garbage-collected): later calls reject
+   * with `CLOSED`. Closing again is harmless.
    */
   close(): Promise<void> {
     this.#closed = true;
+    this.#usage.close();
     return Promise.resolve();
   }
 
