@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { closeSync, fstatSync, renameSync, statSync, unlinkSync } from "node:fs";
+import { closeSync, fstatSync, renameSync, type Stats, statSync, unlinkSync } from "node:fs";
 import { unlink } from "node:fs/promises";
 import { join } from "node:path";
 import {
@@ -25,7 +25,6 @@ import {
   type EntryInfo,
   type EntryMetadata,
   type GetOptions,
-  isOtherTask,
   type Lease,
   READ_TIME_RESOLUTION_MS,
 } from "../adapter.ts";
@@ -194,13 +193,12 @@ export class FsAdapter implements CacheAdapter {
       removeStrangeFile(path);
       return undefined;
     }
-    let inode: number | undefined;
+    let stats: Stats | undefined;
     let expired = 0; // the value size of an expired entry, counted off the running total
     try {
       this.#directory.verify(); // again, if the directory was made since
 
-      const stats = fstatSync(fd);
-      if (!stats.isDirectory()) inode = stats.ino;
+      stats = fstatSync(fd);
       // A small entry synchronously, without a turn of the promise machinery.
       const entry = !this.#directory.isTrusted(stats)
         ? undefined
@@ -209,7 +207,7 @@ export class FsAdapter implements CacheAdapter {
         : await readEntry(fd, stats.size, keyBytes);
       if (entry !== undefined && !(entry.createdAt < (options.notBefore ?? -Infinity))) {
         // Another task's entry (same key): a miss, left to it.
-        if (isOtherTask(options.expect, entry.taskName, entry.cacheVersion)) return undefined;
+        if (entry.isOtherTask(options.expect)) return undefined;
         const now = Date.now();
         if (now - stats.mtimeMs > READ_TIME_RESOLUTION_MS) touch(fd, now);
         return entry.value;
@@ -223,7 +221,7 @@ export class FsAdapter implements CacheAdapter {
     // Damaged, expired, foreign or not a file: remove it, unless a writer has renamed a new
     // entry into place since (a directory stays: it is not ours to remove).
     try {
-      if (inode !== undefined && statSync(path).ino === inode) {
+      if (stats !== undefined && !stats.isDirectory() && statSync(path).ino === stats.ino) {
         unlinkSync(path);
         this.#usage.account(-expired);
       }

@@ -84,6 +84,8 @@ export interface StoredEntry {
   createdAt: number;
   taskName: string;
   cacheVersion: string;
+  /** Whether it is another task's entry than `expect` asks for (`isOtherTask`, adapter.ts). */
+  isOtherTask(expect: EntryMetadata | undefined): boolean;
 }
 
 /** The key's UTF-16 code units, little-endian: one-to-one, lone surrogates included. */
@@ -334,6 +336,28 @@ class Entry implements StoredEntry {
   get cacheVersion(): string {
     return (this.#strings ??= metadataStrings(this.#head, this.#header)).cacheVersion;
   }
+
+  /**
+   * `isOtherTask(expect, this.taskName, this.cacheVersion)` (adapter.ts), the stored code
+   * units compared with `expect`'s strings without decoding them (on every get).
+   */
+  isOtherTask(expect: EntryMetadata | undefined): boolean {
+    if (expect === undefined) return false;
+    const { keyLength, taskNameLength, versionLength } = this.#header;
+    if (taskNameLength === 0 && versionLength === 0) return false; // stored without metadata
+    const taskNameAt = HEADER_BYTES + keyLength;
+    return !sameText(this.#head, taskNameAt, taskNameLength, expect.taskName) ||
+      !sameText(this.#head, taskNameAt + taskNameLength, versionLength, expect.cacheVersion);
+  }
+}
+
+/** Whether the `length` bytes of `bytes` at `at` are the UTF-16LE code units of `text`. */
+function sameText(bytes: Uint8Array, at: number, length: number, text: string): boolean {
+  if (length !== text.length * 2) return false;
+  for (let i = 0; i < text.length; i++) {
+    if ((bytes[at + 2 * i]! | (bytes[at + 2 * i + 1]! << 8)) !== text.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 /** The task name and cache version in the start of an entry file (`head`). */
