@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { closeSync, fstatSync, renameSync, statSync, unlinkSync } from "node:fs";
+import { closeSync, fstatSync, renameSync, type Stats, statSync, unlinkSync } from "node:fs";
 import { unlink } from "node:fs/promises";
 import { join } from "node:path";
 import {
@@ -25,11 +25,10 @@ import {
   type EntryInfo,
   type EntryMetadata,
   type GetOptions,
-  isOtherTask,
   type Lease,
   READ_TIME_RESOLUTION_MS,
 } from "../adapter.ts";
-import { Checksum } from "../internal/checksum.ts";
+import { Checksum, checksum } from "../internal/checksum.ts";
 import { checkPieces, setAsOnePiece, totalLength } from "../internal/slices.ts";
 import { adapterError } from "../internal/storage_error.ts";
 import { CacheDirectory } from "./fs_directory.ts";
@@ -57,7 +56,7 @@ import {
   removeStrangeFile,
   SMALL_VALUE,
   TEMPORARY,
-  temporaryPath,
+  temporaryName,
   touch,
   writeAt,
   writeSmall,
@@ -194,13 +193,12 @@ export class FsAdapter implements CacheAdapter {
       removeStrangeFile(path);
       return undefined;
     }
-    let inode: number | undefined;
+    let stats: Stats | undefined;
     let expired = 0; // the value size of an expired entry, counted off the running total
     try {
       this.#directory.verify(); // again, if the directory was made since
 
-      const stats = fstatSync(fd);
-      if (!stats.isDirectory()) inode = stats.ino;
+      stats = fstatSync(fd);
       // A small entry synchronously, without a turn of the promise machinery.
       const entry = !this.#directory.isTrusted(stats)
         ? undefined
@@ -209,7 +207,7 @@ export class FsAdapter implements CacheAdapter {
         : await readEntry(fd, stats.size, keyBytes);
       if (entry !== undefined && !(entry.createdAt < (options.notBefore ?? -Infinity))) {
         // Another task's entry (same key): a miss, left to it.
-        if (isOtherTask(options.expect, entry.taskName, entry.cacheVersion)) return undefined;
+        if (entry.isOtherTask(options.expect)) return undefined;
         const now = Date.now();
         if (now - stats.mtimeMs > READ_TIME_RESOLUTION_MS) touch(fd, now);
         return entry.value;
@@ -223,7 +221,7 @@ export class FsAdapter implements CacheAdapter {
     // Damaged, expired, foreign or not a file: remove it, unless a writer has renamed a new
     // entry into place since (a directory stays: it is not ours to remove).
     try {
-      if (inode !== undefined && statSync(path).ino === inode) {
+      if (stats !== undefined && !stats.isDirectory() && statSync(path).ino === stats.ino) {
         unlinkSync(path);
         this.#usage.account(-expired);
       }
@@ -284,11 +282,14 @@ export class FsAdapter implements CacheAdapter {
     const small = size <= SMALL_VALUE;
     // A small value's checksum goes in the header written with it; a larger one is summed
     // while it is written, after a header whose value checksum is filled in last.
-    const sum = small
-      ? chunks.reduce((sum, chunk) => sum.update(chunk), new Checksum()).digest()
-      : VALUE_SUM_LATER;
+    const sum = !small
+      ? VALUE_SUM_LATER
+      : chunks.length === 1
+      ? checksum(chunks[0]!)
+      : chunks.reduce((sum, chunk) => sum.update(chunk), new Checksum()).digest();
     const header = entryHeader(keyBytes, size, sum, metadata, Date.now());
-    const temporary = temporaryPath(this.directory);
+    // The directory's prefix and the name, without `join`'s normalizing of the whole path.
+    const temporary = this.#prefix + temporaryName();
     let fd: number | undefined;
     let renaming = false;
     try {
@@ -495,11 +496,14 @@ export class FsAdapter implements CacheAdapter {
   }
 
   /**
-   * Marks the adapter closed (it holds no open files between calls): later calls reject with
-   * `CLOSED`. Closing again is harmless.
+   * Marks the adapter closed, and closes the one file it holds open between calls (the
+   * running total, `ltc-usage.log`, kept open for appending except on Windows; an adapter
+   * dropped without `close` has it closed when it is garbage-collected): later calls reject
+   * with `CLOSED`. Closing again is harmless.
    */
   close(): Promise<void> {
     this.#closed = true;
+    this.#usage.close();
     return Promise.resolve();
   }
 

@@ -13,11 +13,13 @@ import {
   mkdtemp,
   readdir,
   readFile,
+  readlink,
   rename,
   rm,
   stat,
   symlink,
   truncate,
+  unlink,
   writeFile,
 } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -179,6 +181,42 @@ test("a directory removed under the adapter is created again by the next set", a
   assert.equal(await adapter.get("k"), undefined);
   await adapter.set("k", Uint8Array.of(2));
   assert.deepEqual(await adapter.get("k"), Uint8Array.of(2));
+});
+
+test("the running total, kept open between stores, follows a journal removed or replaced", async () => {
+  const directory = await freshDirectory();
+  const adapter = new FsAdapter({ directory });
+  const other = new FsAdapter({ directory }); // as another process would
+  await adapter.correctStoredBytes(0, undefined);
+  await adapter.set("a", new Uint8Array(10));
+  assert.equal(await other.storedBytes(), 10);
+  // Replaced (a compaction elsewhere): the next record goes to the journal in its place.
+  const record = new Uint8Array(8);
+  new DataView(record.buffer).setFloat64(0, 100, true);
+  await writeFile(join(directory, "replacement"), record, { mode: 0o600 });
+  await rename(join(directory, "replacement"), join(directory, "ltc-usage.log"));
+  await adapter.set("b", new Uint8Array(5));
+  assert.equal(await other.storedBytes(), 105);
+  assert.equal(await adapter.storedBytes(), 105);
+  // Removed (a clear elsewhere): none kept, and a store does not start one.
+  await unlink(join(directory, "ltc-usage.log"));
+  await adapter.set("c", new Uint8Array(1));
+  assert.equal(await other.storedBytes(), undefined);
+  await adapter.correctStoredBytes(16, undefined);
+  await adapter.set("d", new Uint8Array(4));
+  assert.equal(await other.storedBytes(), 20);
+  if (process.platform === "linux") {
+    const journals = async () =>
+      (await Promise.all(
+        (await readdir("/proc/self/fd")).map((fd) =>
+          readlink(`/proc/self/fd/${fd}`).catch(() => "")
+        ),
+      )).filter((target) => target === join(directory, "ltc-usage.log")).length;
+    assert.equal(await journals(), 1, "kept open between stores");
+    await adapter.close();
+    assert.equal(await journals(), 0, "closed by close()");
+  }
+  await other.close();
 });
 
 test("every flipped byte or truncation reads as a miss and removes the file; set works again", async () => {
