@@ -130,9 +130,14 @@ export class SizeLimit {
       let bytes = 0;
       for await (const entry of adapter.entries()) bytes += entry.size;
       if (keeps) {
-        // A total said past the limit that the entries are not: off (files removed by hand).
-        this.#keptIsOff = kept !== undefined && bytes <= maxSize;
-        this.#keptAtCount = kept;
+        // The total again, now that the listing is done: other processes may have stored and
+        // evicted while it ran, which the listing saw and the total read before it did not.
+        const after = await adapter.storedBytes!();
+        // A total that still says past the limit when the entries are not: off (files removed
+        // by hand).
+        this.#keptIsOff = after !== undefined && after > maxSize && bytes <= maxSize;
+        // Changes to the total from here on are what this count lacks.
+        this.#keptAtCount = after;
         // The count starts the running total, or moves one that is far off. (A smaller
         // difference can be other processes' stores and evictions during the listing, which
         // the total has and the listing may not: they are not counted twice.)

@@ -257,6 +257,42 @@ test("fs: several processes with a size limit keep the directory within it", asy
   assert.equal(await adapter.storedBytes(), total, "the kept total is the listed one");
 });
 
+test("another process's eviction during a count does not pass for a total that is off", async () => {
+  // The race of several processes: this cache reads a total past the limit and lists the
+  // entries; while it lists, another process evicts. The listing is then under the limit while
+  // the total read before it was past: the total is not off, it moved. Stores after that must
+  // still be counted against the total (before the fix, they were taken as the count plus the
+  // total's change since the reading before the listing, which counted the eviction twice, and
+  // the cache stayed past its limit).
+  const memory = new MemoryAdapter();
+  const probe = new TaskCache(new MemoryAdapter());
+  await probe.set("t", "1", inputs(0), [], outputs(1000));
+  const size = (await probe.entries())[0]!.size;
+  const cache = new TaskCache(memory, { maxSize: 10 * size });
+  for (let i = 0; i < 10; i++) await cache.set("t", "1", inputs(i), [], outputs(1000));
+  // The next store is past the limit; the other "process" evicts three entries while this
+  // cache lists, so the listing finds 8 of them and this cache evicts nothing.
+  const raw = memory.entries.bind(memory);
+  let evictDuringListing = true;
+  memory.entries = async function* () {
+    if (evictDuringListing) {
+      evictDuringListing = false;
+      const keys: string[] = [];
+      for await (const entry of raw()) keys.push(entry.key);
+      for (const key of keys.slice(0, 3)) await memory.delete(key);
+    }
+    yield* raw();
+  };
+  await cache.set("t", "1", inputs(10), [], outputs(1000));
+  assert.equal((await listed(memory)) / size, 8);
+  // Three more stores: 11 entries, past the limit: this cache must evict.
+  for (let i = 11; i < 14; i++) await cache.set("t", "1", inputs(i), [], outputs(1000));
+  const total = await listed(memory);
+  assert.ok(total <= 10 * size, `${total / size} entries stay, the limit is 10`);
+  assert.equal(await memory.storedBytes(), total);
+  await cache.close();
+});
+
 test("fs: a total a little off that says past the limit wrongly does not make every store list", async () => {
   const dir = await directory();
   const probe = new TaskCache(new MemoryAdapter());
