@@ -267,25 +267,30 @@ const OTHERS = [
   SERIES.unstorage,
 ] as const;
 
-export function diskTable(results: DiskResult[]): string {
+/**
+ * The table of `results`: µs per op of `ours` and of each of `others`, with their time over
+ * ours (by default the disk part's sides; the flytekit part names its own).
+ */
+export function diskTable(
+  results: DiskResult[],
+  ours: string = SERIES.ours,
+  others: readonly string[] = OTHERS,
+): string {
   const rows = results.flatMap((r) =>
     OPS.map((op) => {
-      const ours = r.times[SERIES.ours]![op];
+      const mine = r.times[ours]![op];
       return [
         `${r.label} (${r.entries}/round)`,
         op,
-        formatMicros(ours),
-        ...OTHERS.flatMap((series) => {
+        formatMicros(mine),
+        ...others.flatMap((series) => {
           const theirs = r.times[series]?.[op];
-          return [theirs === undefined ? "n/a" : formatMicros(theirs), ratio(ours, theirs)];
+          return [theirs === undefined ? "n/a" : formatMicros(theirs), ratio(mine, theirs)];
         }),
       ];
     })
   );
-  return table(
-    ["output", "op", SERIES.ours, ...OTHERS.flatMap((series) => [series, "ratio"])],
-    rows,
-  );
+  return table(["output", "op", ours, ...others.flatMap((series) => [series, "ratio"])], rows);
 }
 
 const DISK_GOALS = [

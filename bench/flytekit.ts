@@ -22,6 +22,7 @@ import { TaskCache } from "../src/core/task_cache.ts";
 import {
   DISK_ROUNDS,
   type DiskResult,
+  diskTable,
   floor,
   jsContender,
   SERIES,
@@ -30,8 +31,8 @@ import {
 } from "./disk.ts";
 import { diskWorkload } from "./inputs.ts";
 import type { PythonStack } from "./python.ts";
-import { type Goal, progress, ratio, ROOT, table } from "./report.ts";
-import { formatMicros, sig3 } from "./stats.ts";
+import { type Goal, progress, ROOT } from "./report.ts";
+import { sig3 } from "./stats.ts";
 
 const TASK = "bench.task";
 const VERSION = "1";
@@ -114,23 +115,7 @@ export function benchFlytekit(): Promise<FlytekitResult & { mismatches: string[]
 
 /** The part's table: µs per op of each side, and their time over ours. */
 export function flytekitTable(r: FlytekitResult): string {
-  return table(
-    ["output", "op", OURS, ...OTHERS.flatMap((series) => [series, "ratio"])],
-    r.results.flatMap((result) =>
-      (["set", "get"] as const).map((op) => {
-        const ours = result.times[OURS]![op];
-        return [
-          `${result.label} (${result.entries}/round)`,
-          op,
-          formatMicros(ours),
-          ...OTHERS.flatMap((series) => {
-            const theirs = result.times[series]?.[op];
-            return [theirs === undefined ? "n/a" : formatMicros(theirs), ratio(ours, theirs)];
-          }),
-        ];
-      })
-    ),
-  );
+  return diskTable(r.results, OURS, OTHERS);
 }
 
 /** The report's section. */

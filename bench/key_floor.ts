@@ -30,14 +30,11 @@ export function floorCall(inputs: LiteralMap): () => string {
   const oneShot = (crypto as {
     hash?: (algorithm: string, data: Uint8Array, encoding: "hex") => string;
   }).hash;
-  if (oneShot !== undefined) {
-    return () => {
-      Object.keys(literals).sort();
-      return oneShot("md5", pickled, "hex");
-    };
-  }
+  const md5 = oneShot !== undefined
+    ? () => oneShot("md5", pickled, "hex")
+    : () => crypto.createHash("md5").update(pickled).digest("hex");
   return () => {
     Object.keys(literals).sort();
-    return crypto.createHash("md5").update(pickled).digest("hex");
+    return md5();
   };
 }

@@ -94,7 +94,7 @@ export class SizeLimit {
       size.bytes += stored;
       if (size.bytes <= this.#maxSize) return undefined;
     }
-    return this.#pass(false, undefined);
+    return this.#pass(undefined);
   }
 
   /** `stored` where the adapter keeps a running total. */
@@ -116,16 +116,17 @@ export class SizeLimit {
       size.bytes += stored;
       if (size.bytes <= maxSize) return;
     }
-    await this.#pass(true, kept);
+    await this.#pass(kept);
   }
 
   /**
    * Lists the entries to count them (and, where the adapter keeps a running total, `kept`,
    * to check it), and evicts when they are past the limit.
    */
-  async #pass(keeps: boolean, kept: number | undefined): Promise<void> {
+  async #pass(kept: number | undefined): Promise<void> {
     const adapter = this.#adapter;
     const maxSize = this.#maxSize;
+    const keeps = adapter.storedBytes !== undefined;
     const pass = (async () => {
       let bytes = 0;
       for await (const entry of adapter.entries()) bytes += entry.size;
