@@ -67,8 +67,10 @@ test("the checksum of stored entries keeps its values (the documented formats de
     [3, "2563048615,3639616332"],
     [16, "34733225,406393571"],
     [17, "3733148527,3677420867"],
+    [48, "2086334458,2025539937"],
     [1000, "2088755696,2990073675"],
     [4099, "1485378002,3039932192"],
+    [1 << 20, "1484100092,1511312056"],
   ];
   for (const [length, expected] of vectors) {
     assert.equal(checksum(patternBytes(length, length)).join(), expected, `length ${length}`);
