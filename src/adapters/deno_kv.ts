@@ -25,6 +25,7 @@
  */
 import type { CacheAdapter, EntryInfo, EntryMetadata, GetOptions, Lease } from "../adapter.ts";
 import { isOtherTask } from "../adapter.ts";
+import { sealName } from "../internal/checksum.ts";
 import { RecentReads } from "../internal/read_times.ts";
 import { adapterError } from "../internal/storage_error.ts";
 import { checkPieces, joinInSlices, setAsOnePiece, totalLength } from "../internal/slices.ts";
@@ -57,7 +58,6 @@ import {
   metaOf,
   newGeneration,
   readValue,
-  sealName,
   type StoredHead,
   writeChunks,
 } from "./deno_kv_format.ts";

@@ -5,7 +5,7 @@
  *
  * - `[...prefix, "h", ...id]`, the head: for a value that fits in one record, the value itself
  *   (short keys) or `{ k: key, v: value }` (hashed keys), sealed with a checksum of the value
- *   and the key, with the task name and cache version when stored with them (`sealName`;
+ *   and the key, with the task name and cache version when stored with them (`sealName` and
  *   `seal` of src/internal/checksum.ts); for a larger one
  *   `{ k: key, g: generation, n: chunks, l: length, c: checksum }`;
  * - `[...prefix, "c", ...id, generation, i]`, the chunks of a large value (63 KiB each);
@@ -143,18 +143,6 @@ export function entryId(key: string): KvKey {
   }
   if (key.length <= DIRECT_KEY_LIMIT && isWellFormed(key)) return ["k", key];
   return ["s", bytesToHex(sha256(utf16le(key)))];
-}
-
-/**
- * What an inline value is sealed for: its key and, when stored with metadata, the task name and
- * cache version (length-delimited), so that a read expecting them checks them with the seal
- * alone, without reading the metadata record. Without metadata (and in entries written before
- * this), the key alone.
- */
-export function sealName(key: string, taskName: string, cacheVersion: string): string {
-  return taskName === "" && cacheVersion === ""
-    ? key
-    : `${key}\u0000${taskName.length}\u0000${taskName}${cacheVersion}`;
 }
 
 /**

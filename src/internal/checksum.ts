@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { inSlices } from "./slices.ts";
+import { inSlices, SLICE_BYTES } from "./slices.ts";
 
 /**
  * A 64-bit checksum: four lanes of multiply-rotate over the value's 32-bit words, then a final
@@ -277,8 +277,8 @@ export function unseal(key: string, sealed: Uint8Array): Uint8Array | undefined 
 }
 
 /**
- * {@link unseal}, summing a large value a slice at a time with turns of the event loop between
- * slices.
+ * {@link unseal} for the first of `names` (one name, or several) the value was sealed for,
+ * summing the value once, a slice at a time with turns of the event loop between slices.
  *
  * @example
  * ```ts
@@ -287,16 +287,44 @@ export function unseal(key: string, sealed: Uint8Array): Uint8Array | undefined 
  *
  * const sealed = seal("k", new Uint8Array([1, 2]));
  * assert.deepEqual(await unsealInSlices("k", sealed), new Uint8Array([1, 2]));
+ * assert.deepEqual(await unsealInSlices(["j", "k"], sealed), new Uint8Array([1, 2]));
  * assert.equal(await unsealInSlices("other", sealed), undefined);
  * ```
  */
 export async function unsealInSlices(
-  key: string,
+  names: string | readonly string[],
   sealed: Uint8Array,
 ): Promise<Uint8Array | undefined> {
   if (!(sealed instanceof Uint8Array) || sealed.length < SEAL_BYTES) return undefined;
   const value = sealed.subarray(0, sealed.length - SEAL_BYTES);
-  return opens(key, sealed, await checksumInSlices([value]));
+  // One slice or less: summed at once, without the promises of the sliced path.
+  const sum = value.length <= SLICE_BYTES ? checksum(value) : await checksumInSlices([value]);
+  for (const name of typeof names === "string" ? [names] : names) {
+    const value = opens(name, sealed, sum);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/**
+ * What a value is sealed for: its key and, when stored with metadata, the task name and cache
+ * version (length-delimited), so that a read expecting them checks them with the seal alone,
+ * without reading the metadata. Without metadata (and in entries written before this), the key
+ * alone.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sealName } from "./checksum.ts";
+ *
+ * assert.equal(sealName("k", "", ""), "k");
+ * assert.notEqual(sealName("k", "a-b", "c"), sealName("k", "a", "b-c"));
+ * ```
+ */
+export function sealName(key: string, taskName: string, cacheVersion: string): string {
+  return taskName === "" && cacheVersion === ""
+    ? key
+    : `${key}\u0000${taskName.length}\u0000${taskName}${cacheVersion}`;
 }
 
 /** The value of `sealed` if its trailer holds `sum` keyed for `key`. */
