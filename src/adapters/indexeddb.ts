@@ -11,7 +11,7 @@ import {
   type GetOptions,
   isOtherTask,
 } from "../adapter.ts";
-import { seal, SEAL_BYTES, sealInSlices, sealName, unsealInSlices } from "../internal/checksum.ts";
+import { seal, SEAL_BYTES, sealInSlices, unsealInSlices } from "../internal/checksum.ts";
 import { RecentReads } from "../internal/read_times.ts";
 import { checkPieces, setAsOnePiece } from "../internal/slices.ts";
 import { adapterError, type Classification, storageError } from "../internal/storage_error.ts";
@@ -42,9 +42,8 @@ interface Meta {
 
 /**
  * Stores entries in IndexedDB: one record per key in the object store `entries` (the value
- * sealed with a checksum of it, the key, and the task name and cache version it was stored
- * with, so that a damaged record, or another key's, reads as a miss, and a read that expects
- * a task and version checks them without reading the metadata), and its
+ * sealed with a checksum of it and the key, so that a damaged record, or another key's, reads
+ * as a miss), and its
  * metadata `{ t: task name, v: cache version, s: size, c: created, r: last read }` under the
  * same key in the store `meta` (schema version 2; opening a version 1 database adds `meta`,
  * with empty task names and versions for the entries already there). A `set` writes both in one
@@ -122,20 +121,8 @@ export class IndexedDbAdapter implements CacheAdapter {
   async get(key: string, options: GetOptions = {}): Promise<Uint8Array | undefined> {
     checkKey(key);
     const { notBefore, expect } = options;
-    if (notBefore === undefined && expect !== undefined) {
-      // One read: a value sealed for this task and version needs no metadata (its seal checks
-      // them). Others (stored without metadata or by an older version, another task's,
-      // damaged) are read again with their metadata, below.
-      const stored = await this.#run("read from", (db) => db.get(STORE, key));
-      if (stored === undefined) return undefined;
-      const name = sealName(key, expect.taskName, expect.cacheVersion);
-      const value = stored instanceof Uint8Array ? await unsealInSlices(name, stored) : undefined;
-      if (value !== undefined) {
-        await this.#touch(key);
-        return value;
-      }
-    }
     const stored = await this.#run("read from", async (db) => {
+      if (notBefore === undefined && expect === undefined) return await db.get(STORE, key);
       const transaction = db.transaction([STORE, META], "readonly");
       const [value, meta] = await Promise.all([
         transaction.objectStore(STORE).get(key),
@@ -145,34 +132,23 @@ export class IndexedDbAdapter implements CacheAdapter {
       if (notBefore !== undefined && !((meta?.c ?? -Infinity) >= notBefore)) return EXPIRED;
       // Another task's entry (same key) is left to it.
       if (isMeta(meta) && isOtherTask(expect, meta.t, meta.v)) return undefined;
-      // Sealed for the task and version its metadata names, or (stored without them, or by an
-      // older version) for the key alone.
-      return { value, names: isMeta(meta) ? [sealName(key, meta.t, meta.v), key] : [key] };
+      return value;
     });
     if (stored === EXPIRED) {
       await this.delete(key);
       return undefined;
     }
-    // A record of ours carries a seal (a checksum of the value, the key, the task name and the
-    // version): anything else, damaged or another key's, reads as a miss.
-    const value = stored?.value instanceof Uint8Array
-      ? await unsealInSlices(stored.names, stored.value)
-      : undefined;
+    // A record of ours carries a seal (a checksum of the value and the key): anything else,
+    // damaged or another key's, reads as a miss.
+    const value = stored instanceof Uint8Array ? await unsealInSlices(key, stored) : undefined;
     if (value !== undefined) await this.#touch(key);
     return value;
   }
 
-  /**
-   * Records a read of `key`, unless this connection recorded one recently (then without a
-   * promise: a run of hits costs nothing here).
-   */
-  #touch(key: string): Promise<void> | undefined {
+  /** Records a read of `key`, unless this connection recorded one recently. */
+  async #touch(key: string): Promise<void> {
     const now = Date.now();
-    return this.#touched.due(key, now) ? this.#writeReadTime(key, now) : undefined;
-  }
-
-  /** Writes `now` as the read time of `key`'s entry, if it is still there. */
-  async #writeReadTime(key: string, now: number): Promise<void> {
+    if (!this.#touched.due(key, now)) return;
     try {
       await this.#run("write to", async (db) => {
         const transaction = db.transaction(META, "readwrite");
@@ -215,10 +191,7 @@ export class IndexedDbAdapter implements CacheAdapter {
     checkPieces(chunks, "IndexedDbAdapter.setChunks");
     checkKey(key);
     // A new array: the value and its seal (structured clone copies it again).
-    const record = await sealInSlices(
-      sealName(key, metadata?.taskName ?? "", metadata?.cacheVersion ?? ""),
-      chunks,
-    );
+    const record = await sealInSlices(key, chunks);
     const now = Date.now();
     const meta: Meta = {
       t: metadata?.taskName ?? "",

@@ -277,8 +277,8 @@ export function unseal(key: string, sealed: Uint8Array): Uint8Array | undefined 
 }
 
 /**
- * {@link unseal} for the first of `names` (one name, or several) the value was sealed for,
- * summing the value once, a slice at a time with turns of the event loop between slices.
+ * {@link unseal}, summing a large value a slice at a time with turns of the event loop between
+ * slices.
  *
  * @example
  * ```ts
@@ -287,23 +287,18 @@ export function unseal(key: string, sealed: Uint8Array): Uint8Array | undefined 
  *
  * const sealed = seal("k", new Uint8Array([1, 2]));
  * assert.deepEqual(await unsealInSlices("k", sealed), new Uint8Array([1, 2]));
- * assert.deepEqual(await unsealInSlices(["j", "k"], sealed), new Uint8Array([1, 2]));
  * assert.equal(await unsealInSlices("other", sealed), undefined);
  * ```
  */
 export async function unsealInSlices(
-  names: string | readonly string[],
+  key: string,
   sealed: Uint8Array,
 ): Promise<Uint8Array | undefined> {
   if (!(sealed instanceof Uint8Array) || sealed.length < SEAL_BYTES) return undefined;
   const value = sealed.subarray(0, sealed.length - SEAL_BYTES);
   // One slice or less: summed at once, without the promises of the sliced path.
   const sum = value.length <= SLICE_BYTES ? checksum(value) : await checksumInSlices([value]);
-  for (const name of typeof names === "string" ? [names] : names) {
-    const value = opens(name, sealed, sum);
-    if (value !== undefined) return value;
-  }
-  return undefined;
+  return opens(key, sealed, sum);
 }
 
 /**

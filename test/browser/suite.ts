@@ -10,7 +10,6 @@ import { DurationSchema, TimestampSchema } from "@bufbuild/protobuf/wkt";
 import { LiteralMapSchema, LiteralSchema } from "../../gen/flyteidl/core/literals_pb.ts";
 import { openDB } from "idb";
 import { IndexedDbAdapter } from "../../src/adapters/indexeddb.ts";
-import { seal } from "../../src/internal/checksum.ts";
 import { MemoryAdapter } from "../../src/adapters/memory.ts";
 import { calculateCacheKey } from "../../src/keys/key.ts";
 import { LocalTaskCache } from "../../src/core/local_task_cache.ts";
@@ -161,48 +160,6 @@ register("a version 1 database is upgraded in place: entries kept, with metadata
     await adapter.close();
   }
 });
-
-register(
-  "a value is sealed for its task and version; one sealed for its key alone still reads",
-  async () => {
-    const databaseName = `sealed-${Date.now()}`;
-    const adapter = new IndexedDbAdapter({ databaseName });
-    const ab = { taskName: "a-b", cacheVersion: "c" };
-    const a = { taskName: "a", cacheVersion: "b-c" }; // flytekit's keys are the same for both
-    const same = (value: Uint8Array | undefined, expected: Uint8Array) =>
-      value !== undefined && value.length === expected.length &&
-      value.every((byte, i) => byte === expected[i]);
-    const value = patternBytes(1000, 7);
-    await adapter.set("k", value, ab); // (the adapter makes the database's stores)
-    const raw = await openDB(databaseName);
-    try {
-      assert(same(await adapter.get("k", { expect: ab }), value), "read for its task");
-      // Its metadata gone: the seal alone says whose it is.
-      await raw.delete("meta", "k");
-      assert(same(await adapter.get("k", { expect: ab }), value), "read without its metadata");
-      assert(await adapter.get("k", { expect: a }) === undefined, "another task's: a miss");
-      assert(await raw.get("entries", "k") !== undefined, "and left in place");
-      // A record sealed for the key alone, with metadata (as this adapter wrote them before).
-      const old = patternBytes(500, 8);
-      const now = Date.now();
-      await raw.put("entries", seal("o", old), "o");
-      await raw.put("meta", { t: "t", v: "1", s: old.length, c: now, r: now }, "o");
-      const t1 = { taskName: "t", cacheVersion: "1" };
-      assert(same(await adapter.get("o", { expect: t1 }), old), "read for the task it names");
-      assert(same(await adapter.get("o"), old), "read without an expected task");
-      assert(
-        await adapter.get("o", { expect: { taskName: "u", cacheVersion: "1" } }) === undefined,
-        "its metadata names another task: a miss",
-      );
-      // The record of another key with the same task and version: a miss.
-      await raw.put("entries", await raw.get("entries", "k"), "k2");
-      assert(await adapter.get("k2", { expect: ab }) === undefined, "another key's record");
-    } finally {
-      raw.close();
-      await adapter.close();
-    }
-  },
-);
 
 register("keys in the browser equal flytekit's vectors", async () => {
   const vectors: [string, string][] = [
