@@ -10,7 +10,8 @@ import { inSlices, SLICE_BYTES } from "./slices.ts";
  * mix with the length. Every step is a bijection of a lane's state, so any change to a single
  * word (any flipped byte) changes the result; a change spread over many words goes unnoticed
  * with probability about 2^-64. About five times faster than a table-driven CRC-32 in
- * JavaScript (0.23 ms per MiB here). For detecting damage, not tampering.
+ * JavaScript (about 0.16 ms per MiB in V8 here, 0.27 in WebKit and Firefox). For detecting
+ * damage, not tampering.
  *
  * @returns The checksum as two unsigned 32-bit halves.
  *
