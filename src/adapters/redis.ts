@@ -18,7 +18,7 @@
 import { Buffer } from "node:buffer";
 import { RESP_TYPES } from "redis";
 import type { CacheAdapter, EntryInfo, EntryMetadata, GetOptions, Lease } from "../adapter.ts";
-import { isOtherTask, READ_TIME_RESOLUTION_MS } from "../adapter.ts";
+import { READ_TIME_RESOLUTION_MS } from "../adapter.ts";
 import { checkPieces, setAsOnePiece, totalLength } from "../internal/slices.ts";
 import { adapterError } from "../internal/storage_error.ts";
 import {
@@ -37,9 +37,11 @@ import {
   HEAD_READ,
   headerSize,
   isEntryName,
+  isOtherTaskIn,
   keyOfName,
   leaseName,
   parseHead,
+  readHead,
   readTimeBytes,
   RELEASE,
   RENEW,
@@ -189,14 +191,14 @@ export class RedisAdapter implements CacheAdapter {
         entry = Buffer.alloc(0); // not a string: damaged
       }
       if (entry == null) return undefined;
-      const head = parseHead(entry);
+      const head = readHead(entry);
       if (head === undefined || "needs" in head) {
         // Not a whole entry (changed by hand): a miss, and it goes.
         await client.sendCommand(["DEL", name]);
         return undefined;
       }
       const { notBefore, expect } = options;
-      if (isOtherTask(expect, head.taskName, head.cacheVersion)) return undefined;
+      if (isOtherTaskIn(entry, head, expect)) return undefined;
       if (notBefore !== undefined && head.createdAt < notBefore) {
         await client.sendCommand(["EVAL", DELETE_IF_UNCHANGED, "1", name, ...stampOf(entry, head)]);
         return undefined;

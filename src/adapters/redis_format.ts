@@ -185,6 +185,33 @@ export function parseHead(
   entry: Buffer,
   size = entry.length,
 ): EntryHead | { needs: number } | undefined {
+  const head = readHead(entry, size);
+  if (head === undefined || "needs" in head) return head;
+  const { headerBytes, versionAt, createdAt, readAt } = head;
+  return {
+    taskName: entry.toString("utf16le", FIXED, versionAt),
+    cacheVersion: entry.toString("utf16le", versionAt, headerBytes),
+    createdAt,
+    readAt,
+    size: head.size,
+    headerBytes,
+  };
+}
+
+/** An entry's header with its task name and cache version left in the bytes (`readHead`). */
+export interface RawHead extends Omit<EntryHead, "taskName" | "cacheVersion"> {
+  /** Where the cache version starts (the task name starts at the fixed part's end). */
+  versionAt: number;
+}
+
+/**
+ * `parseHead` without decoding the task name and cache version, for a `get`, which only
+ * compares them (`isOtherTaskIn`).
+ */
+export function readHead(
+  entry: Buffer,
+  size = entry.length,
+): RawHead | { needs: number } | undefined {
   if (entry.length < FIXED || entry.readUInt32LE(0) !== MAGIC_WORD) return undefined;
   const readAt = entry.readDoubleLE(READ_AT);
   const createdAt = entry.readDoubleLE(STAMP);
@@ -197,22 +224,37 @@ export function parseHead(
     !(createdAt >= 0 && Number.isFinite(createdAt)) || !Number.isFinite(readAt)
   ) return undefined;
   if (entry.length < headerBytes) return { needs: headerBytes };
-  const versionAt = FIXED + taskBytes;
-  return {
-    taskName: entry.toString("utf16le", FIXED, versionAt),
-    cacheVersion: entry.toString("utf16le", versionAt, headerBytes),
-    createdAt,
-    readAt,
-    size: valueBytes,
-    headerBytes,
-  };
+  return { createdAt, readAt, size: valueBytes, headerBytes, versionAt: FIXED + taskBytes };
+}
+
+/**
+ * `isOtherTask` (src/adapter.ts) for the entry `entry` with header `head`, comparing the
+ * stored names' UTF-16 code units with the expected ones instead of decoding them.
+ */
+export function isOtherTaskIn(
+  entry: Buffer,
+  head: RawHead,
+  expect: EntryMetadata | undefined,
+): boolean {
+  if (expect === undefined || head.headerBytes === FIXED) return false; // no names stored
+  return !sameText(entry, FIXED, head.versionAt, expect.taskName) ||
+    !sameText(entry, head.versionAt, head.headerBytes, expect.cacheVersion);
+}
+
+/** Whether `entry[from, to)` is `text` in UTF-16LE. */
+function sameText(entry: Buffer, from: number, to: number, text: string): boolean {
+  if (to - from !== 2 * text.length) return false;
+  for (let i = 0, at = from; at < to; i++, at += 2) {
+    if ((entry[at]! | (entry[at + 1]! << 8)) !== text.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 /**
  * `DELETE_IF_UNCHANGED`'s arguments for the entry `entry` with header `head`: the end of the
  * part that identifies it, and that part.
  */
-export function stampOf(entry: Buffer, head: EntryHead): [string, Buffer] {
+export function stampOf(entry: Buffer, head: { headerBytes: number }): [string, Buffer] {
   return [String(head.headerBytes - 1), entry.subarray(STAMP, head.headerBytes)];
 }
 
@@ -253,6 +295,8 @@ export function valueOf(entry: Buffer, start: number): Uint8Array {
   if (entry.byteOffset === 0 && entry.byteLength === entry.buffer.byteLength) {
     return new Uint8Array(entry.buffer, start, entry.byteLength - start);
   }
-  const copy = Buffer.from(entry.subarray(start));
-  return new Uint8Array(copy.buffer, copy.byteOffset, copy.length);
+  const length = entry.byteLength - start;
+  const copy = Buffer.allocUnsafe(length);
+  copy.set(new Uint8Array(entry.buffer, entry.byteOffset + start, length));
+  return new Uint8Array(copy.buffer, copy.byteOffset, length);
 }

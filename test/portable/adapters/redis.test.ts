@@ -259,6 +259,22 @@ test("GetOptions.expect: an entry of another task or version reads as a miss and
     assert.equal(await get("t", "2"), undefined, "another version");
     assert.deepEqual(await get("t", "1"), patternBytes(10), "the entry's own task and version");
     assert.equal((await listEntries(adapter)).length, 1, "a mismatch does not remove it");
+    // The names are compared as stored (UTF-16 code units), not decoded: the same length,
+    // code units past one byte, surrogate pairs.
+    assert.equal(await get("u", "1"), undefined, "another task of the same length");
+    await adapter.set("n", patternBytes(11), { taskName: "tâsk✓😀", cacheVersion: "v\u0100" });
+    const getN = (taskName: string, cacheVersion: string) =>
+      adapter.get("n", { expect: { taskName, cacheVersion } } as GetOptions);
+    assert.deepEqual(await getN("tâsk✓😀", "v\u0100"), patternBytes(11), "its own names");
+    assert.equal(await getN("tâsk✓😁", "v\u0100"), undefined, "a low surrogate differs");
+    assert.equal(await getN("tâsk✓😀", "v\u0000"), undefined, "a high byte differs");
+    assert.equal(await getN("tâsk✓", "v\u0100"), undefined, "a prefix of the task name");
+    // An entry stored without metadata is any task's.
+    await adapter.set("m", patternBytes(12));
+    assert.deepEqual(
+      await adapter.get("m", { expect: { taskName: "t", cacheVersion: "1" } }),
+      patternBytes(12),
+    );
   } finally {
     await adapter.close();
   }
