@@ -18,7 +18,7 @@ import { TaskCache } from "../src/core/task_cache.ts";
 import { patternBytes } from "../test/conformance/adapter_suite.ts";
 import { binary, integer, literalMap } from "../test/support/literals.ts";
 import { keyCases } from "./inputs.ts";
-import { roundTime } from "./stats.ts";
+import { inTurns, roundTime, type TurnSide } from "./stats.ts";
 
 const TASK = "bench.browser";
 const ROUNDS = 7;
@@ -38,7 +38,7 @@ async function measure(size: number, count: number) {
   const ours = new TaskCache(new IndexedDbAdapter({ databaseName: `bench-ours-${size}` }));
   const keyval = createStore(`bench-keyval-${size}`, "entries");
   const forage = localforage.createInstance({ name: `bench-forage-${size}` });
-  const sides = [
+  const sides: TurnSide[] = [
     {
       name: "TaskCache + IndexedDbAdapter",
       set: (r: number, i: number) => ours.set(TASK, "1", inputs(r, i), [], values[i]!),
@@ -63,30 +63,10 @@ async function measure(size: number, count: number) {
       },
     },
   ];
-  const times: Record<string, { set: number[]; get: number[] }> = {};
-  for (const side of sides) times[side.name] = { set: [], get: [] };
-  for (let round = 0; round <= ROUNDS; round++) {
-    const order = [...sides.slice(round % 3), ...sides.slice(0, round % 3)];
-    for (const side of order) {
-      let started = performance.now();
-      for (let i = 0; i < count; i++) await side.set(round, i);
-      const set = ((performance.now() - started) * 1000) / count;
-      started = performance.now();
-      for (let i = 0; i < count; i++) {
-        if ((await side.get(round, i)) == null) throw new Error(`${side.name}: a miss`);
-      }
-      const get = ((performance.now() - started) * 1000) / count;
-      if (round > 0) {
-        times[side.name]!.set.push(set);
-        times[side.name]!.get.push(get);
-      }
-    }
-  }
+  // Long turns: Firefox and WebKit give performance.now() to the millisecond.
+  const times = await inTurns(sides, { batch: count, rounds: ROUNDS, warmUp: 1 });
   await ours.close();
-  const median = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1]!;
-  return Object.fromEntries(
-    Object.entries(times).map(([name, t]) => [name, { set: median(t.set), get: median(t.get) }]),
-  );
+  return times;
 }
 
 async function bench() {

@@ -6,7 +6,8 @@
  * - KV: get and set of 1 KiB and 1 MiB outputs through `TaskCache` over `DenoKvAdapter` (on a
  *   KV file; key computation included), side by side with raw `Deno.Kv` set/get of the same
  *   bytes (1 KiB: raw KV refuses values over 64 KiB) and with `TaskCache` over `FsAdapter` in
- *   Deno. The sides take turns in every round; medians of the rounds.
+ *   Deno. The sides take turns of a few entries in every round (`inTurns`); medians of the
+ *   rounds.
  * - Scale: with `--scale-server DIR`, `TaskCache` over `DenoKvAdapter` (`DIR/deno-<size>.kv`)
  *   answers the requests of bench/scale_core.ts on stdin, for bench/scale.ts.
  * - Keys: `calculateCacheKey` in Deno on the cases of bench/inputs.ts. With
@@ -31,17 +32,11 @@ import { binary, integer, literalMap } from "../test/support/literals.ts";
 import { keyCases } from "./inputs.ts";
 import { floorCall } from "./key_floor.ts";
 import { type ScaleRequest, ScaleServer } from "./scale_core.ts";
-import { roundTime } from "./stats.ts";
+import { inTurns, median, roundTime, type TurnSide } from "./stats.ts";
 
 const ROUNDS = 7;
 const TASK = "bench.deno";
 const DENO_KV = "TaskCache + DenoKvAdapter";
-
-interface Side {
-  name: string;
-  set(round: number, i: number): Promise<unknown>;
-  get(round: number, i: number): Promise<unknown>;
-}
 
 /** One output size: side -> µs per set and per get. */
 export interface KvResult {
@@ -49,15 +44,18 @@ export interface KvResult {
   sides: Record<string, { set: number; get: number }>;
 }
 
-const median = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1]!;
-
 const progress = (message: string) => console.error(`[deno] ${message}`);
 
-async function measure(label: string, size: number, count: number): Promise<KvResult> {
-  progress(`KV ${label}: ${count} entries x ${ROUNDS + 1} rounds per side`);
+async function measure(
+  label: string,
+  size: number,
+  batch: number,
+  rounds: number,
+): Promise<KvResult> {
+  progress(`KV ${label}: ${rounds} rounds of ${batch} entries per side, in turns`);
   const directory = await Deno.makeTempDir({ prefix: "ltc-bench-deno-" });
   const values = Array.from(
-    { length: count },
+    { length: batch },
     (_, i) => literalMap({ o: binary(patternBytes(size, i + 1)) }),
   );
   const inputs = (round: number, i: number) =>
@@ -65,7 +63,7 @@ async function measure(label: string, size: number, count: number): Promise<KvRe
   const kvCache = new TaskCache(new DenoKvAdapter({ path: `${directory}/cache.kv` }));
   const fsCache = new TaskCache(new FsAdapter({ directory: `${directory}/files` }));
   const raw = await Deno.openKv(`${directory}/raw.kv`);
-  const sides: Side[] = [
+  const sides: TurnSide[] = [
     {
       name: DENO_KV,
       set: (r, i) => kvCache.set(TASK, "1", inputs(r, i), [], values[i]!),
@@ -89,37 +87,12 @@ async function measure(label: string, size: number, count: number): Promise<KvRe
       get: (r, i) => raw.get(["raw", calculateCacheKey(TASK, "1", inputs(r, i))]),
     });
   }
-  const times = new Map(
-    sides.map((side) => [side.name, { set: [] as number[], get: [] as number[] }]),
-  );
-  for (let round = 0; round <= ROUNDS; round++) {
-    for (
-      const side of [...sides.slice(round % sides.length), ...sides.slice(0, round % sides.length)]
-    ) {
-      let started = performance.now();
-      for (let i = 0; i < count; i++) await side.set(round, i);
-      const set = ((performance.now() - started) * 1000) / count;
-      started = performance.now();
-      for (let i = 0; i < count; i++) {
-        if ((await side.get(round, i)) === undefined) throw new Error(`${side.name}: a miss`);
-      }
-      const get = ((performance.now() - started) * 1000) / count;
-      if (round > 0) {
-        times.get(side.name)!.set.push(set);
-        times.get(side.name)!.get.push(get);
-      }
-    }
-  }
+  const times = await inTurns(sides, { batch, rounds });
   await kvCache.close();
   await fsCache.close();
   raw.close();
   await Deno.remove(directory, { recursive: true });
-  return {
-    label,
-    sides: Object.fromEntries(
-      [...times].map(([name, t]) => [name, { set: median(t.set), get: median(t.get) }]),
-    ),
-  };
+  return { label, sides: times };
 }
 
 /** Each line of stdin, as it comes. */
@@ -220,7 +193,7 @@ if (import.meta.main) {
   } else if (Deno.args.includes("--scale-server")) {
     await scaleServer(Deno.args[Deno.args.indexOf("--scale-server") + 1]!);
   } else {
-    const kv = [await measure("1 KiB", 1024, 200), await measure("1 MiB", 1024 * 1024, 30)];
+    const kv = [await measure("1 KiB", 1024, 10, 40), await measure("1 MiB", 1024 * 1024, 3, 20)];
     if (Deno.args.includes("--json")) console.log(JSON.stringify({ kv }));
     else printMarkdown(kv);
   }

@@ -61,3 +61,49 @@ export function formatMicros(us: number): string {
 export function speedup(ours: number, theirs: number): string {
   return `${sig3(theirs / ours)}x`;
 }
+
+/** A store measured by `inTurns`: the set and the get of entry `i` of round `round`. */
+export interface TurnSide {
+  name: string;
+  set(round: number, i: number): Promise<unknown>;
+  /** Resolves to `undefined` or `null` on a miss, which fails the benchmark. */
+  get(round: number, i: number): Promise<unknown>;
+}
+
+/**
+ * µs per set and per get of each side, in turns: in every round, each side in turn (the order
+ * rotating from round to round) sets `batch` new entries and gets them back; the medians over
+ * `rounds` rounds, after `warmUp` rounds not counted. Short turns (a few operations) make a
+ * drift in the machine's load (a shared VM, a store's background work) fall on every side
+ * alike, where long turns let it fall on one side's whole turn; a turn must still last many
+ * times the clock's resolution (Firefox and WebKit give `performance.now()` to the
+ * millisecond).
+ */
+export async function inTurns(
+  sides: readonly TurnSide[],
+  { batch, rounds, warmUp = 3 }: { batch: number; rounds: number; warmUp?: number },
+): Promise<Record<string, { set: number; get: number }>> {
+  const samples = new Map(
+    sides.map((side) => [side.name, { set: [] as number[], get: [] as number[] }]),
+  );
+  for (let round = 0; round < warmUp + rounds; round++) {
+    const first = round % sides.length;
+    for (const side of [...sides.slice(first), ...sides.slice(0, first)]) {
+      let started = performance.now();
+      for (let i = 0; i < batch; i++) await side.set(round, i);
+      const set = ((performance.now() - started) * 1000) / batch;
+      started = performance.now();
+      for (let i = 0; i < batch; i++) {
+        if ((await side.get(round, i)) == null) throw new Error(`${side.name}: a miss`);
+      }
+      const get = ((performance.now() - started) * 1000) / batch;
+      if (round >= warmUp) {
+        samples.get(side.name)!.set.push(set);
+        samples.get(side.name)!.get.push(get);
+      }
+    }
+  }
+  return Object.fromEntries(
+    [...samples].map(([name, s]) => [name, { set: median(s.set), get: median(s.get) }]),
+  );
+}
