@@ -1,7 +1,7 @@
 /**
  * The disk benchmark: `TaskCache` over `FsAdapter` against Python `diskcache` (flytekit's store,
  * bench/store.py), `cacache` and `unstorage`'s fs driver, for 1 KiB, 64 KiB and 1 MiB
- * outputs, key computation included. The stores take turns within each round.
+ * outputs, key computation included. The stores take turns of a tenth of a round's entries.
  *
  * @module
  */
@@ -25,6 +25,8 @@ import { formatMicros, median, sig3 } from "./stats.ts";
 const TASK = "bench.task";
 const VERSION = "1";
 export const DISK_ROUNDS = 7;
+/** Turns per round: each contender sets and gets a tenth of a round's entries at a time. */
+const TURNS_PER_ROUND = 10;
 
 export interface OpTimes {
   set: number;
@@ -32,12 +34,12 @@ export interface OpTimes {
 }
 
 /**
- * One store under test. A round sets every entry of `inputs` (the i-th with the i-th value),
- * then gets them all; it answers µs per set and per get, for each series it times (diskcache
- * times two: flytekit's path and the store alone).
+ * One store under test. A turn sets every entry of `inputs` (the i-th with value `offset` + i
+ * of the workload), then gets them all; it answers µs per set and per get, for each series it
+ * times (diskcache times two: flytekit's path and the store alone).
  */
 export interface Contender {
-  round(inputs: LiteralMap[], round: number): Promise<Record<string, OpTimes>>;
+  round(inputs: LiteralMap[], round: number, offset: number): Promise<Record<string, OpTimes>>;
   close(): Promise<void>;
 }
 
@@ -72,9 +74,9 @@ export async function jsContender(
   const directory = await mkdtemp(join(tmpdir(), "ltc-bench-"));
   const store = open(directory);
   return {
-    async round(inputs, round) {
+    async round(inputs, round, offset) {
       let t0 = performance.now();
-      for (let i = 0; i < inputs.length; i++) await store.set(inputs[i]!, w.values[i]!);
+      for (let i = 0; i < inputs.length; i++) await store.set(inputs[i]!, w.values[offset + i]!);
       const set = ((performance.now() - t0) * 1000) / inputs.length;
       const results: (LiteralMap | undefined)[] = [];
       t0 = performance.now();
@@ -82,10 +84,12 @@ export async function jsContender(
       const get = ((performance.now() - t0) * 1000) / inputs.length;
       // Checked outside the timing: every get found what its set stored.
       results.forEach((result, i) => {
-        const bytes = outputBytes(result), stored = outputBytes(w.values[i])!;
+        const bytes = outputBytes(result), stored = outputBytes(w.values[offset + i])!;
         const same = (at: number) => bytes![at] === stored[at];
         if (bytes?.length !== w.size || !same(0) || !same(w.size >> 1) || !same(w.size - 1)) {
-          throw new Error(`${series} ${w.label}: entry ${i} of round ${round} was not read back`);
+          throw new Error(
+            `${series} ${w.label}: entry ${offset + i} of round ${round} was not read back`,
+          );
         }
       });
       return { [series]: { set, get } };
@@ -167,10 +171,14 @@ export async function withDiskcache(w: DiskWorkload): Promise<Contender> {
   });
   let reported = false;
   return {
-    async round(inputs) {
+    async round(inputs, _round, offset) {
       const ourKeys = inputs.map(key);
       const reply = await script.ask<{ keys: string[] } & Record<string, number>>({
-        round: { inputs: inputs.map((i) => base64(toBinary(LiteralMapSchema, i))), keys: ourKeys },
+        round: {
+          inputs: inputs.map((i) => base64(toBinary(LiteralMapSchema, i))),
+          keys: ourKeys,
+          offset,
+        },
       });
       const differ = ourKeys.findIndex((k, i) => reply.keys[i] !== k);
       if (differ !== -1 && !reported) {
@@ -225,27 +233,39 @@ export async function benchDisk(python: PythonStack): Promise<DiskResult[]> {
 }
 
 /**
- * Runs every round of `w` on each contender in turn (closing them at the end): the median µs
- * per set and get of each series, the first round left out as a warm-up.
+ * Runs every round of `w` on the contenders, in short turns (closing them at the end): each
+ * round's entries go a tenth at a time, each contender setting and getting that tenth in turn,
+ * in an order rotating from turn to turn, so that a drift in the machine's load (a disk's
+ * write-back, memory handed back to the system) falls on every store alike. Answers the median
+ * over the rounds of each series' µs per set and get, the first round left out as a warm-up.
  */
 export async function timeTurns(
   w: DiskWorkload,
   contenders: Contender[],
 ): Promise<Record<string, OpTimes>> {
   const samples: Record<string, { set: number[]; get: number[] }> = {};
+  const turn = Math.max(1, Math.round(w.values.length / TURNS_PER_ROUND));
+  let turns = 0;
   try {
     for (const [round, inputs] of w.rounds.entries()) {
-      // The stores take turns within each round, in a rotating order, so that a change in
-      // the machine's load or a position in the turn does not favour one of them.
-      for (let turn = 0; turn < contenders.length; turn++) {
-        const contender = contenders[(round + turn) % contenders.length]!;
-        const times = await contender.round(inputs, round);
-        if (round === 0) continue; // warm-up
-        for (const [series, t] of Object.entries(times)) {
-          const s = (samples[series] ??= { set: [], get: [] });
-          s.set.push(t.set);
-          s.get.push(t.get);
+      const sums: Record<string, OpTimes> = {};
+      for (let offset = 0; offset < inputs.length; offset += turn) {
+        const part = inputs.slice(offset, offset + turn);
+        for (let i = 0; i < contenders.length; i++) {
+          const contender = contenders[(turns + i) % contenders.length]!;
+          for (const [series, t] of Object.entries(await contender.round(part, round, offset))) {
+            const sum = (sums[series] ??= { set: 0, get: 0 });
+            sum.set += t.set * part.length;
+            sum.get += t.get * part.length;
+          }
         }
+        turns++;
+      }
+      if (round === 0) continue; // warm-up
+      for (const [series, sum] of Object.entries(sums)) {
+        const s = (samples[series] ??= { set: [], get: [] });
+        s.set.push(sum.set / inputs.length);
+        s.get.push(sum.get / inputs.length);
       }
     }
   } finally {

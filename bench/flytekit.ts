@@ -4,8 +4,8 @@
  * bench/store.py) and diskcache alone, each on a directory of its own, for 1 KiB, 64 KiB and
  * 1 MiB outputs, key computation included on our side; beside them, in the same rounds, Node's
  * floor of one file per entry (`writeFileSync` + `renameSync`, `readFileSync`), which shows what
- * the runtime's own file calls and memory cost at each size. The stores take turns within each
- * round.
+ * the runtime's own file calls and memory cost at each size. The stores take turns of a tenth
+ * of each round's entries (bench/disk.ts `timeTurns`).
  *
  * `DiskcacheAdapter` writes diskcache's database only where the runtime's SQLite accepts its
  * schema (Node >= 22.13, Deno, Bun): `npm run bench` (Node 20) runs this part in the engines'
@@ -125,8 +125,8 @@ export function flytekitSection(r: FlytekitResult | undefined, notMeasured: stri
 µs per operation${
     r === undefined ? "" : ` in ${r.runtime}`
   }, median of ${DISK_ROUNDS} rounds after a warm-up round, the stores taking
-turns within each round, each on a new directory of its own (bench/flytekit.ts; the workload is
-the disk part's). Ours is \`TaskCache\` over \`DiskcacheAdapter\` (key, deterministic protobuf
+turns of a tenth of each round's entries, each on a new directory of its own (bench/flytekit.ts;
+the workload and the turns are the disk part's). Ours is \`TaskCache\` over \`DiskcacheAdapter\` (key, deterministic protobuf
 bytes, diskcache's row and, from 32 KiB, its value file; get parses the LiteralMap). diskcache is
 flytekit's store in Python: "flytekit path" is what flytekit's \`LocalTaskCache\` does (the key in
 Python, \`SerializeToString()\` + \`cache.set\`, or \`cache.get\` + \`ParseFromString\`); "store

@@ -147,7 +147,9 @@ function diskSection(r: BenchReport): string {
 
 µs per operation, median of ${DISK_ROUNDS} rounds after a warm-up round; each round sets new
 entries (new inputs, so new keys, as a cache does after a miss), then gets them. Each store has
-its own new temporary directory; the stores take turns within each round, in a rotating order.
+its own new temporary directory; within each round the stores take turns of a tenth of its
+entries (set, then get), in an order rotating from turn to turn, so that a drift in the
+machine's load (the disk's write-back, memory handed back) falls on every store alike.
 The output is a LiteralMap holding one Binary of the size shown; the inputs a small LiteralMap
 (an integer, a string, a float) varying per entry.
 

@@ -7,10 +7,12 @@ One JSON request per line on stdin, one JSON answer per line on stdout:
             "values": [base64 LiteralMap bytes stored for the i-th inputs of a round, ...]}}
   -> {"ok": true}
       opens two new diskcache.Cache directories under "dir", one per path below;
-  {"round": {"inputs": [base64 LiteralMap bytes, ...], "keys": [our key of each inputs, ...]}}
+  {"round": {"inputs": [base64 LiteralMap bytes, ...], "keys": [our key of each inputs, ...],
+             "offset": n}}
   -> {"keys": [Python's key of each inputs], "set": µs, "get": µs,
       "set_keyed": µs, "get_keyed": µs}
-      one round: sets every entry, then gets every entry, on each path:
+      one turn: sets every entry (the i-th with value "offset" + i of "open"), then gets
+      every entry, on each path:
         set / get              diskcache alone: cache.set(key, bytes), cache.get(key), with
                                our keys and bytes made beforehand (only the store is timed);
         set_keyed / get_keyed  flytekit's LocalTaskCache.set / get: the key computed from the
@@ -47,7 +49,9 @@ class Store:
     def round(self, request):
         inputs = [L.LiteralMap.FromString(base64.b64decode(i)) for i in request["inputs"]]
         our_keys = request["keys"]
-        values, messages = self.value_bytes, self.value_messages
+        offset = request.get("offset", 0)
+        values = self.value_bytes[offset:offset + len(inputs)]
+        messages = self.value_messages[offset:offset + len(inputs)]
         cache, key, n = self.plain, self.key, len(inputs)
         reply = {"keys": [key(i) for i in inputs]}
 
