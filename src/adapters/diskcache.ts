@@ -13,10 +13,10 @@ import { isOtherTask, READ_TIME_RESOLUTION_MS } from "../adapter.ts";
 import { checkPieces, joinInSlices, setAsOnePiece, totalLength } from "../internal/slices.ts";
 import { blockedError, closedError, diskcacheError, readOnlyError } from "./diskcache_errors.ts";
 import {
-  newValueFile,
   placeFile,
   readValueFile,
   removeValueFile,
+  ValueFileNames,
   writeValueFile,
 } from "./diskcache_files.ts";
 import { type CacheState, openCache } from "./diskcache_open.ts";
@@ -131,6 +131,7 @@ export class DiskcacheAdapter implements CacheAdapter {
   #shared: boolean;
   #state: Promise<CacheState> | undefined;
   #closed = false;
+  #valueFiles = new ValueFileNames();
 
   /**
    * An adapter on `options.directory` (default flytekit's); nothing on disk is touched until it
@@ -351,7 +352,7 @@ export class DiskcacheAdapter implements CacheAdapter {
     if (inline) {
       value = chunks.length === 1 ? chunks[0]! : await joinInSlices(chunks);
     } else if (state.db?.writable) {
-      ({ filename, temporary } = newValueFile(this.directory));
+      ({ filename, temporary } = this.#valueFiles.next(this.directory));
       await writeValueFile(temporary, chunks, size).catch((error: unknown) => {
         throw diskcacheError(error, `store an entry in ${this.directory}`);
       });

@@ -1,9 +1,9 @@
 /**
  * The files of a diskcache directory, as `DiskcacheAdapter` handles them: value files named as
- * diskcache names them (`ab/cd/<28 hex digits>.val`), written whole under a temporary name that
- * diskcache's `check()` ignores, in the value's own folder (where diskcache writes its files),
- * and renamed into place; their removal with their folders (diskcache's `Disk.remove`); and the
- * sweep of temporaries that killed writers left.
+ * diskcache names them (`ab/cd/<28 hex digits>.val`, but many to a folder), written whole under
+ * a temporary name that diskcache's `check()` ignores, in the value's own folder, and renamed
+ * into place; their removal with their folders (diskcache's `Disk.remove`); and the sweep of
+ * temporaries that killed writers left.
  *
  * @module
  */
@@ -44,18 +44,39 @@ const FOLDER_SWEEP_MARKER = `${TEMPORARY_PREFIX}swept`;
 const FOLDER = /^[0-9a-f]{2}$/;
 
 /**
- * A new value file's name (relative, as the row holds it; random, as `Disk.filename` makes it)
- * and the temporary path it is written to first, in the same folder: a file is created much
- * faster there, where diskcache creates its own, than in the cache's top folder, and the rename
- * stays within one folder.
+ * How many value files an adapter writes to one folder before it picks another. diskcache
+ * spreads its files over 65,536 folders (`Disk.filename`), so that nearly every set of its makes
+ * two new folders, which costs more than writing the file; ours share a folder, whose name is
+ * diskcache's (`ab/cd`) and random, for this many files (a folder then holds about this many of
+ * ours per process that wrote to it, far below what a directory handles well).
  */
-export function newValueFile(directory: string): { filename: string; temporary: string } {
-  const hex = randomBytes(16).toString("hex");
-  const folder = join(hex.slice(0, 2), hex.slice(2, 4));
-  return {
-    filename: join(folder, `${hex.slice(4)}.val`),
-    temporary: join(directory, folder, `${TEMPORARY_PREFIX}${hex.slice(4)}.tmp`),
-  };
+const FILES_PER_FOLDER = 256;
+
+/**
+ * Names new value files: random, as `Disk.filename` makes them, in the folder of the last ones
+ * until that has had `FILES_PER_FOLDER` of them (diskcache reads any name a row gives, and
+ * removes a folder once it is empty: then the next file makes it again).
+ */
+export class ValueFileNames {
+  #folder = "";
+  #left = 0;
+
+  /**
+   * A new value file's name (relative, as the row holds it) and the temporary path it is
+   * written to first, in the same folder: a file is created much faster there, where diskcache
+   * creates its own, than in the cache's top folder, and the rename stays within one folder.
+   */
+  next(directory: string): { filename: string; temporary: string } {
+    const hex = randomBytes(16).toString("hex");
+    if (this.#left-- <= 0) {
+      this.#folder = join(hex.slice(0, 2), hex.slice(2, 4));
+      this.#left = FILES_PER_FOLDER - 1;
+    }
+    return {
+      filename: join(this.#folder, `${hex.slice(4)}.val`),
+      temporary: join(directory, this.#folder, `${TEMPORARY_PREFIX}${hex.slice(4)}.tmp`),
+    };
+  }
 }
 
 /**

@@ -200,6 +200,37 @@ test("after our overwrites, deletes, clear and prune Python finds the cache cons
   assert.deepEqual(left, [], "no value files or folders are left");
 });
 
+/** The folders holding value files (`ab/cd`), each with how many it holds. */
+async function valueFolders(directory: string): Promise<Map<string, number>> {
+  const folders = new Map<string, number>();
+  for (const top of await readdir(directory)) {
+    if (!/^[0-9a-f]{2}$/.test(top)) continue;
+    for (const name of await readdir(join(directory, top))) {
+      const files = await readdir(join(directory, top, name));
+      folders.set(`${top}/${name}`, files.filter((file) => file.endsWith(".val")).length);
+    }
+  }
+  return folders;
+}
+
+test("our value files share a folder, 256 at most; Python removing the last removes it, and we make it again", async (t) => {
+  const s = await setup(t);
+  if (!s?.writable) return;
+  for (let i = 0; i < 257; i++) await s.adapter.set(`k${i}`, patternBytes(32 * KiB, i));
+  assert.deepEqual([...(await valueFolders(s.directory)).values()].sort((a, b) => a - b), [1, 256]);
+  assertClean(await s.python.check(), 257, "after 257 sets");
+  await s.python.request("clear");
+  assert.deepEqual(await valueFolders(s.directory), new Map(), "Python removed the empty folders");
+  // The adapter's folder is gone: its next file makes it again.
+  await s.cache.set("wf.compute", "1.0", call(1).inputs, [], outputsOfSize(40 * KiB, 1));
+  assert.equal((await valueFolders(s.directory)).size, 1);
+  assertClean(await s.python.check(), 1, "after a set into a removed folder");
+  assert.deepEqual(
+    await s.python.get(call(1)),
+    toBinary(LiteralMapSchema, outputsOfSize(40 * KiB, 1)),
+  );
+});
+
 test("culling: ours at size_limit by least-recently-stored, and Python's own still works", async (t) => {
   const s = await setup(t);
   if (!s) return;
