@@ -4,7 +4,8 @@
  *
  * - `mixedTab`: the mixed workload (test/faults/browser_support.ts) in this page and in
  *   dedicated workers it starts, all at once on one database;
- * - `startStorm`: large sets in flight from this page and a worker, until the tab is closed;
+ * - `startStorm`: large sets in flight from this page and (unless told not to) a worker, until
+ *   the tab is closed;
  *   `stormSeen` counts the sets begun, ended and failed so far (the harness polls it);
  * - `pageErrors`: the page's uncaught errors and unhandled rejections so far;
  * - `verify`: in a fresh tab, every key reads as a miss or an exact stamped value, the
@@ -78,6 +79,7 @@ function startStorm(options: {
   workerWriter: number;
   keys: number;
   seed: number;
+  worker: boolean;
 }): string {
   const { writer, workerWriter, keys, seed } = options;
   const progress = (source: string) => (event: "begin" | "end" | "error", detail?: string) => {
@@ -85,6 +87,7 @@ function startStorm(options: {
     if (event === "error") stormSeen.errors.push(`${source}: ${detail}`);
   };
   storm(writer, keys, seed, 3, progress("page"));
+  if (!options.worker) return "started";
   const worker = startWorker();
   worker.onmessage = (
     event: MessageEvent<{ event: "begin" | "end" | "error"; detail?: string }>,

@@ -2,8 +2,8 @@
  * Part 3: in each browser engine (Chromium, Firefox, WebKit; `LTC_BROWSERS` picks some),
  * several tabs and dedicated workers on ONE IndexedDB database running the mixed workload at
  * once (test/support/stamped.ts's `mixedWorkload` through TaskCache, with deletes, prunes and
- * clears), then tabs closed abruptly while large sets from the tab and its worker are in
- * flight. After each round a fresh tab checks: every key reads as a miss or an exact stamped
+ * clears), then tabs closed abruptly while large sets from the tab and its worker (in WebKit:
+ * the tab alone, see phase 2) are in flight. After each round a fresh tab checks: every key reads as a miss or an exact stamped
  * value of a writer that ran, the `entries` and `meta` stores agree, the listing works, and a
  * set and get round-trip.
  *
@@ -149,14 +149,26 @@ async function tabsIn(ctx: PartContext, current: Engine, budgetMs: number): Prom
       ctx.log(`${title} mixed round ${round}: ${Date.now() - roundStarted} ms`);
     }
 
-    // Phase 2: a tab (and its worker) closed abruptly while large sets are in flight.
+    // Phase 2: a tab (and its worker) closed abruptly while large sets are in flight. Not
+    // with a worker in WebKit: there a dedicated worker stopped in the middle of a write (its
+    // tab closed, or `terminate()`) holds the database from every other tab until WebKit ends
+    // the tab's process (about 20 s after a close here; while the page lives, never), with
+    // plain IndexedDB too (a worker of raw puts, no library): a defect of WebKit's that would
+    // only time this part out (README, "Where it runs").
+    const withWorker = name !== "webkit";
     for (let round = 0; round < 3 || ends - Date.now() > 4_000; round++) {
       const page = await openTab(ctx, current, browser, site);
       const writer = 900 + round;
       const workerWriter = 950 + round;
       writers.push(writer, workerWriter);
-      await call(page, "startStorm", { writer, workerWriter, keys: KEYS, seed: ctx.subSeed() });
-      ctx.count(`browser.${name}-workers`);
+      await call(page, "startStorm", {
+        writer,
+        workerWriter,
+        keys: KEYS,
+        seed: ctx.subSeed(),
+        worker: withWorker,
+      });
+      if (withWorker) ctx.count(`browser.${name}-workers`);
       // Some sets complete, others are in flight when the tab goes.
       const until = Date.now() + 150 + ctx.random.below(900);
       let seen: StormSeen;
