@@ -3,9 +3,9 @@
  * several tabs and dedicated workers on ONE IndexedDB database running the mixed workload at
  * once (test/support/stamped.ts's `mixedWorkload` through TaskCache, with deletes, prunes and
  * clears), then tabs closed abruptly while large sets from the tab and its worker (in WebKit:
- * the tab alone, see phase 2) are in flight. After each round a fresh tab checks: every key reads as a miss or an exact stamped
- * value of a writer that ran, the `entries` and `meta` stores agree, the listing works, and a
- * set and get round-trip.
+ * the tab alone, see phase 2) are in flight. After each round a fresh tab checks: every key
+ * reads as a miss or an exact stamped value of a writer that ran, the `entries` and `meta`
+ * stores agree, the listing works, and a set and get round-trip.
  *
  * Also part 4's IndexedDB damage (`browserDamage`), in a browser of its own per engine.
  *
